@@ -1,0 +1,9 @@
+/**
+ * The list of CLI commands. Each `register*` adds one subcommand with its flags and
+ * maps its outcome to an exit code (see exit-codes.ts).
+ */
+import type { Command } from 'commander';
+
+export function registerCommands(_program: Command): void {
+  // Commands register here: check, serve, certs, report-node, audit, dev.
+}

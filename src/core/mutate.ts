@@ -1,0 +1,151 @@
+/**
+ * Mutation planning: returns a changed copy of the object and notes for warnings.
+ * The server turns the difference into a JSON Patch. Every step is idempotent: a
+ * second pass over its own output changes nothing.
+ */
+import { nodesOverlapping } from './affected.js';
+import type { ClusterRanges } from './node-ranges.js';
+import { isObject, type Json, viewOf } from './object-view.js';
+import { normalizeSysctlName } from './pod-sysctls.js';
+import type { Policy } from './policy.js';
+import { PortParseError, PortSet, parseLocalPortRange, parseReservedPorts, staticBand } from './portset.js';
+import type { ClusterState } from './state.js';
+
+export interface MutationPlan {
+  object: Json;
+  changed: boolean;
+  /** Human-readable notes, surfaced as warnings. */
+  notes: string[];
+}
+
+/** A source of randomness in [0, 1); injected so tests are deterministic. */
+export type Random = () => number;
+
+const safeCache = new WeakMap<ClusterRanges, Map<boolean, { band: PortSet; rest: PortSet }>>();
+
+/** NodePorts that no node can pick as a source port, static band first (KEP-3668). */
+export function safeNodePorts(ranges: ClusterRanges, nodesComplete: boolean): { band: PortSet; rest: PortSet } {
+  let perRanges = safeCache.get(ranges);
+  const hit = perRanges?.get(nodesComplete);
+  if (hit) return hit;
+  let unsafe = PortSet.empty();
+  for (const g of ranges.profiles.values()) unsafe = unsafe.union(g.profile.unreserved);
+  if (!nodesComplete) unsafe = unsafe.union(ranges.defaultProfile.unreserved);
+  const safe = ranges.nodePortSet.subtract(unsafe);
+  const b = staticBand(ranges.nodePortRange);
+  const band = safe.intersect(PortSet.range(b.lo, b.hi));
+  const result = { band, rest: safe.subtract(band) };
+  if (!perRanges) {
+    perRanges = new Map();
+    safeCache.set(ranges, perRanges);
+  }
+  perRanges.set(nodesComplete, result);
+  return result;
+}
+
+/** Picks a random free port from `set`, skipping used ones; undefined when none is left. */
+export function pickFree(set: PortSet, isUsed: (p: number) => boolean, random: Random): number | undefined {
+  const size = set.size();
+  if (size === 0) return undefined;
+  // Random probes first (cheap when the set is sparse in use), then a full scan from a random start.
+  for (let i = 0; i < 16; i++) {
+    const p = set.nth(Math.floor(random() * size))!;
+    if (!isUsed(p)) return p;
+  }
+  const start = Math.floor(random() * size);
+  for (let i = 0; i < size; i++) {
+    const p = set.nth((start + i) % size)!;
+    if (!isUsed(p)) return p;
+  }
+  return undefined;
+}
+
+function assignNodePorts(obj: Json, state: ClusterState, random: Random, notes: string[]): boolean {
+  const view = viewOf(obj);
+  const svc = view?.service;
+  if (!svc) return false;
+  const wantsHealthCheck =
+    obj.spec.type === 'LoadBalancer' &&
+    obj.spec.externalTrafficPolicy === 'Local' &&
+    (obj.spec.healthCheckNodePort === undefined || obj.spec.healthCheckNodePort === 0);
+  if (svc.unsetPorts.length === 0 && !wantsHealthCheck) return false;
+  const { ranges } = state;
+  if (nodesOverlapping(ranges, ranges.nodePortSet, state.nodesComplete).length === 0) return false;
+  const safe = safeNodePorts(ranges, state.nodesComplete);
+  const taken = new Set<number>(svc.nodePorts.map((r) => r.port));
+  const isUsed = (p: number) => taken.has(p) || state.inventory.isUsed(p);
+  const pick = () => pickFree(safe.band, isUsed, random) ?? pickFree(safe.rest, isUsed, random);
+  let changed = false;
+  for (const u of svc.unsetPorts) {
+    const p = pick();
+    if (p === undefined) {
+      notes.push(
+        `no free nodePort outside every node's ephemeral range; spec.ports[${u.index}] is left to auto-allocation`,
+      );
+      return changed;
+    }
+    obj.spec.ports[u.index].nodePort = p;
+    taken.add(p);
+    changed = true;
+    notes.push(`assigned nodePort ${p} to spec.ports[${u.index}] (outside every node's ephemeral range)`);
+  }
+  if (wantsHealthCheck) {
+    const p = pick();
+    if (p !== undefined) {
+      obj.spec.healthCheckNodePort = p;
+      changed = true;
+      notes.push(`assigned healthCheckNodePort ${p} (outside every node's ephemeral range)`);
+    }
+  }
+  return changed;
+}
+
+const RANGE_KEY = 'net.ipv4.ip_local_port_range';
+const RESERVED_KEY = 'net.ipv4.ip_local_reserved_ports';
+
+function reservePorts(obj: Json, state: ClusterState, notes: string[]): boolean {
+  const view = viewOf(obj);
+  const pod = view?.pod;
+  if (!pod || pod.hostNetwork) return false;
+  const sysctls = pod.spec.securityContext?.sysctls;
+  if (!Array.isArray(sysctls)) return false;
+  const rangeEntry = sysctls.find((s: Json) => isObject(s) && normalizeSysctlName(String(s.name)) === RANGE_KEY);
+  if (!rangeEntry) return false;
+  let overlap: PortSet;
+  try {
+    const r = parseLocalPortRange(String(rangeEntry.value));
+    overlap = PortSet.range(r.lo, r.hi).intersect(state.ranges.nodePortSet);
+  } catch (err) {
+    if (err instanceof PortParseError) return false;
+    throw err;
+  }
+  if (overlap.isEmpty()) return false;
+  const existing = sysctls.find((s: Json) => isObject(s) && normalizeSysctlName(String(s.name)) === RESERVED_KEY);
+  if (existing) {
+    let current: PortSet;
+    try {
+      current = parseReservedPorts(String(existing.value ?? ''));
+    } catch {
+      notes.push(`${RESERVED_KEY} has a value portguard cannot parse; left unchanged`);
+      return false;
+    }
+    const merged = current.union(overlap);
+    if (merged.equals(current)) return false;
+    existing.value = merged.toString();
+    notes.push(`extended ${RESERVED_KEY} to ${existing.value} to keep NodePorts out of the pod's source ports`);
+    return true;
+  }
+  sysctls.push({ name: RESERVED_KEY, value: overlap.toString() });
+  notes.push(`added ${RESERVED_KEY}=${overlap} to keep NodePorts out of the pod's source ports`);
+  return true;
+}
+
+/** Plans every enabled mutation on a deep copy of `object`. */
+export function planMutation(object: unknown, state: ClusterState, policy: Policy, random: Random): MutationPlan {
+  const obj = structuredClone(object) as Json;
+  const notes: string[] = [];
+  let changed = false;
+  if (policy.mutations.assignNodePorts) changed = assignNodePorts(obj, state, random, notes) || changed;
+  if (policy.mutations.reservePorts) changed = reservePorts(obj, state, notes) || changed;
+  return { object: obj, changed, notes };
+}

@@ -1,0 +1,128 @@
+/**
+ * Which nodes a pod can land on, from what the spec pins down: `nodeName`,
+ * `nodeSelector` and required node affinity, matched against known node labels.
+ * When nothing narrows it down the answer is "every node", so a rule never misses a
+ * node it could not rule out.
+ */
+import type { ClusterRanges, NodeInfo, NodeProfile } from './node-ranges.js';
+import { type Json, isObject, type PodView } from './object-view.js';
+
+/** Pseudo node name for nodes that have no `node.<name>` entry and use `default`. */
+export const DEFAULT_NODES = '*';
+
+export interface Placement {
+  /** Known nodes the pod can run on. */
+  nodes: NodeInfo[];
+  /** The pod may also run on nodes with no entry of their own (the `default` profile). */
+  includesDefault: boolean;
+  /** True when no constraint narrowed the choice. */
+  unconstrained: boolean;
+}
+
+type Requirement = { key: string; operator: string; values: string[] };
+
+function matchRequirement(labels: Record<string, string>, r: Requirement): boolean {
+  const has = Object.hasOwn(labels, r.key);
+  const v = labels[r.key];
+  switch (r.operator) {
+    case 'In':
+      return has && r.values.includes(v!);
+    case 'NotIn':
+      return !has || !r.values.includes(v!);
+    case 'Exists':
+      return has;
+    case 'DoesNotExist':
+      return !has;
+    case 'Gt':
+      return has && Number(v) > Number(r.values[0]);
+    case 'Lt':
+      return has && Number(v) < Number(r.values[0]);
+    default:
+      // Unknown operators cannot be evaluated; keep the node so nothing is missed.
+      return true;
+  }
+}
+
+function requirements(list: Json): Requirement[] {
+  if (!Array.isArray(list)) return [];
+  return list.filter(isObject).map((e) => ({
+    key: String(e.key ?? ''),
+    operator: String(e.operator ?? ''),
+    values: Array.isArray(e.values) ? e.values.map(String) : [],
+  }));
+}
+
+interface Term {
+  labels: Requirement[];
+  fields: Requirement[];
+}
+
+function requiredTerms(spec: Json): Term[] | undefined {
+  const terms = spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  if (!Array.isArray(terms) || terms.length === 0) return undefined;
+  return terms
+    .filter(isObject)
+    .map((t) => ({ labels: requirements(t.matchExpressions), fields: requirements(t.matchFields) }));
+}
+
+function matches(node: NodeInfo, selector: Record<string, string>, terms: Term[] | undefined): boolean {
+  for (const [k, v] of Object.entries(selector)) if (node.labels[k] !== v) return false;
+  if (!terms) return true;
+  // Terms are ORed; expressions inside a term are ANDed (and an empty term matches nothing).
+  return terms.some(
+    (t) =>
+      (t.labels.length > 0 || t.fields.length > 0) &&
+      t.labels.every((r) => matchRequirement(node.labels, r)) &&
+      t.fields.every((r) => r.key !== 'metadata.name' || matchRequirement({ 'metadata.name': node.name }, r)),
+  );
+}
+
+/**
+ * Resolves the pod's candidate nodes. `ranges.complete` (every node known, as from the
+ * Node informer) decides whether unknown nodes on the default profile remain possible.
+ */
+export function placementOf(pod: PodView, ranges: ClusterRanges, complete: boolean): Placement {
+  const spec = pod.spec;
+  if (typeof spec.nodeName === 'string' && spec.nodeName !== '') {
+    const node = ranges.nodes.get(spec.nodeName);
+    return node
+      ? { nodes: [node], includesDefault: false, unconstrained: false }
+      : { nodes: [], includesDefault: true, unconstrained: false };
+  }
+  const selector: Record<string, string> = {};
+  if (isObject(spec.nodeSelector)) {
+    for (const [k, v] of Object.entries(spec.nodeSelector)) selector[k] = String(v);
+  }
+  const terms = requiredTerms(spec);
+  if (Object.keys(selector).length === 0 && !terms) {
+    return { nodes: [...ranges.nodes.values()], includesDefault: !complete, unconstrained: true };
+  }
+  const nodes: NodeInfo[] = [];
+  for (const node of ranges.nodes.values()) if (matches(node, selector, terms)) nodes.push(node);
+  // Label data for unknown nodes is unknown, so they stay possible unless the list is complete.
+  return { nodes, includesDefault: !complete, unconstrained: false };
+}
+
+/** Groups the placement by profile: rules evaluate each distinct profile once. */
+export function profilesOf(placement: Placement, ranges: ClusterRanges): { profile: NodeProfile; nodes: string[] }[] {
+  const groups = new Map<string, { profile: NodeProfile; nodes: string[] }>();
+  if (placement.unconstrained) {
+    for (const g of ranges.profiles.values()) groups.set(g.profile.key, { profile: g.profile, nodes: [...g.nodes] });
+  } else {
+    for (const node of placement.nodes) {
+      let g = groups.get(node.profile.key);
+      if (!g) {
+        g = { profile: node.profile, nodes: [] };
+        groups.set(node.profile.key, g);
+      }
+      g.nodes.push(node.name);
+    }
+  }
+  if (placement.includesDefault) {
+    const key = ranges.defaultProfile.key;
+    const g = groups.get(key);
+    if (g) g.nodes.push(DEFAULT_NODES);
+    else groups.set(key, { profile: ranges.defaultProfile, nodes: [DEFAULT_NODES] });
+  }
+  return [...groups.values()];
+}

@@ -1,0 +1,78 @@
+/**
+ * Every sysctl a pod sets, from `securityContext.sysctls` and from container scripts,
+ * with where the setting lands: the node (a hostNetwork pod's unguarded script) or the
+ * pod's own network namespace. Rules and mutation share this one list.
+ */
+import { isObject } from './object-view.js';
+import type { RuleContext } from './rule-context.js';
+
+export interface SysctlSetting {
+  key: string;
+  /** null when the script analysis could not resolve the value. */
+  value: string | null;
+  target: 'node' | 'pod';
+  path: string;
+  via: 'securityContext' | 'sysctl' | 'proc' | 'sysctl.d';
+  reason?: string;
+}
+
+export interface PodSysctls {
+  settings: SysctlSetting[];
+  /** Scripts that could not be analysed at all (budget, parse failure), with their path and reason. */
+  unknownScripts: { path: string; reason: string; target: 'node' | 'pod' }[];
+}
+
+/**
+ * Kubernetes accepts slash-separated names; when the first separator is a slash the
+ * kernel convention swaps '/' and '.' (net/ipv4/conf/eth0.100/x → net.ipv4.conf.eth0/100.x).
+ */
+export function normalizeSysctlName(name: string): string {
+  const slash = name.indexOf('/');
+  const dot = name.indexOf('.');
+  if (slash < 0 || (dot >= 0 && dot < slash)) return name;
+  return name.replace(/[./]/g, (c) => (c === '/' ? '.' : '/'));
+}
+
+const cache = new WeakMap<RuleContext, PodSysctls>();
+
+export function podSysctls(ctx: RuleContext): PodSysctls {
+  const hit = cache.get(ctx);
+  if (hit) return hit;
+  const result: PodSysctls = { settings: [], unknownScripts: [] };
+  const pod = ctx.view.pod;
+  if (pod) {
+    const sysctls = pod.spec.securityContext?.sysctls;
+    if (Array.isArray(sysctls)) {
+      sysctls.forEach((s, i) => {
+        if (!isObject(s) || typeof s.name !== 'string') return;
+        result.settings.push({
+          key: normalizeSysctlName(s.name),
+          value: typeof s.value === 'string' ? s.value : String(s.value ?? ''),
+          // Kubelet and (since 1.29) the apiserver refuse net.* sysctls with hostNetwork.
+          target: 'pod',
+          path: `${pod.specPath}.securityContext.sysctls[${i}]`,
+          via: 'securityContext',
+        });
+      });
+    }
+    for (const { ref, analysis } of ctx.scripts()) {
+      const path = `${ref.path}.${Array.isArray(ref.container.args) && !Array.isArray(ref.container.command) ? 'args' : 'command'}`;
+      if (analysis.unknown) {
+        result.unknownScripts.push({ path, reason: analysis.unknown, target: pod.hostNetwork ? 'node' : 'pod' });
+      }
+      for (const w of analysis.writes) {
+        const s: SysctlSetting = {
+          key: normalizeSysctlName(w.key),
+          value: w.value,
+          target: pod.hostNetwork && !w.onlyInOwnNetns ? 'node' : 'pod',
+          path,
+          via: w.via,
+        };
+        if (w.reason) s.reason = w.reason;
+        result.settings.push(s);
+      }
+    }
+  }
+  cache.set(ctx, result);
+  return result;
+}

@@ -1,0 +1,116 @@
+/**
+ * What a rule sees: the object view, the cluster state and lazily computed shared
+ * facts (placement, script analysis), so no rule repeats another's work.
+ */
+import type { ScriptAnalysis, ScriptAnalyzer, ScriptEnv } from '../shell/index.js';
+import { type ContainerRef, containersOf, type Json, isObject, type ObjectView, type ServicePortRef } from './object-view.js';
+import { type Placement, placementOf, profilesOf } from './placement.js';
+import type { ClusterState } from './state.js';
+import type { Finding, RuleId, Severity } from './types.js';
+import type { NodeProfile } from './node-ranges.js';
+
+export interface ContainerScript {
+  ref: ContainerRef;
+  analysis: ScriptAnalysis;
+}
+
+export interface RuleContext {
+  view: ObjectView;
+  state: ClusterState;
+  /** Is this nodePort a server-side dry-run placeholder rather than a real port? */
+  isPlaceholder(ref: ServicePortRef): boolean;
+  placement(): Placement;
+  profiles(): { profile: NodeProfile; nodes: string[] }[];
+  scripts(): ContainerScript[];
+  finding(rule: RuleId, severity: Severity, path: string, nodes: string[], message: string, ports?: number[]): Finding;
+}
+
+export interface Rule {
+  id: RuleId;
+  evaluate(ctx: RuleContext): Finding[];
+}
+
+export function envOf(container: Json): ScriptEnv {
+  const env: ScriptEnv = {};
+  if (!Array.isArray(container.env)) return env;
+  for (const e of container.env) {
+    if (!isObject(e) || typeof e.name !== 'string') continue;
+    if (typeof e.value === 'string') env[e.name] = { value: e.value };
+    else if (typeof e.valueFrom?.fieldRef?.fieldPath === 'string') env[e.name] = { fieldRef: e.valueFrom.fieldRef.fieldPath };
+    else env[e.name] = {};
+  }
+  return env;
+}
+
+function stringList(v: unknown): string[] | undefined {
+  return Array.isArray(v) ? v.map((x) => String(x)) : undefined;
+}
+
+export function buildContext(
+  view: ObjectView,
+  state: ClusterState,
+  analyzer: ScriptAnalyzer,
+  isPlaceholder: (ref: ServicePortRef) => boolean,
+): RuleContext {
+  let placement: Placement | undefined;
+  let profiles: { profile: NodeProfile; nodes: string[] }[] | undefined;
+  let scripts: ContainerScript[] | undefined;
+  const ctx: RuleContext = {
+    view,
+    state,
+    isPlaceholder,
+    placement() {
+      if (!placement) {
+        placement = view.pod
+          ? placementOf(view.pod, state.ranges, state.nodesComplete)
+          : { nodes: [...state.ranges.nodes.values()], includesDefault: !state.nodesComplete, unconstrained: true };
+      }
+      return placement;
+    },
+    profiles() {
+      profiles ??= profilesOf(ctx.placement(), state.ranges);
+      return profiles;
+    },
+    scripts() {
+      if (!scripts) {
+        scripts = view.pod
+          ? containersOf(view.pod).map((ref) => ({
+              ref,
+              analysis: analyzer.analyzeContainer(
+                stringList(ref.container.command),
+                stringList(ref.container.args),
+                envOf(ref.container),
+              ),
+            }))
+          : [];
+      }
+      return scripts;
+    },
+    finding(rule, severity, path, nodes, message, ports) {
+      const f: Finding = {
+        rule,
+        severity,
+        kind: view.kind,
+        namespace: view.namespace,
+        name: view.name,
+        path,
+        nodes: nodes.slice(0, MAX_NODES_LISTED),
+        nodeCount: nodes.length,
+        message,
+      };
+      if (ports) f.ports = ports;
+      return f;
+    },
+  };
+  return ctx;
+}
+
+/** Findings list at most this many node names; `nodeCount` keeps the total. */
+export const MAX_NODES_LISTED = 50;
+
+/** "worker-1, worker-2 and 3 more" — `*` reads as the nodes on the default profile. */
+export function describeNodes(nodes: string[], max = 3): string {
+  const names = nodes.map((n) => (n === '*' ? 'nodes without their own entry (default)' : n));
+  if (names.length <= max) return names.join(', ');
+  return `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+}

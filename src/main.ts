@@ -1,0 +1,18 @@
+/**
+ * The only entry point that reads argv and env. Each command lives in its own module
+ * under src/cli/ and registers itself here.
+ */
+import { Command } from 'commander';
+import { registerCommands } from './cli/commands.js';
+
+const program = new Command();
+program
+  .name('portguard')
+  .description('Keeps Kubernetes NodePorts out of node ephemeral port ranges')
+  .version('0.1.0')
+  .showHelpAfterError();
+registerCommands(program);
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`portguard: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 2;
+});

@@ -1,0 +1,45 @@
+/**
+ * Rule `hazardous-node-sysctl` (deny): a script that reaches the node sets a sysctl
+ * known to break cluster networking. Values that cannot be resolved are warned about.
+ */
+import { podSysctls } from '../core/pod-sysctls.js';
+import { describeNodes, type Rule } from '../core/rule-context.js';
+import type { Finding } from '../core/types.js';
+import { HAZARDOUS_BY_KEY } from './hazardous-sysctls.js';
+
+export const hazardousNodeSysctl: Rule = {
+  id: 'hazardous-node-sysctl',
+  evaluate(ctx) {
+    if (!ctx.view.pod) return [];
+    const findings: Finding[] = [];
+    for (const s of podSysctls(ctx).settings) {
+      const hazard = HAZARDOUS_BY_KEY.get(s.key);
+      if (!hazard || s.target !== 'node') continue;
+      const nodes = ctx.profiles().flatMap((g) => g.nodes);
+      if (s.value === null) {
+        findings.push(
+          ctx.finding(
+            'hazardous-node-sysctl',
+            'warn',
+            s.path,
+            nodes,
+            `sets ${s.key} on the node to a value portguard cannot resolve (${s.reason ?? 'dynamic value'}); ` +
+              `if it is a bad value, ${hazard.why}. Use a literal value.`,
+          ),
+        );
+      } else if (hazard.isHazard(s.value)) {
+        findings.push(
+          ctx.finding(
+            'hazardous-node-sysctl',
+            'deny',
+            s.path,
+            nodes,
+            `sets ${s.key}=${s.value.trim()} on the node (hostNetwork script) on ${describeNodes(nodes)}: ` +
+              `${hazard.why}. Fix: ${hazard.fix}.`,
+          ),
+        );
+      }
+    }
+    return findings;
+  },
+};

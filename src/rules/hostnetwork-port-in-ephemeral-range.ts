@@ -1,0 +1,37 @@
+/**
+ * Rule `hostnetwork-port-in-ephemeral-range` (warn): a hostNetwork pod listens on a
+ * port the node's kernel may hand out as a source port, so its bind can fail with
+ * EADDRINUSE whenever an outgoing connection holds the port.
+ */
+import { hostPortsOf } from '../core/object-view.js';
+import { describeNodes, type Rule } from '../core/rule-context.js';
+import { formatRange } from '../core/portset.js';
+import type { Finding } from '../core/types.js';
+
+export const hostnetworkPortInEphemeralRange: Rule = {
+  id: 'hostnetwork-port-in-ephemeral-range',
+  evaluate(ctx) {
+    const pod = ctx.view.pod;
+    if (!pod?.hostNetwork) return [];
+    const findings: Finding[] = [];
+    for (const ref of hostPortsOf(pod)) {
+      const groups = ctx.profiles().filter((g) => g.profile.unreserved.has(ref.port));
+      if (groups.length === 0) continue;
+      const nodes = groups.flatMap((g) => g.nodes);
+      findings.push(
+        ctx.finding(
+          'hostnetwork-port-in-ephemeral-range',
+          'warn',
+          ref.path,
+          nodes,
+          `hostNetwork port ${ref.port}/${ref.protocol} is inside the ephemeral range ` +
+            `${formatRange(groups[0]!.profile.ephemeral)} of ${describeNodes(nodes)}; an outgoing connection ` +
+            `can hold it and the bind fails with EADDRINUSE. Use a port below the range or add ${ref.port} to ` +
+            'net.ipv4.ip_local_reserved_ports on those nodes.',
+          [ref.port],
+        ),
+      );
+    }
+    return findings;
+  },
+};

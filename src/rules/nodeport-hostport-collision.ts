@@ -1,0 +1,64 @@
+/**
+ * Rule `nodeport-hostport-collision` (deny): a nodePort that a pod also binds on the
+ * node (hostNetwork containerPort or hostPort). The NodePort rules take the traffic
+ * before the listening socket sees it (seed 001 case b, seed 002). Checked both ways,
+ * across namespaces, because node ports are node-global.
+ */
+import { objectKey, hostPortsOf } from '../core/object-view.js';
+import { DEFAULT_NODES } from '../core/placement.js';
+import { describeNodes, type Rule } from '../core/rule-context.js';
+import type { Finding, PortOwner } from '../core/types.js';
+
+function ownerName(o: PortOwner): string {
+  return `${o.kind} ${o.namespace}/${o.name} (${o.path})`;
+}
+
+export const nodeportHostportCollision: Rule = {
+  id: 'nodeport-hostport-collision',
+  evaluate(ctx) {
+    const { view, state } = ctx;
+    const self = objectKey(view);
+    const findings: Finding[] = [];
+    if (view.service) {
+      for (const ref of view.service.nodePorts) {
+        if (ctx.isPlaceholder(ref)) continue;
+        const pods = state.inventory.ownersOf(ref.protocol, ref.port, self).filter((o) => o.kind !== 'Service');
+        if (pods.length === 0) continue;
+        const nodes = [...new Set(pods.flatMap((o) => o.nodes ?? [DEFAULT_NODES]))];
+        findings.push(
+          ctx.finding(
+            'nodeport-hostport-collision',
+            'deny',
+            ref.path,
+            nodes,
+            `${ref.field} ${ref.port}/${ref.protocol} is already bound on the node by ${ownerName(pods[0]!)}` +
+              `${pods.length > 1 ? ` and ${pods.length - 1} more` : ''} on ${describeNodes(nodes)}; the NodePort ` +
+              'rules would take that traffic. Choose another nodePort or move the pod to another port.',
+            [ref.port],
+          ),
+        );
+      }
+    }
+    if (view.pod) {
+      const podNodes = ctx.profiles().flatMap((g) => g.nodes);
+      for (const ref of hostPortsOf(view.pod)) {
+        const services = state.inventory.ownersOf(ref.protocol, ref.port, self).filter((o) => o.kind === 'Service');
+        if (services.length === 0) continue;
+        findings.push(
+          ctx.finding(
+            'nodeport-hostport-collision',
+            'deny',
+            ref.path,
+            podNodes,
+            `${ref.via === 'hostPort' ? 'hostPort' : 'hostNetwork containerPort'} ${ref.port}/${ref.protocol} is ` +
+              `also a nodePort of ${ownerName(services[0]!)}; on every node the NodePort rules take this ` +
+              `traffic before the pod sees it. Use a port outside the NodePort range ` +
+              `(${state.ranges.nodePortRange.lo}-${state.ranges.nodePortRange.hi}) or change the Service's nodePort.`,
+            [ref.port],
+          ),
+        );
+      }
+    }
+    return findings;
+  },
+};

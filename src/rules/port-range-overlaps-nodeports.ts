@@ -1,0 +1,146 @@
+/**
+ * Rule `port-range-overlaps-nodeports`: a pod widens `ip_local_port_range` over the
+ * NodePort range without reserving the overlap. Deny when the write reaches the node
+ * (hostNetwork script, seed 000), info when it stays in the pod's own netns, warn when
+ * the value cannot be resolved.
+ */
+import { type PodSysctls, podSysctls, type SysctlSetting } from '../core/pod-sysctls.js';
+import { describeNodes, type Rule, type RuleContext } from '../core/rule-context.js';
+import { formatRange, PortParseError, PortSet, parseLocalPortRange, parseReservedPorts } from '../core/portset.js';
+import type { Finding } from '../core/types.js';
+
+const RANGE_KEY = 'net.ipv4.ip_local_port_range';
+const RESERVED_KEY = 'net.ipv4.ip_local_reserved_ports';
+
+/** The reserved ports the pod itself sets for a target, or undefined if it sets none. */
+function reservedSetBy(sysctls: PodSysctls, target: 'node' | 'pod'): PortSet | undefined | null {
+  let out: PortSet | undefined;
+  for (const s of sysctls.settings) {
+    if (s.key !== RESERVED_KEY || s.target !== target) continue;
+    if (s.value === null) return null;
+    try {
+      // Writing the sysctl replaces the whole list, so the last write wins.
+      out = parseReservedPorts(s.value);
+    } catch {
+      return null;
+    }
+  }
+  return out;
+}
+
+function evaluateSetting(ctx: RuleContext, s: SysctlSetting, sysctls: PodSysctls): Finding[] {
+  const { ranges } = ctx.state;
+  const targetText = s.target === 'node' ? "the node's" : "the pod's own";
+  const severity = s.target === 'node' ? 'deny' : 'info';
+  const nodes = ctx.profiles().flatMap((g) => g.nodes);
+  if (s.value === null) {
+    return [
+      ctx.finding(
+        'port-range-overlaps-nodeports',
+        s.target === 'node' ? 'warn' : 'info',
+        s.path,
+        s.target === 'node' ? nodes : [],
+        `sets ${RANGE_KEY} in ${targetText} network namespace to a value portguard cannot resolve ` +
+          `(${s.reason ?? 'dynamic value'}); make it a literal so it can be checked against the NodePort range ` +
+          `${formatRange(ranges.nodePortRange)}.`,
+      ),
+    ];
+  }
+  let range: { lo: number; hi: number };
+  try {
+    range = parseLocalPortRange(s.value);
+  } catch (err) {
+    if (!(err instanceof PortParseError)) throw err;
+    return [
+      ctx.finding(
+        'port-range-overlaps-nodeports',
+        'warn',
+        s.path,
+        [],
+        `sets ${RANGE_KEY} to "${s.value}", which the kernel rejects: ${err.message}.`,
+      ),
+    ];
+  }
+  const overlap = PortSet.range(range.lo, range.hi).intersect(ranges.nodePortSet);
+  if (overlap.isEmpty()) return [];
+  const own = reservedSetBy(sysctls, s.target);
+  if (own === null) {
+    return [
+      ctx.finding(
+        'port-range-overlaps-nodeports',
+        'warn',
+        s.path,
+        s.target === 'node' ? nodes : [],
+        `sets ${RANGE_KEY} to ${formatRange(range)}, overlapping the NodePort range, and sets ` +
+          `${RESERVED_KEY} to a value portguard cannot resolve; make it a literal covering ${overlap}.`,
+        [range.lo, range.hi],
+      ),
+    ];
+  }
+  if (s.target === 'pod') {
+    const exposed = overlap.subtract(own ?? PortSet.empty());
+    if (exposed.isEmpty()) return [];
+    return [
+      ctx.finding(
+        'port-range-overlaps-nodeports',
+        severity,
+        s.path,
+        [],
+        `sets ${RANGE_KEY} to ${formatRange(range)} in the pod's own network namespace, overlapping the ` +
+          `NodePort range on ${exposed}; harmless to the node, but set ${RESERVED_KEY}=${exposed} too ` +
+          'if this pod ever runs with hostNetwork.',
+        [range.lo, range.hi],
+      ),
+    ];
+  }
+  // On the node, ports it already reserves stay reserved unless the script replaces the list.
+  const affected: string[] = [];
+  let exposedExample = overlap;
+  for (const g of ctx.profiles()) {
+    const exposed = overlap.subtract(own ?? g.profile.reserved);
+    if (!exposed.isEmpty()) {
+      affected.push(...g.nodes);
+      exposedExample = exposed;
+    }
+  }
+  if (affected.length === 0) return [];
+  return [
+    ctx.finding(
+      'port-range-overlaps-nodeports',
+      severity,
+      s.path,
+      affected,
+      `writes ${RANGE_KEY}=${formatRange(range)} on the node (hostNetwork script) on ${describeNodes(affected)}, ` +
+        `so ports ${exposedExample} of the NodePort range become source ports and replies to them are ` +
+        `captured by NodePort rules. Keep the range outside ${formatRange(ranges.nodePortRange)}, reserve ` +
+        `the overlap with ${RESERVED_KEY}, or guard the script with if [ "$POD_IP" != "$HOST_IP" ].`,
+      [range.lo, range.hi],
+    ),
+  ];
+}
+
+export const portRangeOverlapsNodeports: Rule = {
+  id: 'port-range-overlaps-nodeports',
+  evaluate(ctx) {
+    if (!ctx.view.pod) return [];
+    const sysctls = podSysctls(ctx);
+    const findings: Finding[] = [];
+    for (const s of sysctls.settings) {
+      if (s.key === RANGE_KEY) findings.push(...evaluateSetting(ctx, s, sysctls));
+    }
+    for (const u of sysctls.unknownScripts) {
+      if (u.target !== 'node') continue;
+      findings.push(
+        ctx.finding(
+          'port-range-overlaps-nodeports',
+          'warn',
+          u.path,
+          ctx.profiles().flatMap((g) => g.nodes),
+          `script of a hostNetwork container could not be analysed (${u.reason}); portguard cannot tell ` +
+            'whether it changes the node\'s port ranges. Keep node scripts short and literal.',
+        ),
+      );
+    }
+    return findings;
+  },
+};
