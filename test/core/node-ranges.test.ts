@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { parseNodeRanges } from '../../src/core/node-ranges.js';
+
+const contract = {
+  nodePortRange: '30000-32767',
+  default: '{"ipLocalPortRange": "32768 60999"}',
+  'node.worker-1':
+    '{"ipLocalPortRange": "1024 65535", "ipLocalReservedPorts": "30000-32767", "labels": {"pool": "general"}}',
+  'node.worker-2': '{"ipLocalPortRange": "32768\\t60999"}',
+};
+
+describe('parseNodeRanges', () => {
+  it('parses the ConfigMap contract from issue 2', () => {
+    const { ranges, errors } = parseNodeRanges(contract);
+    expect(errors).toEqual([]);
+    expect(ranges.nodePortRange).toEqual({ lo: 30000, hi: 32767 });
+    const w1 = ranges.nodes.get('worker-1')!;
+    expect(w1.profile.ephemeral).toEqual({ lo: 1024, hi: 65535 });
+    expect(w1.profile.reserved.toString()).toBe('30000-32767');
+    expect(w1.profile.unreserved.toString()).toBe('1024-29999,32768-65535');
+    expect(w1.labels).toEqual({ pool: 'general' });
+    expect(ranges.nodes.get('worker-2')!.profile.ephemeral).toEqual({ lo: 32768, hi: 60999 });
+  });
+
+  it('groups nodes with equal profiles', () => {
+    const { ranges } = parseNodeRanges({
+      'node.a': '{"ipLocalPortRange": "1024 65535"}',
+      'node.b': '{"ipLocalPortRange": "1024  65535"}',
+      'node.c': '{"ipLocalPortRange": "32768 60999"}',
+    });
+    expect([...ranges.profiles.values()].map((g) => g.nodes)).toEqual([['a', 'b'], ['c']]);
+  });
+
+  it('uses kernel and apiserver defaults when keys are absent', () => {
+    const { ranges, errors } = parseNodeRanges({});
+    expect(errors).toEqual([]);
+    expect(ranges.nodePortRange).toEqual({ lo: 30000, hi: 32767 });
+    expect(ranges.defaultProfile.ephemeral).toEqual({ lo: 32768, hi: 60999 });
+  });
+
+  it('lets node entries inherit default fields they do not set', () => {
+    const { ranges } = parseNodeRanges({
+      default: '{"ipLocalPortRange": "1024 65535", "ipLocalReservedPorts": "30000-32767"}',
+      'node.x': '{"labels": {"zone": "a"}}',
+    });
+    expect(ranges.nodes.get('x')!.profile.key).toBe(ranges.defaultProfile.key);
+  });
+
+  it('allows unknown fields in entries', () => {
+    const { errors } = parseNodeRanges({ 'node.x': '{"ipLocalPortRange": "1024 65535", "kernel": "6.1"}' });
+    expect(errors).toEqual([]);
+  });
+
+  it.each([
+    ['node.w', '{"ipLocalPortRange": "65535 1024"}', /ipLocalPortRange: low port 65535 is greater than high port 1024/],
+    ['node.w', '{"ipLocalPortRange": "0 1024"}', /outside 1-65535/],
+    ['node.w', '{"ipLocalPortRange": "1024 70000"}', /outside 1-65535/],
+    ['node.w', '{"ipLocalPortRange": 1024}', /must be string/],
+    ['node.w', '{"ipLocalReservedPorts": "9-3"}', /ipLocalReservedPorts: .*start greater than end/],
+    ['node.w', '{"labels": {"a": 1}}', /labels\/a must be string/],
+    ['node.w', '{not json', /not valid JSON/],
+    ['node.w', '[1,2]', /must be object/],
+    ['default', '{"ipLocalPortRange": "x y"}', /not a port number/],
+    ['nodePortRange', '32767-30000', /start greater than end/],
+    ['node.', '{}', /node name is empty/],
+    ['nodes.w', '{}', /unknown key/],
+  ])('reports %s=%s with the key and what is wrong', (key, value, message) => {
+    const { errors } = parseNodeRanges({ [key]: value });
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.key).toBe(key);
+    expect(errors[0]!.message).toMatch(message);
+  });
+
+  it('keeps good entries when one entry is bad', () => {
+    const { ranges, errors } = parseNodeRanges({ ...contract, 'node.bad': '{"ipLocalPortRange": "9 1"}' });
+    expect(errors.map((e) => e.key)).toEqual(['node.bad']);
+    expect(ranges.nodes.has('worker-1')).toBe(true);
+    expect(ranges.nodes.has('bad')).toBe(false);
+  });
+
+  it('rejects non-string values', () => {
+    const { errors } = parseNodeRanges({ 'node.x': 5, nodePortRange: 30000 } as Record<string, unknown>);
+    expect(errors.map((e) => e.key).sort()).toEqual(['node.x', 'nodePortRange']);
+  });
+});
