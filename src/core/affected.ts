@@ -6,7 +6,11 @@ import type { ClusterRanges } from './node-ranges.js';
 import { DEFAULT_NODES } from './placement.js';
 import type { PortSet } from './portset.js';
 
-export function nodesWithEphemeralPort(ranges: ClusterRanges, port: number, nodesComplete: boolean): string[] {
+export function nodesWithEphemeralPort(
+  ranges: ClusterRanges,
+  port: number,
+  nodesComplete: boolean,
+): string[] {
   const out: string[] = [];
   for (const g of ranges.profiles.values()) if (g.profile.unreserved.has(port)) out.push(...g.nodes);
   if (!nodesComplete && ranges.defaultProfile.unreserved.has(port)) out.push(DEFAULT_NODES);

@@ -24,7 +24,10 @@ export type Random = () => number;
 const safeCache = new WeakMap<ClusterRanges, Map<boolean, { band: PortSet; rest: PortSet }>>();
 
 /** NodePorts that no node can pick as a source port, static band first (KEP-3668). */
-export function safeNodePorts(ranges: ClusterRanges, nodesComplete: boolean): { band: PortSet; rest: PortSet } {
+export function safeNodePorts(
+  ranges: ClusterRanges,
+  nodesComplete: boolean,
+): { band: PortSet; rest: PortSet } {
   let perRanges = safeCache.get(ranges);
   const hit = perRanges?.get(nodesComplete);
   if (hit) return hit;
@@ -109,7 +112,9 @@ function reservePorts(obj: Json, state: ClusterState, notes: string[]): boolean 
   if (!pod || pod.hostNetwork) return false;
   const sysctls = pod.spec.securityContext?.sysctls;
   if (!Array.isArray(sysctls)) return false;
-  const rangeEntry = sysctls.find((s: Json) => isObject(s) && normalizeSysctlName(String(s.name)) === RANGE_KEY);
+  const rangeEntry = sysctls.find(
+    (s: Json) => isObject(s) && normalizeSysctlName(String(s.name)) === RANGE_KEY,
+  );
   if (!rangeEntry) return false;
   let overlap: PortSet;
   try {
@@ -120,7 +125,9 @@ function reservePorts(obj: Json, state: ClusterState, notes: string[]): boolean 
     throw err;
   }
   if (overlap.isEmpty()) return false;
-  const existing = sysctls.find((s: Json) => isObject(s) && normalizeSysctlName(String(s.name)) === RESERVED_KEY);
+  const existing = sysctls.find(
+    (s: Json) => isObject(s) && normalizeSysctlName(String(s.name)) === RESERVED_KEY,
+  );
   if (existing) {
     let current: PortSet;
     try {
@@ -132,7 +139,9 @@ function reservePorts(obj: Json, state: ClusterState, notes: string[]): boolean 
     const merged = current.union(overlap);
     if (merged.equals(current)) return false;
     existing.value = merged.toString();
-    notes.push(`extended ${RESERVED_KEY} to ${existing.value} to keep NodePorts out of the pod's source ports`);
+    notes.push(
+      `extended ${RESERVED_KEY} to ${existing.value} to keep NodePorts out of the pod's source ports`,
+    );
     return true;
   }
   sysctls.push({ name: RESERVED_KEY, value: overlap.toString() });
@@ -141,7 +150,12 @@ function reservePorts(obj: Json, state: ClusterState, notes: string[]): boolean 
 }
 
 /** Plans every enabled mutation on a deep copy of `object`. */
-export function planMutation(object: unknown, state: ClusterState, policy: Policy, random: Random): MutationPlan {
+export function planMutation(
+  object: unknown,
+  state: ClusterState,
+  policy: Policy,
+  random: Random,
+): MutationPlan {
   const obj = structuredClone(object) as Json;
   const notes: string[] = [];
   let changed = false;

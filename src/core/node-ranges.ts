@@ -5,8 +5,8 @@
  */
 import { Ajv } from 'ajv';
 import {
-  type PortRange,
   PortParseError,
+  type PortRange,
   PortSet,
   parseLocalPortRange,
   parseNodePortRange,
@@ -164,7 +164,10 @@ export function parseNodeRanges(data: Record<string, unknown>, source = 'configm
   for (const [key, value] of Object.entries(data)) {
     if (!key.startsWith(NODE_KEY_PREFIX)) {
       if (key !== DEFAULT_KEY && key !== NODE_PORT_RANGE_KEY) {
-        errors.push({ key, message: `unknown key; expected "${NODE_PORT_RANGE_KEY}", "${DEFAULT_KEY}" or "node.<nodeName>"` });
+        errors.push({
+          key,
+          message: `unknown key; expected "${NODE_PORT_RANGE_KEY}", "${DEFAULT_KEY}" or "node.<nodeName>"`,
+        });
       }
       continue;
     }

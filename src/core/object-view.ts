@@ -95,7 +95,10 @@ function serviceView(spec: Json): ServiceView {
           index,
           servicePort: typeof p.port === 'number' ? p.port : undefined,
         });
-      } else if (allocatesNodePorts(spec) && (p.nodePort === undefined || p.nodePort === null || p.nodePort === 0)) {
+      } else if (
+        allocatesNodePorts(spec) &&
+        (p.nodePort === undefined || p.nodePort === null || p.nodePort === 0)
+      ) {
         unsetPorts.push({ index, protocol, port: typeof p.port === 'number' ? p.port : 0 });
       }
     });
@@ -118,8 +121,14 @@ export function viewOf(object: unknown, fallbackNamespace = ''): ObjectView | un
   const base = {
     kind: object.kind,
     apiVersion: typeof object.apiVersion === 'string' ? object.apiVersion : '',
-    namespace: typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : fallbackNamespace,
-    name: typeof meta.name === 'string' ? meta.name : typeof meta.generateName === 'string' ? `${meta.generateName}*` : '',
+    namespace:
+      typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : fallbackNamespace,
+    name:
+      typeof meta.name === 'string'
+        ? meta.name
+        : typeof meta.generateName === 'string'
+          ? `${meta.generateName}*`
+          : '',
     object,
   };
   if (object.kind === 'Service') return { ...base, service: serviceView(object.spec) };
@@ -173,7 +182,12 @@ export function hostPortsOf(pod: PodView): HostPortRef[] {
       if (validPort(p.hostPort)) {
         out.push({ path: `${ref.path}.ports[${i}].hostPort`, port: p.hostPort, protocol, via: 'hostPort' });
       } else if (pod.hostNetwork && validPort(p.containerPort)) {
-        out.push({ path: `${ref.path}.ports[${i}].containerPort`, port: p.containerPort, protocol, via: 'hostNetwork' });
+        out.push({
+          path: `${ref.path}.ports[${i}].containerPort`,
+          port: p.containerPort,
+          protocol,
+          via: 'hostNetwork',
+        });
       }
     });
   }

@@ -8,7 +8,12 @@ import { isObject, type Json, type ServicePortRef } from './object-view.js';
 
 function managedFieldSets(object: Json): Json[] {
   const mf = object?.metadata?.managedFields;
-  return Array.isArray(mf) ? mf.filter(isObject).map((m) => m.fieldsV1).filter(isObject) : [];
+  return Array.isArray(mf)
+    ? mf
+        .filter(isObject)
+        .map((m) => m.fieldsV1)
+        .filter(isObject)
+    : [];
 }
 
 function ownsNodePort(fields: Json, ref: ServicePortRef): boolean {

@@ -5,7 +5,7 @@
  * node it could not rule out.
  */
 import type { ClusterRanges, NodeInfo, NodeProfile } from './node-ranges.js';
-import { type Json, isObject, type PodView } from './object-view.js';
+import { isObject, type Json, type PodView } from './object-view.js';
 
 /** Pseudo node name for nodes that have no `node.<name>` entry and use `default`. */
 export const DEFAULT_NODES = '*';
@@ -58,7 +58,8 @@ interface Term {
 }
 
 function requiredTerms(spec: Json): Term[] | undefined {
-  const terms = spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  const terms =
+    spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
   if (!Array.isArray(terms) || terms.length === 0) return undefined;
   return terms
     .filter(isObject)
@@ -104,10 +105,14 @@ export function placementOf(pod: PodView, ranges: ClusterRanges, complete: boole
 }
 
 /** Groups the placement by profile: rules evaluate each distinct profile once. */
-export function profilesOf(placement: Placement, ranges: ClusterRanges): { profile: NodeProfile; nodes: string[] }[] {
+export function profilesOf(
+  placement: Placement,
+  ranges: ClusterRanges,
+): { profile: NodeProfile; nodes: string[] }[] {
   const groups = new Map<string, { profile: NodeProfile; nodes: string[] }>();
   if (placement.unconstrained) {
-    for (const g of ranges.profiles.values()) groups.set(g.profile.key, { profile: g.profile, nodes: [...g.nodes] });
+    for (const g of ranges.profiles.values())
+      groups.set(g.profile.key, { profile: g.profile, nodes: [...g.nodes] });
   } else {
     for (const node of placement.nodes) {
       let g = groups.get(node.profile.key);

@@ -58,7 +58,11 @@ export function podSysctls(ctx: RuleContext): PodSysctls {
     for (const { ref, analysis } of ctx.scripts()) {
       const path = `${ref.path}.${Array.isArray(ref.container.args) && !Array.isArray(ref.container.command) ? 'args' : 'command'}`;
       if (analysis.unknown) {
-        result.unknownScripts.push({ path, reason: analysis.unknown, target: pod.hostNetwork ? 'node' : 'pod' });
+        result.unknownScripts.push({
+          path,
+          reason: analysis.unknown,
+          target: pod.hostNetwork ? 'node' : 'pod',
+        });
       }
       for (const w of analysis.writes) {
         const s: SysctlSetting = {

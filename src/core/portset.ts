@@ -48,7 +48,8 @@ export class PortSet {
 
   ranges(): PortRange[] {
     const out: PortRange[] = [];
-    for (let i = 0; i < this.bounds.length; i += 2) out.push({ lo: this.bounds[i]!, hi: this.bounds[i + 1]! });
+    for (let i = 0; i < this.bounds.length; i += 2)
+      out.push({ lo: this.bounds[i]!, hi: this.bounds[i + 1]! });
     return out;
   }
 
@@ -147,7 +148,8 @@ export class PortParseError extends Error {}
 function parsePort(text: string, what: string): number {
   if (!/^\d{1,5}$/.test(text)) throw new PortParseError(`${what}: "${text}" is not a port number`);
   const n = Number(text);
-  if (n < MIN_PORT || n > MAX_PORT) throw new PortParseError(`${what}: ${n} is outside ${MIN_PORT}-${MAX_PORT}`);
+  if (n < MIN_PORT || n > MAX_PORT)
+    throw new PortParseError(`${what}: ${n} is outside ${MIN_PORT}-${MAX_PORT}`);
   return n;
 }
 

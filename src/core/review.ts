@@ -6,7 +6,7 @@
  */
 import { RULES } from '../rules/index.js';
 import type { ScriptAnalyzer } from '../shell/index.js';
-import { objectKey, type ObjectView, viewOf } from './object-view.js';
+import { type ObjectView, objectKey, viewOf } from './object-view.js';
 import { placeholderDetector } from './placeholders.js';
 import { effectiveMode, isExempt, type Policy } from './policy.js';
 import { buildContext, type Rule } from './rule-context.js';
@@ -33,8 +33,19 @@ function findingKey(f: Finding): string {
 export function createReviewer(deps: ReviewerDeps): Reviewer {
   const rules = deps.rules ?? RULES;
 
-  function evaluate(view: ObjectView, state: ClusterState, input: ReviewInput, object: unknown, old: unknown) {
-    const ctx = buildContext(view, state, deps.scripts, placeholderDetector(input.dryRun === true, object, old));
+  function evaluate(
+    view: ObjectView,
+    state: ClusterState,
+    input: ReviewInput,
+    object: unknown,
+    old: unknown,
+  ) {
+    const ctx = buildContext(
+      view,
+      state,
+      deps.scripts,
+      placeholderDetector(input.dryRun === true, object, old),
+    );
     const findings: Finding[] = [];
     for (const rule of rules) {
       try {
@@ -81,8 +92,7 @@ export function createReviewer(deps: ReviewerDeps): Reviewer {
       }
       const exempted = findings.filter((f) => isExempt(policy, f) && f.rule !== 'internal-error');
       const active = exempted.length ? findings.filter((f) => !exempted.includes(f)) : findings;
-      const denials =
-        mode === 'enforce' ? active.filter((f) => f.severity === 'deny' && !f.preexisting) : [];
+      const denials = mode === 'enforce' ? active.filter((f) => f.severity === 'deny' && !f.preexisting) : [];
       return { allowed: denials.length === 0, mode, findings: active, denials, exempted, view };
     },
   };

@@ -3,11 +3,18 @@
  * facts (placement, script analysis), so no rule repeats another's work.
  */
 import type { ScriptAnalysis, ScriptAnalyzer, ScriptEnv } from '../shell/index.js';
-import { type ContainerRef, containersOf, type Json, isObject, type ObjectView, type ServicePortRef } from './object-view.js';
+import type { NodeProfile } from './node-ranges.js';
+import {
+  type ContainerRef,
+  containersOf,
+  isObject,
+  type Json,
+  type ObjectView,
+  type ServicePortRef,
+} from './object-view.js';
 import { type Placement, placementOf, profilesOf } from './placement.js';
 import type { ClusterState } from './state.js';
 import type { Finding, RuleId, Severity } from './types.js';
-import type { NodeProfile } from './node-ranges.js';
 
 export interface ContainerScript {
   ref: ContainerRef;
@@ -22,7 +29,14 @@ export interface RuleContext {
   placement(): Placement;
   profiles(): { profile: NodeProfile; nodes: string[] }[];
   scripts(): ContainerScript[];
-  finding(rule: RuleId, severity: Severity, path: string, nodes: string[], message: string, ports?: number[]): Finding;
+  finding(
+    rule: RuleId,
+    severity: Severity,
+    path: string,
+    nodes: string[],
+    message: string,
+    ports?: number[],
+  ): Finding;
 }
 
 export interface Rule {
@@ -36,7 +50,8 @@ export function envOf(container: Json): ScriptEnv {
   for (const e of container.env) {
     if (!isObject(e) || typeof e.name !== 'string') continue;
     if (typeof e.value === 'string') env[e.name] = { value: e.value };
-    else if (typeof e.valueFrom?.fieldRef?.fieldPath === 'string') env[e.name] = { fieldRef: e.valueFrom.fieldRef.fieldPath };
+    else if (typeof e.valueFrom?.fieldRef?.fieldPath === 'string')
+      env[e.name] = { fieldRef: e.valueFrom.fieldRef.fieldPath };
     else env[e.name] = {};
   }
   return env;
@@ -63,7 +78,11 @@ export function buildContext(
       if (!placement) {
         placement = view.pod
           ? placementOf(view.pod, state.ranges, state.nodesComplete)
-          : { nodes: [...state.ranges.nodes.values()], includesDefault: !state.nodesComplete, unconstrained: true };
+          : {
+              nodes: [...state.ranges.nodes.values()],
+              includesDefault: !state.nodesComplete,
+              unconstrained: true,
+            };
       }
       return placement;
     },

@@ -45,4 +45,6 @@ export const HAZARDOUS_SYSCTLS: readonly HazardousSysctl[] = [
   },
 ];
 
-export const HAZARDOUS_BY_KEY: ReadonlyMap<string, HazardousSysctl> = new Map(HAZARDOUS_SYSCTLS.map((h) => [h.key, h]));
+export const HAZARDOUS_BY_KEY: ReadonlyMap<string, HazardousSysctl> = new Map(
+  HAZARDOUS_SYSCTLS.map((h) => [h.key, h]),
+);

@@ -4,8 +4,8 @@
  * EADDRINUSE whenever an outgoing connection holds the port.
  */
 import { hostPortsOf } from '../core/object-view.js';
-import { describeNodes, type Rule } from '../core/rule-context.js';
 import { formatRange } from '../core/portset.js';
+import { describeNodes, type Rule } from '../core/rule-context.js';
 import type { Finding } from '../core/types.js';
 
 export const hostnetworkPortInEphemeralRange: Rule = {

@@ -4,7 +4,7 @@
  * before the listening socket sees it (seed 001 case b, seed 002). Checked both ways,
  * across namespaces, because node ports are node-global.
  */
-import { objectKey, hostPortsOf } from '../core/object-view.js';
+import { hostPortsOf, objectKey } from '../core/object-view.js';
 import { DEFAULT_NODES } from '../core/placement.js';
 import { describeNodes, type Rule } from '../core/rule-context.js';
 import type { Finding, PortOwner } from '../core/types.js';
@@ -22,7 +22,9 @@ export const nodeportHostportCollision: Rule = {
     if (view.service) {
       for (const ref of view.service.nodePorts) {
         if (ctx.isPlaceholder(ref)) continue;
-        const pods = state.inventory.ownersOf(ref.protocol, ref.port, self).filter((o) => o.kind !== 'Service');
+        const pods = state.inventory
+          .ownersOf(ref.protocol, ref.port, self)
+          .filter((o) => o.kind !== 'Service');
         if (pods.length === 0) continue;
         const nodes = [...new Set(pods.flatMap((o) => o.nodes ?? [DEFAULT_NODES]))];
         findings.push(
@@ -42,7 +44,9 @@ export const nodeportHostportCollision: Rule = {
     if (view.pod) {
       const podNodes = ctx.profiles().flatMap((g) => g.nodes);
       for (const ref of hostPortsOf(view.pod)) {
-        const services = state.inventory.ownersOf(ref.protocol, ref.port, self).filter((o) => o.kind === 'Service');
+        const services = state.inventory
+          .ownersOf(ref.protocol, ref.port, self)
+          .filter((o) => o.kind === 'Service');
         if (services.length === 0) continue;
         findings.push(
           ctx.finding(

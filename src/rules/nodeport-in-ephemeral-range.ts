@@ -4,8 +4,8 @@
  * rules (seed 000: kubelet probes from source port 32582 failed).
  */
 import { nodesOverlapping, nodesWithEphemeralPort } from '../core/affected.js';
-import { describeNodes, type Rule } from '../core/rule-context.js';
 import { formatRange } from '../core/portset.js';
+import { describeNodes, type Rule } from '../core/rule-context.js';
 import type { Finding } from '../core/types.js';
 
 export const nodeportInEphemeralRange: Rule = {
@@ -23,8 +23,7 @@ export const nodeportInEphemeralRange: Rule = {
       }
       const nodes = nodesWithEphemeralPort(ranges, ref.port, ctx.state.nodesComplete);
       if (nodes.length === 0) continue;
-      const profile =
-        ranges.nodes.get(nodes[0]!)?.profile ?? ranges.defaultProfile;
+      const profile = ranges.nodes.get(nodes[0]!)?.profile ?? ranges.defaultProfile;
       findings.push(
         ctx.finding(
           'nodeport-in-ephemeral-range',
@@ -52,7 +51,7 @@ export const nodeportInEphemeralRange: Rule = {
             nodes,
             `${unset} nodePort(s) will be auto-allocated from ${formatRange(ranges.nodePortRange)}, which overlaps ` +
               `the unreserved ephemeral range of ${describeNodes(nodes)}; set explicit nodePorts ` +
-              'outside that overlap (portguard\'s mutating webhook does this when enabled).',
+              "outside that overlap (portguard's mutating webhook does this when enabled).",
           ),
         );
       }

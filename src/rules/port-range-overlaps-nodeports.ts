@@ -5,8 +5,14 @@
  * the value cannot be resolved.
  */
 import { type PodSysctls, podSysctls, type SysctlSetting } from '../core/pod-sysctls.js';
+import {
+  formatRange,
+  PortParseError,
+  PortSet,
+  parseLocalPortRange,
+  parseReservedPorts,
+} from '../core/portset.js';
 import { describeNodes, type Rule, type RuleContext } from '../core/rule-context.js';
-import { formatRange, PortParseError, PortSet, parseLocalPortRange, parseReservedPorts } from '../core/portset.js';
 import type { Finding } from '../core/types.js';
 
 const RANGE_KEY = 'net.ipv4.ip_local_port_range';
@@ -137,7 +143,7 @@ export const portRangeOverlapsNodeports: Rule = {
           u.path,
           ctx.profiles().flatMap((g) => g.nodes),
           `script of a hostNetwork container could not be analysed (${u.reason}); portguard cannot tell ` +
-            'whether it changes the node\'s port ranges. Keep node scripts short and literal.',
+            "whether it changes the node's port ranges. Keep node scripts short and literal.",
         ),
       );
     }

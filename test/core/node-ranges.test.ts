@@ -52,7 +52,11 @@ describe('parseNodeRanges', () => {
   });
 
   it.each([
-    ['node.w', '{"ipLocalPortRange": "65535 1024"}', /ipLocalPortRange: low port 65535 is greater than high port 1024/],
+    [
+      'node.w',
+      '{"ipLocalPortRange": "65535 1024"}',
+      /ipLocalPortRange: low port 65535 is greater than high port 1024/,
+    ],
     ['node.w', '{"ipLocalPortRange": "0 1024"}', /outside 1-65535/],
     ['node.w', '{"ipLocalPortRange": "1024 70000"}', /outside 1-65535/],
     ['node.w', '{"ipLocalPortRange": 1024}', /must be string/],

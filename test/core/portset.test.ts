@@ -75,16 +75,11 @@ describe('PortSet properties', () => {
   it('parses any two in-range integers separated by arbitrary whitespace', () => {
     const ws = fc.constantFrom(' ', '\t', '  ', ' \t ', '\n');
     fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 65535 }),
-        fc.integer({ min: 1, max: 65535 }),
-        ws,
-        (a, b, sep) => {
-          const lo = Math.min(a, b);
-          const hi = Math.max(a, b);
-          expect(parseLocalPortRange(`${lo}${sep}${hi}\n`)).toEqual({ lo, hi });
-        },
-      ),
+      fc.property(fc.integer({ min: 1, max: 65535 }), fc.integer({ min: 1, max: 65535 }), ws, (a, b, sep) => {
+        const lo = Math.min(a, b);
+        const hi = Math.max(a, b);
+        expect(parseLocalPortRange(`${lo}${sep}${hi}\n`)).toEqual({ lo, hi });
+      }),
     );
   });
 });
@@ -146,10 +141,22 @@ describe('parsers', () => {
 
 describe('staticBand (KEP-3668)', () => {
   it.each([
-    [{ lo: 30000, hi: 32767 }, { lo: 30000, hi: 30085 }],
-    [{ lo: 30000, hi: 30015 }, { lo: 30000, hi: 30015 }],
-    [{ lo: 30000, hi: 30100 }, { lo: 30000, hi: 30015 }],
-    [{ lo: 20000, hi: 39999 }, { lo: 20000, hi: 20127 }],
+    [
+      { lo: 30000, hi: 32767 },
+      { lo: 30000, hi: 30085 },
+    ],
+    [
+      { lo: 30000, hi: 30015 },
+      { lo: 30000, hi: 30015 },
+    ],
+    [
+      { lo: 30000, hi: 30100 },
+      { lo: 30000, hi: 30015 },
+    ],
+    [
+      { lo: 20000, hi: 39999 },
+      { lo: 20000, hi: 20127 },
+    ],
   ])('%j → %j', (range, band) => {
     expect(staticBand(range)).toEqual(band);
   });

@@ -1,0 +1,188 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { pickFree, planMutation, safeNodePorts } from '../../src/core/mutate.js';
+import { parseNodeRanges } from '../../src/core/node-ranges.js';
+import { DEFAULT_POLICY } from '../../src/core/policy.js';
+import { PortSet } from '../../src/core/portset.js';
+import { emptyState } from '../../src/core/state.js';
+
+const widened = parseNodeRanges({ 'node.w1': '{"ipLocalPortRange": "1024 65535"}' }).ranges;
+const partly = parseNodeRanges({ 'node.w1': '{"ipLocalPortRange": "30050 60999"}' }).ranges;
+
+function service(ports: object[], extra: object = {}) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 's', namespace: 'n' },
+    spec: { type: 'NodePort', ports, ...extra },
+  };
+}
+
+const seq = (values: number[]) => {
+  let i = 0;
+  return () => values[i++ % values.length]!;
+};
+
+describe('safeNodePorts', () => {
+  it('is empty when a node may pick any port', () => {
+    const s = safeNodePorts(widened, false);
+    expect(s.band.isEmpty() && s.rest.isEmpty()).toBe(true);
+  });
+
+  it('keeps the static band below the node range first', () => {
+    const s = safeNodePorts(partly, false);
+    expect(s.band.toString()).toBe('30000-30049');
+    expect(s.rest.toString()).toBe('');
+  });
+
+  it('never contains a port some node can pick', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 29000, max: 33000 }), fc.integer({ min: 0, max: 3000 }), (lo, width) => {
+        const r = parseNodeRanges({ 'node.x': `{"ipLocalPortRange": "${lo} ${lo + width}"}` }).ranges;
+        const s = safeNodePorts(r, true);
+        const all = s.band.union(s.rest);
+        expect(all.overlaps(PortSet.range(lo, lo + width))).toBe(false);
+        expect(all.subtract(r.nodePortSet).isEmpty()).toBe(true);
+      }),
+    );
+  });
+});
+
+describe('pickFree', () => {
+  it('returns undefined when every candidate is used', () => {
+    expect(pickFree(PortSet.range(1, 3), () => true, Math.random)).toBeUndefined();
+  });
+
+  it('finds the only free port by scanning after random probes miss', () => {
+    expect(pickFree(PortSet.range(1, 100), (p) => p !== 77, seq([0]))).toBe(77);
+  });
+
+  it('always returns a free member of the set', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 50 })), fc.double({ min: 0, max: 0.999 }), (used, r) => {
+        const set = PortSet.range(1, 50);
+        const u = new Set(used);
+        const p = pickFree(
+          set,
+          (x) => u.has(x),
+          () => r,
+        );
+        if (u.size === 50) expect(p).toBeUndefined();
+        else {
+          expect(set.has(p!)).toBe(true);
+          expect(u.has(p!)).toBe(false);
+        }
+      }),
+    );
+  });
+});
+
+describe('planMutation', () => {
+  it('assigns unset nodePorts from the static band, avoiding used ports', () => {
+    const state = emptyState(partly);
+    state.inventory.upsert(service([{ port: 1, nodePort: 30000 }], { type: 'NodePort' }));
+    state.inventory.upsert({
+      ...service([{ port: 1, nodePort: 30001 }]),
+      metadata: { name: 'o', namespace: 'n' },
+    });
+    const plan = planMutation(service([{ port: 80 }, { port: 81 }]), state, DEFAULT_POLICY, seq([0]));
+    expect(plan.changed).toBe(true);
+    const ports = plan.object.spec.ports.map((p: { nodePort: number }) => p.nodePort);
+    expect(ports).toEqual([30002, 30003]);
+  });
+
+  it('is idempotent', () => {
+    const state = emptyState(partly);
+    const first = planMutation(service([{ port: 80 }]), state, DEFAULT_POLICY, Math.random);
+    const second = planMutation(first.object, state, DEFAULT_POLICY, Math.random);
+    expect(first.changed).toBe(true);
+    expect(second.changed).toBe(false);
+    expect(second.object).toEqual(first.object);
+  });
+
+  it('leaves ports alone when auto-allocation is safe anyway', () => {
+    const plan = planMutation(service([{ port: 80 }]), emptyState(), DEFAULT_POLICY, Math.random);
+    expect(plan.changed).toBe(false);
+  });
+
+  it('adds a note and no change when no safe port exists', () => {
+    const plan = planMutation(service([{ port: 80 }]), emptyState(widened), DEFAULT_POLICY, Math.random);
+    expect(plan.changed).toBe(false);
+    expect(plan.notes.join()).toMatch(/no free nodePort/);
+  });
+
+  it('assigns healthCheckNodePort for LoadBalancer Local', () => {
+    const svc = service([{ port: 443 }], { type: 'LoadBalancer', externalTrafficPolicy: 'Local' });
+    const plan = planMutation(svc, emptyState(partly), DEFAULT_POLICY, Math.random);
+    expect(plan.object.spec.healthCheckNodePort).toBeGreaterThanOrEqual(30000);
+    expect(plan.object.spec.healthCheckNodePort).toBeLessThan(30050);
+    expect(plan.object.spec.healthCheckNodePort).not.toBe(plan.object.spec.ports[0].nodePort);
+  });
+
+  it('respects the assignNodePorts switch', () => {
+    const policy = { ...DEFAULT_POLICY, mutations: { assignNodePorts: false, reservePorts: true } };
+    expect(planMutation(service([{ port: 80 }]), emptyState(partly), policy, Math.random).changed).toBe(
+      false,
+    );
+  });
+
+  const pod = (sysctls: object[], hostNetwork = false) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', namespace: 'n' },
+    spec: { hostNetwork, securityContext: { sysctls }, containers: [{ name: 'c', image: 'i' }] },
+  });
+
+  it.each([
+    [
+      'adds reserved ports for the overlap',
+      [{ name: 'net.ipv4.ip_local_port_range', value: '1024 65535' }],
+      '30000-32767',
+    ],
+    [
+      'merges with an existing value',
+      [
+        { name: 'net/ipv4/ip_local_port_range', value: '31000 65535' },
+        { name: 'net.ipv4.ip_local_reserved_ports', value: '8080,31000-31010' },
+      ],
+      '8080,31000-32767',
+    ],
+  ])('%s', (_n, sysctls, expected) => {
+    const plan = planMutation(pod(sysctls), emptyState(), DEFAULT_POLICY, Math.random);
+    expect(plan.changed).toBe(true);
+    const reserved = plan.object.spec.securityContext.sysctls.find(
+      (s: { name: string }) => s.name === 'net.ipv4.ip_local_reserved_ports',
+    );
+    expect(reserved.value).toBe(expected);
+    expect(planMutation(plan.object, emptyState(), DEFAULT_POLICY, Math.random).changed).toBe(false);
+  });
+
+  it.each([
+    ['no overlap', [{ name: 'net.ipv4.ip_local_port_range', value: '40000 60999' }], false],
+    [
+      'already covered',
+      [
+        { name: 'net.ipv4.ip_local_port_range', value: '1024 65535' },
+        { name: 'net.ipv4.ip_local_reserved_ports', value: '30000-32767' },
+      ],
+      false,
+    ],
+    [
+      'unparseable reserved value',
+      [
+        { name: 'net.ipv4.ip_local_port_range', value: '1024 65535' },
+        { name: 'net.ipv4.ip_local_reserved_ports', value: 'oops' },
+      ],
+      false,
+    ],
+    [
+      'hostNetwork pod (kubelet rejects net sysctls there)',
+      [{ name: 'net.ipv4.ip_local_port_range', value: '1024 65535' }],
+      true,
+    ],
+  ])('does not touch sysctls: %s', (_n, sysctls, hostNetwork) => {
+    expect(
+      planMutation(pod(sysctls, hostNetwork === true), emptyState(), DEFAULT_POLICY, Math.random).changed,
+    ).toBe(false);
+  });
+});
