@@ -57,7 +57,7 @@ describe('PortSet properties', () => {
       fc.property(setArb, setArb, (a, b) => {
         const members = model(a).flatMap((v, p) => (v ? [p] : []));
         expect(a.size()).toBe(members.length);
-        members.forEach((p, i) => expect(a.nth(i)).toBe(p));
+        for (const [i, p] of members.entries()) expect(a.nth(i)).toBe(p);
         expect(a.nth(members.length)).toBeUndefined();
         expect(a.overlaps(b)).toBe(!a.intersect(b).isEmpty());
       }),
