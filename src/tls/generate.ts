@@ -6,6 +6,7 @@
  * (not the leaf) goes into `caBundle`, which lets the leaf be rotated without touching the webhook
  * configurations as long as the CA stays the same.
  */
+import { randomBytes } from 'node:crypto';
 import { generate } from 'selfsigned';
 
 /** Options for {@link generateCertificates}; defaults match the manifests in `manifests/base`. */
@@ -71,7 +72,11 @@ export async function generateCertificates(opts: GenerateOptions = {}): Promise<
   const notBeforeDate = new Date(Date.now() - CLOCK_SKEW_MS);
   const notAfterDate = new Date(notBeforeDate.getTime() + CLOCK_SKEW_MS + days * DAY_MS);
 
-  const ca = await generate([{ name: 'commonName', value: `${service}-ca` }], {
+  // A unique CA subject (the client-go `name@unixtime` convention): selfsigned writes no key
+  // identifiers, so OpenSSL-based clients pick an issuer by subject alone and, with two CAs of the
+  // same name in a bundle during rotation, would verify against the wrong one.
+  const caName = `${service}-ca@${Math.floor(Date.now() / 1000)}-${randomBytes(3).toString('hex')}`;
+  const ca = await generate([{ name: 'commonName', value: caName }], {
     keyType: 'ec',
     curve: 'P-256',
     algorithm: 'sha256',

@@ -61,12 +61,10 @@ describe('generateCertificates', () => {
     expect(new X509Certificate(a.cert).verify(new X509Certificate(b.caCert).publicKey)).toBe(false);
   });
 
-  it.each([
-    [{ service: 'Bad_Name' }],
-    [{ namespace: 'a.b' }],
-    [{ days: 0 }],
-    [{ days: 1.5 }],
-  ])('rejects invalid options %j with a typed error', async (opts) => {
-    await expect(generateCertificates(opts)).rejects.toBeInstanceOf(CertificateOptionsError);
-  });
+  it.each([[{ service: 'Bad_Name' }], [{ namespace: 'a.b' }], [{ days: 0 }], [{ days: 1.5 }]])(
+    'rejects invalid options %j with a typed error',
+    async (opts) => {
+      await expect(generateCertificates(opts)).rejects.toBeInstanceOf(CertificateOptionsError);
+    },
+  );
 });
