@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify from 'fastify';
 import { generate } from 'selfsigned';
 import { Agent, request } from 'undici';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -56,9 +56,12 @@ function until(pred: () => boolean, timeoutMs = 5000): Promise<void> {
   });
 }
 
+// fastify's https overload types `app.server` as https.Server, which is what the watcher needs.
+const httpsApp = (files: { certFile: string; keyFile: string }) => Fastify({ https: loadTlsOptions(files) });
+
 describe('reloading TLS context on a real fastify HTTPS server', () => {
   let dir: string;
-  let app: FastifyInstance;
+  let app: ReturnType<typeof httpsApp>;
   let watcher: CertificateWatcher;
   let port: number;
   const reloads: number[] = [];
@@ -70,7 +73,7 @@ describe('reloading TLS context on a real fastify HTTPS server', () => {
     dir = await mkdtemp(join(tmpdir(), 'portguard-reload-'));
     await writeCertificates(dir, first);
     const files = { certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key') };
-    app = Fastify({ https: loadTlsOptions(files) });
+    app = httpsApp(files);
     app.get('/', async () => ({ ok: true }));
     await app.listen({ host: '127.0.0.1', port: 0 });
     port = (app.server.address() as AddressInfo).port;
