@@ -1,0 +1,128 @@
+/**
+ * Decoding of the AdmissionReview envelope. Only the envelope is validated: the object
+ * under review is passed to the core exactly as received (no coercion, no defaults,
+ * no removed fields), because the patch is diffed against it and the rules must see
+ * what the apiserver would store.
+ */
+import { Ajv } from 'ajv';
+import type { Operation } from '../core/types.js';
+
+/**
+ * Largest request body accepted. The apiserver caps a stored object at 3 MiB (etcd's
+ * request limit, 1.5 MiB by default, is lower still). An UPDATE carries object and
+ * oldObject: 2 × 3 MiB = 6 MiB. JSON re-encoding by the apiserver can grow strings
+ * (escaped `\u003c`, base64 data in annotations): allow up to 2× → 12 MiB, plus the
+ * envelope (userInfo, options, managedFields). 16 MiB covers the worst case with
+ * headroom and still bounds the memory one request can take.
+ */
+export const BODY_LIMIT_BYTES = 16 * 1024 * 1024;
+
+export interface GroupVersionKind {
+  group: string;
+  version: string;
+  kind: string;
+}
+
+/** The fields of `request` that portguard reads; everything else is ignored. */
+export interface AdmissionRequest {
+  uid: string;
+  kind: GroupVersionKind;
+  operation: Operation;
+  name?: string;
+  namespace?: string;
+  object?: unknown;
+  oldObject?: unknown;
+  dryRun?: boolean;
+}
+
+export interface AdmissionReviewRequest {
+  apiVersion: string;
+  kind: 'AdmissionReview';
+  request: AdmissionRequest;
+}
+
+export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
+
+const objectOrNull = { anyOf: [{ type: 'object' }, { type: 'null' }] } as const;
+
+const envelopeSchema = {
+  type: 'object',
+  required: ['apiVersion', 'kind', 'request'],
+  properties: {
+    apiVersion: { const: ADMISSION_API_VERSION },
+    kind: { const: 'AdmissionReview' },
+    request: {
+      type: 'object',
+      required: ['uid', 'kind', 'operation'],
+      properties: {
+        uid: { type: 'string', minLength: 1, maxLength: 256 },
+        kind: {
+          type: 'object',
+          required: ['group', 'version', 'kind'],
+          properties: {
+            group: { type: 'string' },
+            version: { type: 'string' },
+            kind: { type: 'string' },
+          },
+        },
+        operation: { enum: ['CREATE', 'UPDATE', 'DELETE', 'CONNECT'] },
+        name: { type: 'string' },
+        namespace: { type: 'string' },
+        object: objectOrNull,
+        oldObject: objectOrNull,
+        dryRun: { type: 'boolean' },
+      },
+    },
+  },
+} as const;
+
+// No coerceTypes/useDefaults/removeAdditional: validation must never change the body.
+const ajv = new Ajv({ allErrors: true, strict: true });
+const validateEnvelope = ajv.compile(envelopeSchema);
+
+/** A request body that is not a usable AdmissionReview; becomes a 400 with `message`. */
+export class MalformedReviewError extends Error {
+  override readonly name = 'MalformedReviewError';
+  readonly statusCode = 400;
+  /** The request uid, when it could be read, so the error response can still echo it. */
+  readonly uid: string;
+  constructor(message: string, uid = '') {
+    super(message);
+    this.uid = uid;
+  }
+}
+
+function uidOf(body: unknown): string {
+  const uid = (body as { request?: { uid?: unknown } } | null)?.request?.uid;
+  return typeof uid === 'string' && uid.length <= 256 ? uid : '';
+}
+
+/**
+ * Checks the envelope and returns the typed request. Throws MalformedReviewError whose
+ * message lists every problem by JSON path (never the object's contents).
+ */
+export function parseAdmissionReview(body: unknown): AdmissionReviewRequest {
+  if (body === undefined || body === null || body === '') {
+    throw new MalformedReviewError(
+      'request body is empty; expected an AdmissionReview (admission.k8s.io/v1)',
+    );
+  }
+  if (!validateEnvelope(body)) {
+    const detail = (validateEnvelope.errors ?? [])
+      .slice(0, 5)
+      .map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`)
+      .join('; ');
+    throw new MalformedReviewError(
+      `not a valid AdmissionReview (admission.k8s.io/v1): ${detail}`,
+      uidOf(body),
+    );
+  }
+  const review = body as unknown as AdmissionReviewRequest;
+  // null means "absent" on the wire (CREATE has oldObject: null, DELETE has object: null).
+  // Shallow copy: the body itself is left untouched.
+  const req = review.request;
+  return {
+    ...review,
+    request: { ...req, object: req.object ?? undefined, oldObject: req.oldObject ?? undefined },
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * POST /validate and POST /mutate: decode the envelope, run the handler, complete the
+ * response, then log and time the decision. Logs carry uid, kind, namespace/name and
+ * rule ids only, never the object (it can hold env values or Secret data).
+ */
+import type { FastifyInstance } from 'fastify';
+import { type AdmissionRequest, parseAdmissionReview } from './admission-request.js';
+import { completeResponse, type WebhookKind } from './admission-response.js';
+import type { AppDeps } from './deps.js';
+import { handleMutate } from './mutate-handler.js';
+import { type HandlerResult, handleValidate } from './validate-handler.js';
+
+const HANDLERS: Record<WebhookKind, (req: AdmissionRequest, deps: AppDeps) => HandlerResult> = {
+  validate: handleValidate,
+  mutate: handleMutate,
+};
+
+function errorSummary(error: unknown): { type: string; stack?: string } {
+  return error instanceof Error ? { type: error.name, stack: error.stack } : { type: typeof error };
+}
+
+export function registerAdmissionRoutes(app: FastifyInstance, deps: AppDeps): void {
+  for (const webhook of ['validate', 'mutate'] as const) {
+    const handle = HANDLERS[webhook];
+    // `?timeout=10s` from the apiserver is accepted and ignored: answers take milliseconds.
+    app.post(`/${webhook}`, async (request, reply) => {
+      const started = process.hrtime.bigint();
+      const review = parseAdmissionReview(request.body);
+      const req = review.request;
+      const result = handle(req, deps);
+      const body = completeResponse(req.uid, result.outcome, webhook);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      deps.metrics.requestDuration.observe(
+        { operation: webhook, kind: req.kind.kind, decision: result.decision },
+        seconds,
+      );
+      const fields = {
+        webhook,
+        uid: req.uid,
+        kind: req.kind.kind,
+        namespace: req.namespace ?? '',
+        name: req.name ?? '',
+        operation: req.operation,
+        dryRun: req.dryRun === true,
+        decision: result.decision,
+        mode: result.mode,
+        rules: result.rules,
+        ms: Math.round(seconds * 1e4) / 10,
+      };
+      if (result.error !== undefined)
+        deps.logger.error({ ...fields, err: errorSummary(result.error) }, 'review failed');
+      else deps.logger.info(fields, 'admission decision');
+      return reply.code(200).send(body);
+    });
+  }
+}

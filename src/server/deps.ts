@@ -1,0 +1,33 @@
+/**
+ * What the webhook app needs from the outside world, injected by `serve` (or a test):
+ * the reviewer, the current cluster state and policy, readiness, metrics and a logger.
+ * The app itself reads no env, files or cluster.
+ */
+import type { Logger } from 'pino';
+import type { Random } from '../core/mutate.js';
+import type { Policy } from '../core/policy.js';
+import type { Reviewer } from '../core/review.js';
+import type { ClusterState } from '../core/state.js';
+import type { Metrics } from './metrics.js';
+
+/** Readiness as reported on /readyz; `detail` is JSON and must hold no secrets. */
+export interface Readiness {
+  ready: boolean;
+  detail: Record<string, unknown>;
+}
+
+export interface AppDeps {
+  reviewer: Reviewer;
+  /** Called once per review, so a hot-reloaded state is picked up on the next request. */
+  getState(): ClusterState;
+  getPolicy(): Policy;
+  isReady(): Readiness;
+  metrics: Metrics;
+  logger: Logger;
+  /** Randomness for nodePort picks; injected so tests are deterministic. */
+  random?: Random;
+  /** Labels of a namespace (for the per-namespace mode label), when cluster state knows them. */
+  namespaceLabels?(namespace: string): Record<string, string> | undefined;
+  /** TLS options for fastify's `https`; absent means plaintext (tests, health port). */
+  https?: object;
+}

@@ -1,0 +1,49 @@
+/**
+ * POST /mutate: plans the enabled mutations (explicit safe nodePorts, reserved ports for
+ * widened pod ranges) and answers with a JSON Patch diffed against the object exactly as
+ * received. It never denies: the validating webhook decides. An internal error admits
+ * without a patch and with a warning (the mutating webhook is failurePolicy Ignore).
+ */
+import jsonPatch from 'fast-json-patch';
+import { planMutation } from '../core/mutate.js';
+import { viewOf } from '../core/object-view.js';
+import { isExempt, type Policy } from '../core/policy.js';
+import type { Finding, RuleId } from '../core/types.js';
+import type { AdmissionRequest } from './admission-request.js';
+import { allowed, patched, withWarnings } from './admission-response.js';
+import type { AppDeps } from './deps.js';
+import type { HandlerResult } from './validate-handler.js';
+
+export const MUTATE_ERROR_WARNING =
+  'portguard could not plan changes for this object (internal error); it was admitted unchanged';
+
+/** Administrator exemptions switch off the mutation tied to the exempted rule. */
+function effectivePolicy(policy: Policy, object: unknown, namespace: string | undefined): Policy {
+  const view = viewOf(object, namespace);
+  if (!view || policy.exemptions.length === 0) return policy;
+  const exempt = (rule: RuleId) =>
+    isExempt(policy, { rule, kind: view.kind, namespace: view.namespace, name: view.name } as Finding);
+  return {
+    ...policy,
+    mutations: {
+      assignNodePorts: policy.mutations.assignNodePorts && !exempt('nodeport-in-ephemeral-range'),
+      reservePorts: policy.mutations.reservePorts && !exempt('port-range-overlaps-nodeports'),
+    },
+  };
+}
+
+export function handleMutate(req: AdmissionRequest, deps: AppDeps): HandlerResult {
+  if (req.object === undefined || (req.operation !== 'CREATE' && req.operation !== 'UPDATE')) {
+    return { outcome: allowed(), decision: 'allowed', rules: [] };
+  }
+  try {
+    const policy = effectivePolicy(deps.getPolicy(), req.object, req.namespace);
+    const plan = planMutation(req.object, deps.getState(), policy, deps.random ?? Math.random);
+    const ops = plan.changed ? jsonPatch.compare(req.object as object, plan.object) : [];
+    const notes = plan.notes.map((n) => `portguard: ${n}`);
+    if (ops.length === 0) return { outcome: withWarnings(allowed(), notes), decision: 'allowed', rules: [] };
+    return { outcome: withWarnings(patched(ops), notes), decision: 'patched', rules: [] };
+  } catch (error) {
+    return { outcome: withWarnings(allowed(), [MUTATE_ERROR_WARNING]), decision: 'error', rules: [], error };
+  }
+}

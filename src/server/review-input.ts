@@ -1,0 +1,20 @@
+/**
+ * The webhook's adapter into the policy core: an AdmissionRequest becomes the same
+ * ReviewInput that `check` and audit build, so all three judge objects identically.
+ */
+import type { ReviewInput } from '../core/types.js';
+import type { AdmissionRequest } from './admission-request.js';
+import type { AppDeps } from './deps.js';
+
+export function toReviewInput(req: AdmissionRequest, deps: Pick<AppDeps, 'namespaceLabels'>): ReviewInput {
+  const input: ReviewInput = { operation: req.operation, object: req.object };
+  if (req.oldObject !== undefined) input.oldObject = req.oldObject;
+  // Server-side dry run: nodePorts the user left unset hold placeholders (see core/placeholders).
+  if (req.dryRun === true) input.dryRun = true;
+  if (req.namespace) {
+    input.namespace = req.namespace;
+    const labels = deps.namespaceLabels?.(req.namespace);
+    if (labels) input.namespaceLabels = labels;
+  }
+  return input;
+}

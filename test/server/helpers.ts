@@ -1,0 +1,124 @@
+/**
+ * Shared setup for the server tests: the golden fixtures, a ranges state, and an app
+ * built with real core + analyzer and a silent-but-recording logger.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { parseNodeRanges } from '../../src/core/node-ranges.js';
+import { DEFAULT_POLICY, type Policy } from '../../src/core/policy.js';
+import { createReviewer, type Reviewer } from '../../src/core/review.js';
+import { type ClusterState, emptyState } from '../../src/core/state.js';
+import { buildApp } from '../../src/server/app.js';
+import type { AppDeps } from '../../src/server/deps.js';
+import { createMetrics } from '../../src/server/metrics.js';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const fixtureDir = path.resolve(repoRoot, '../shared/fixtures/admission');
+
+export function fixtureNames(): string[] {
+  return readdirSync(fixtureDir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -'.json'.length))
+    .sort();
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: fixtures are raw AdmissionReview JSON.
+export function loadFixture(name: string): any {
+  return JSON.parse(readFileSync(path.join(fixtureDir, `${name}.json`), 'utf8'));
+}
+
+/** worker-1 widened to "1024 65535" with no reserved ports, the seed-000 node. */
+export const WIDENED = '{"ipLocalPortRange": "1024 65535"}';
+
+export function stateWith(nodes: Record<string, string>, objects: unknown[] = []): ClusterState {
+  const data: Record<string, string> = {};
+  for (const [name, entry] of Object.entries(nodes)) data[`node.${name}`] = entry;
+  const { ranges, errors } = parseNodeRanges(data, 'test');
+  if (errors.length > 0) throw new Error(JSON.stringify(errors));
+  const state = emptyState(ranges);
+  state.nodesComplete = true;
+  for (const o of objects) state.inventory.upsert(o);
+  return state;
+}
+
+export function nodePortService(name: string, nodePort: number, namespace = 'other') {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace },
+    spec: { type: 'NodePort', ports: [{ port: 80, protocol: 'TCP', nodePort }] },
+  };
+}
+
+let reviewer: Promise<Reviewer> | undefined;
+export function sharedReviewer(): Promise<Reviewer> {
+  // Imported lazily: tests that inject their own reviewer do not load the wasm parser.
+  reviewer ??= import('../../src/shell/index.js')
+    .then(({ createScriptAnalyzer }) => createScriptAnalyzer())
+    .then((scripts) => createReviewer({ scripts }));
+  return reviewer;
+}
+
+/** Captures log lines so tests can assert what is (not) logged. */
+export function recordingLogger() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(String(chunk));
+      cb();
+    },
+  });
+  return { logger: pino({ level: 'debug' }, stream), lines };
+}
+
+export interface TestAppOptions {
+  state?: ClusterState;
+  policy?: Policy;
+  namespaceLabels?: Record<string, Record<string, string>>;
+  reviewer?: Reviewer;
+  random?: () => number;
+}
+
+export async function testApp(opts: TestAppOptions = {}) {
+  const { logger, lines } = recordingLogger();
+  const metrics = createMetrics();
+  const state = opts.state ?? stateWith({ 'worker-1': WIDENED });
+  const deps: AppDeps = {
+    reviewer: opts.reviewer ?? (await sharedReviewer()),
+    getState: () => state,
+    getPolicy: () => opts.policy ?? DEFAULT_POLICY,
+    isReady: () => ({ ready: true, detail: { source: 'test' } }),
+    metrics,
+    logger,
+    random: opts.random ?? (() => 0.5),
+    namespaceLabels: (ns) => opts.namespaceLabels?.[ns],
+  };
+  const app = buildApp(deps);
+  await app.ready();
+  return { app, deps, metrics, lines, state };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are JSON.
+export type Json = any;
+
+export async function post(app: Awaited<ReturnType<typeof testApp>>['app'], url: string, body: unknown) {
+  const res = await app.inject({
+    method: 'POST',
+    url,
+    headers: { 'content-type': 'application/json' },
+    payload: JSON.stringify(body),
+  });
+  return { status: res.statusCode, body: res.json() as Json };
+}
+
+/** Which endpoint a fixture was captured for, from its file name. */
+export function endpointOf(fixture: string): '/validate' | '/mutate' {
+  return fixture.startsWith('mutate-') ? '/mutate' : '/validate';
+}
+
+export function decodePatch(response: Json): Json[] {
+  return response.patch ? JSON.parse(Buffer.from(response.patch, 'base64').toString('utf8')) : [];
+}
