@@ -3,7 +3,9 @@
  * maps its outcome to an exit code (see exit-codes.ts).
  */
 import type { Command } from 'commander';
+import { registerCheckCommand } from './check-command.js';
 
-export function registerCommands(_program: Command): void {
+export function registerCommands(program: Command): void {
   // Commands register here: check, serve, certs, report-node, audit, dev.
+  registerCheckCommand(program);
 }

@@ -1,0 +1,63 @@
+/**
+ * Registers `portguard check`: parses flags, wires real stdin/stdout/stderr into
+ * `runCheck`, and sets the exit code. Everything else lives in check.ts.
+ */
+import { type Command, Option } from 'commander';
+import { runCheck } from './check.js';
+import { ExitCode } from './exit-codes.js';
+import { OUTPUT_FORMATS, type OutputFormat } from './format/index.js';
+import { readLimited } from './manifest-loader.js';
+
+/** Colour only for a terminal, and never when NO_COLOR is set to anything (no-color.org). */
+export function wantsColor(isTTY: boolean | undefined, env: NodeJS.ProcessEnv): boolean {
+  return isTTY === true && !env.NO_COLOR && env.TERM !== 'dumb';
+}
+
+interface CheckFlags {
+  ranges?: string;
+  output: OutputFormat;
+  mode?: 'enforce' | 'warn';
+  config?: string;
+}
+
+export function registerCheckCommand(program: Command): void {
+  program
+    .command('check')
+    .description(
+      'Check manifests against node ephemeral port ranges (for CI); exit 1 when something is denied',
+    )
+    .argument('[paths...]', 'files or directories of YAML/JSON manifests, or - for stdin')
+    .option('--ranges <file>', 'node-ranges ConfigMap (or its data map); built-in defaults when omitted')
+    .addOption(new Option('--output <format>', 'output format').choices([...OUTPUT_FORMATS]).default('text'))
+    .addOption(
+      new Option('--mode <mode>', 'enforce fails on deny findings; warn reports them and exits 0').choices([
+        'enforce',
+        'warn',
+      ]),
+    )
+    .option('--config <file>', 'policy file (mode and exemptions)')
+    .action(async (paths: string[], flags: CheckFlags) => {
+      // Commander exits 1 on usage errors by default; bad usage is bad input, exit 2.
+      const code = await runCheck(
+        {
+          paths,
+          output: flags.output,
+          ...(flags.ranges ? { ranges: flags.ranges } : {}),
+          ...(flags.mode ? { mode: flags.mode } : {}),
+          ...(flags.config ? { config: flags.config } : {}),
+        },
+        {
+          stdout: (s) => process.stdout.write(s),
+          stderr: (s) => process.stderr.write(s),
+          readStdin: () => readLimited(process.stdin),
+          color: wantsColor(process.stdout.isTTY, process.env),
+        },
+      );
+      process.exitCode = code;
+    })
+    .exitOverride((err) => {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version')
+        process.exit(ExitCode.Ok);
+      process.exit(ExitCode.BadInput);
+    });
+}

@@ -1,0 +1,189 @@
+/**
+ * `portguard check` without the command-line parsing: load manifests and ranges, build
+ * one cluster state from all of them, review each object with the same core the
+ * webhook uses, and print a report. Exported so tests and the benchmark run it
+ * in-process; all I/O goes through `CheckIO`.
+ */
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { type ClusterRanges, defaultRanges } from '../core/node-ranges.js';
+import { objectKey, viewOf } from '../core/object-view.js';
+import { DEFAULT_POLICY, type Policy, PolicyError, policyFromData } from '../core/policy.js';
+import { createReviewer, type Reviewer } from '../core/review.js';
+import { type ClusterState, emptyState } from '../core/state.js';
+import type { Mode } from '../core/types.js';
+import { createScriptAnalyzer, type ScriptAnalyzer } from '../shell/index.js';
+import { ExitCode } from './exit-codes.js';
+import { formatReport, type OutputFormat } from './format/index.js';
+import type { CheckedObject, CheckReport, ReportedFinding } from './format/report.js';
+import { type LoadedObject, loadManifests, MAX_ALIAS_COUNT, ManifestError } from './manifest-loader.js';
+import { loadRangesFile, RangesFileError } from './ranges-file.js';
+
+export interface CheckOptions {
+  paths: string[];
+  /** Ranges file (ConfigMap or data map); built-in defaults when absent. */
+  ranges?: string;
+  output: OutputFormat;
+  /** Overrides the policy file's mode. */
+  mode?: Extract<Mode, 'enforce' | 'warn'>;
+  /** Policy file (the administrator's exemptions and default mode). */
+  config?: string;
+}
+
+export interface CheckIO {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  readStdin?: () => Promise<Buffer>;
+  /** Colour in text output; the command sets it from the TTY and NO_COLOR. */
+  color?: boolean;
+  cwd?: string;
+  /** A ready analyzer, so repeated in-process runs (benchmark, tests) load the wasm once. */
+  scripts?: ScriptAnalyzer;
+}
+
+/** The same object (kind/namespace/name) defined in two places. */
+export interface Duplicate {
+  key: string;
+  first: LoadedObject;
+  again: LoadedObject;
+}
+
+/**
+ * Builds the state every object is reviewed against: all loaded objects enter the port
+ * inventory first, so collisions are found across files in both directions. When the
+ * same object appears twice, the later definition holds the inventory slot, as it would
+ * after `kubectl apply` of both; each definition is still reviewed on its own.
+ */
+export function buildCheckState(
+  objects: LoadedObject[],
+  ranges: ClusterRanges,
+): { state: ClusterState; duplicates: Duplicate[] } {
+  const state = emptyState(ranges);
+  const seen = new Map<string, LoadedObject>();
+  const duplicates: Duplicate[] = [];
+  for (const loaded of objects) {
+    const view = viewOf(loaded.object);
+    if (!view) continue;
+    const key = objectKey(view);
+    const first = seen.get(key);
+    if (first) duplicates.push({ key, first, again: loaded });
+    else seen.set(key, loaded);
+    state.inventory.upsert(loaded.object);
+  }
+  return { state, duplicates };
+}
+
+/** Reviews every object; pure given the reviewer (no I/O). */
+export function reviewObjects(
+  objects: LoadedObject[],
+  state: ClusterState,
+  reviewer: Reviewer,
+  policy: Policy,
+  files: string[],
+): CheckReport {
+  const checked: CheckedObject[] = [];
+  const findings: ReportedFinding[] = [];
+  let exempted = 0;
+  let denied = false;
+  for (const loaded of objects) {
+    const result = reviewer.review({ operation: 'CHECK', object: loaded.object }, state, policy);
+    if (!result.view) continue;
+    exempted += result.exempted.length;
+    if (result.denials.length > 0) denied = true;
+    const own = result.findings.map((f) => ({ ...f, file: loaded.file, line: loaded.line }));
+    checked.push({
+      file: loaded.file,
+      line: loaded.line,
+      kind: result.view.kind,
+      namespace: result.view.namespace,
+      name: result.view.name,
+      findings: own,
+    });
+    for (const f of own) findings.push(f);
+  }
+  const count = (s: string) => findings.filter((f) => f.severity === s).length;
+  return {
+    mode: policy.mode,
+    files,
+    objects: checked,
+    findings,
+    summary: {
+      objects: objects.length,
+      checked: checked.length,
+      findings: findings.length,
+      deny: count('deny'),
+      warn: count('warn'),
+      info: count('info'),
+      exempted,
+      denied,
+    },
+  };
+}
+
+/** Reads the administrator's policy file (YAML or JSON). */
+export async function loadPolicyFile(file: string): Promise<Policy> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new PolicyError(`${file}: cannot read policy file: ${(err as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(text, { maxAliasCount: MAX_ALIAS_COUNT, prettyErrors: false });
+  } catch (err) {
+    throw new PolicyError(`${file}: invalid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  return policyFromData(data, file);
+}
+
+function uniqueFiles(objects: LoadedObject[]): string[] {
+  return [...new Set(objects.map((o) => o.file))];
+}
+
+/** Runs the whole check and returns the exit code; never throws for bad input. */
+export async function runCheck(opts: CheckOptions, io: CheckIO): Promise<ExitCode> {
+  try {
+    if (opts.paths.length === 0) {
+      io.stderr('portguard check: no input; give files, directories, or - for stdin\n');
+      return ExitCode.BadInput;
+    }
+    let ranges: ClusterRanges;
+    if (opts.ranges) {
+      ranges = await loadRangesFile(opts.ranges);
+    } else {
+      ranges = defaultRanges();
+      io.stderr(
+        'portguard check: no --ranges given; using built-in defaults (NodePort range 30000-32767, ' +
+          'every node on the kernel default ip_local_port_range 32768 60999)\n',
+      );
+    }
+    let policy = opts.config ? await loadPolicyFile(opts.config) : DEFAULT_POLICY;
+    if (opts.mode) policy = { ...policy, mode: opts.mode };
+    // Namespace labels are unknown to check, so the policy's mode applies everywhere.
+    policy = { ...policy, allowNamespaceModeLabel: false };
+
+    const objects = await loadManifests(opts.paths, {
+      readStdin: io.readStdin,
+      ...(io.cwd ? { cwd: io.cwd } : {}),
+    });
+    const { state, duplicates } = buildCheckState(objects, ranges);
+    for (const d of duplicates) {
+      io.stderr(
+        `portguard check: ${d.key} is defined twice (${d.first.file}:${d.first.line} and ` +
+          `${d.again.file}:${d.again.line}); each is reviewed, and the later one is used for collisions\n`,
+      );
+    }
+    const scripts = io.scripts ?? (await createScriptAnalyzer());
+    const reviewer = createReviewer({ scripts });
+    const report = reviewObjects(objects, state, reviewer, policy, uniqueFiles(objects));
+    io.stdout(formatReport(opts.output, report, { color: io.color === true }));
+    return report.summary.denied ? ExitCode.Denied : ExitCode.Ok;
+  } catch (err) {
+    if (err instanceof ManifestError || err instanceof RangesFileError || err instanceof PolicyError) {
+      io.stderr(`portguard check: ${err.message}\n`);
+      return ExitCode.BadInput;
+    }
+    throw err;
+  }
+}

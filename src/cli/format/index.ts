@@ -1,0 +1,31 @@
+/** Picks the formatter for `--output`; each one is a pure function from report to text. */
+import { formatJson } from './json.js';
+import { formatJunit } from './junit.js';
+import type { CheckReport } from './report.js';
+import { formatSarif } from './sarif.js';
+import { formatText } from './text.js';
+
+export const OUTPUT_FORMATS = ['text', 'json', 'sarif', 'junit'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+export interface FormatOptions {
+  /** ANSI colour, text output only. */
+  color: boolean;
+}
+
+export function isOutputFormat(v: string): v is OutputFormat {
+  return (OUTPUT_FORMATS as readonly string[]).includes(v);
+}
+
+export function formatReport(format: OutputFormat, report: CheckReport, opts: FormatOptions): string {
+  switch (format) {
+    case 'json':
+      return formatJson(report);
+    case 'sarif':
+      return formatSarif(report);
+    case 'junit':
+      return formatJunit(report);
+    default:
+      return formatText(report, opts.color);
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * `--output json`: the stable machine format. Field order and names are a contract for
+ * scripts (`jq '.findings[] | select(.severity=="deny")'`), so findings are projected
+ * onto exactly these keys rather than dumping internal fields.
+ */
+import type { CheckReport } from './report.js';
+
+export function formatJson(report: CheckReport): string {
+  const findings = report.findings.map((f) => ({
+    rule: f.rule,
+    severity: f.severity,
+    kind: f.kind,
+    namespace: f.namespace,
+    name: f.name,
+    path: f.path,
+    message: f.message,
+    nodes: f.nodes,
+    nodeCount: f.nodeCount,
+    file: f.file,
+    line: f.line,
+  }));
+  return `${JSON.stringify({ findings, summary: { mode: report.mode, ...report.summary } }, null, 2)}\n`;
+}

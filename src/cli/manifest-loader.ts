@@ -1,0 +1,299 @@
+/**
+ * Reads manifests for `check`: files, directories (recursive), and stdin, as
+ * multi-document YAML or JSON, with `kind: List` expanded. Every object keeps the file
+ * and 1-based line it starts on, so findings point back at the source.
+ *
+ * Input is untrusted (CI runs it on pull requests), so the loader refuses what could
+ * hang or exhaust it: files over a size cap, binary files, alias bombs and symlink
+ * loops all become a `ManifestError` naming the file (and line, where there is one).
+ */
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
+import { isMap, isSeq, LineCounter, type Node, parseAllDocuments } from 'yaml';
+
+/** A parsed object and where it came from. */
+export interface LoadedObject {
+  object: Record<string, unknown>;
+  /** The path as given or found (relative to cwd when below it); `-` reads as `<stdin>`. */
+  file: string;
+  /** 1-based line where the document or list item starts. */
+  line: number;
+}
+
+/** Bad input: the message names the file, and the line when the problem has one. */
+export class ManifestError extends Error {
+  override name = 'ManifestError';
+  constructor(
+    readonly file: string,
+    readonly line: number | undefined,
+    detail: string,
+  ) {
+    super(`${file}${line !== undefined ? `:${line}` : ''}: ${detail}`);
+  }
+}
+
+/**
+ * 32 MiB: far above any real manifest bundle (the apiserver caps one object at ~3 MiB)
+ * yet small enough that a stray log or image in the tree fails fast instead of eating
+ * memory while YAML builds its node tree (roughly 10x the text size).
+ */
+export const MAX_FILE_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Aliases resolved per document. Real manifests use a handful of anchors; a billion
+ * laughs document needs thousands, and yaml stops with an error past this count.
+ */
+export const MAX_ALIAS_COUNT = 100;
+
+const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];
+export const STDIN_NAME = '<stdin>';
+
+export interface LoaderOptions {
+  maxFileBytes?: number;
+  /** Reads all of stdin; injected so tests and the benchmark need no real stdin. */
+  readStdin?: () => Promise<Buffer>;
+  cwd?: string;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Decodes strictly: a NUL byte or invalid UTF-8 means this is not a manifest. */
+export function decodeText(buf: Buffer, file: string, maxBytes = MAX_FILE_BYTES): string {
+  if (buf.length > maxBytes) {
+    throw new ManifestError(file, undefined, `file is ${buf.length} bytes, over the ${maxBytes}-byte limit`);
+  }
+  const nul = buf.indexOf(0);
+  if (nul >= 0) {
+    const line = buf.subarray(0, nul).toString('latin1').split('\n').length;
+    throw new ManifestError(file, line, 'binary file (contains a NUL byte); expected YAML or JSON text');
+  }
+  try {
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  } catch {
+    throw new ManifestError(file, undefined, 'binary file (not valid UTF-8); expected YAML or JSON text');
+  }
+}
+
+/** A `kind: List` (or `ServiceList`, as `kubectl get -o yaml` prints) with an items array. */
+function isList(object: Record<string, unknown>): boolean {
+  return typeof object.kind === 'string' && object.kind.endsWith('List') && Array.isArray(object.items);
+}
+
+function lineOf(counter: LineCounter, node: Node | null | undefined, fallback: number): number {
+  const offset = node?.range?.[0];
+  if (offset === undefined) return fallback;
+  return counter.linePos(offset).line || 1;
+}
+
+/** Pushes the object, or its items (recursively) when it is a List. */
+function collect(
+  value: unknown,
+  node: Node | null | undefined,
+  counter: LineCounter,
+  file: string,
+  line: number,
+  out: LoadedObject[],
+): void {
+  if (!isPlainObject(value)) return;
+  if (!isList(value)) {
+    if (typeof value.kind === 'string') out.push({ object: value, file, line });
+    return;
+  }
+  const itemsNode = isMap(node) ? node.get('items', true) : undefined;
+  const itemNodes = isSeq(itemsNode) ? itemsNode.items : [];
+  (value.items as unknown[]).forEach((item, i) => {
+    const itemNode = itemNodes[i] as Node | undefined;
+    collect(item, itemNode, counter, file, lineOf(counter, itemNode, line), out);
+  });
+}
+
+/** Parses one text (a file or stdin) into objects; pure apart from the error it throws. */
+export function parseManifests(text: string, file: string): LoadedObject[] {
+  const counter = new LineCounter();
+  // YAML 1.1 because Kubernetes decodes with go-yaml v2 semantics: `hostNetwork: yes` is true there.
+  const docs = parseAllDocuments(text, { lineCounter: counter, version: '1.1', prettyErrors: false });
+  const list = Array.isArray(docs) ? docs : [];
+  const out: LoadedObject[] = [];
+  for (const doc of list) {
+    const err = doc.errors[0];
+    if (err) {
+      const line = err.linePos?.[0]?.line ?? counter.linePos(err.pos[0]).line;
+      throw new ManifestError(file, line || undefined, `invalid YAML: ${err.message.split('\n')[0]}`);
+    }
+    const start = lineOf(counter, doc.contents, lineOf(counter, doc as unknown as Node, 1));
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (e) {
+      // yaml throws a ReferenceError for excessive aliases (billion laughs) and bad anchors.
+      throw new ManifestError(file, start, `cannot expand YAML aliases: ${(e as Error).message}`);
+    }
+    collect(value, doc.contents as Node | null, counter, file, start, out);
+  }
+  return out;
+}
+
+function hasManifestExtension(name: string): boolean {
+  const lower = name.toLowerCase();
+  return MANIFEST_EXTENSIONS.some((ext) => lower.endsWith(ext));
+}
+
+function describeFsError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  switch (e.code) {
+    case 'ENOENT':
+      return 'no such file or directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ELOOP':
+      return 'symlink loop (too many levels of symbolic links)';
+    case 'EISDIR':
+      return 'is a directory';
+    default:
+      return e.message ?? String(err);
+  }
+}
+
+interface Walk {
+  files: string[];
+  /** Real paths of files already queued, so a file reached twice through links loads once. */
+  seenFiles: Set<string>;
+  cwd: string;
+}
+
+function display(path: string, cwd: string): string {
+  const rel = relative(cwd, path);
+  return rel !== '' && !rel.startsWith('..') && !rel.startsWith(sep) ? rel : path;
+}
+
+/**
+ * Walks a directory depth-first in sorted order. `ancestors` holds the real paths of
+ * the directories on the current path: a link back to one of them is a loop and fails;
+ * a link to a directory elsewhere is followed, and files reached twice load once.
+ */
+async function walkDir(dir: string, ancestors: Set<string>, walk: Walk): Promise<void> {
+  let entries: string[];
+  try {
+    entries = (await readdir(dir)).sort();
+  } catch (err) {
+    throw new ManifestError(
+      display(dir, walk.cwd),
+      undefined,
+      `cannot read directory: ${describeFsError(err)}`,
+    );
+  }
+  for (const name of entries) {
+    // Dot entries (.git, .github, editor state) never hold manifests and can be huge.
+    if (name.startsWith('.')) continue;
+    const path = join(dir, name);
+    let info: Awaited<ReturnType<typeof stat>>;
+    let realPath: string;
+    try {
+      info = await stat(path);
+      realPath = await realpath(path);
+    } catch (err) {
+      throw new ManifestError(display(path, walk.cwd), undefined, describeFsError(err));
+    }
+    if (info.isDirectory()) {
+      if (ancestors.has(realPath)) {
+        throw new ManifestError(
+          display(path, walk.cwd),
+          undefined,
+          `symlink loop: points back to ${display(realPath, walk.cwd)}, which contains it`,
+        );
+      }
+      ancestors.add(realPath);
+      await walkDir(path, ancestors, walk);
+      ancestors.delete(realPath);
+    } else if (info.isFile() && hasManifestExtension(name) && !walk.seenFiles.has(realPath)) {
+      walk.seenFiles.add(realPath);
+      walk.files.push(path);
+    }
+  }
+}
+
+/** Expands the PATH arguments into the list of files to read, in a stable order. */
+export async function listManifestFiles(paths: string[], cwd = process.cwd()): Promise<string[]> {
+  const walk: Walk = { files: [], seenFiles: new Set(), cwd };
+  for (const p of paths) {
+    if (p === '-') {
+      walk.files.push('-');
+      continue;
+    }
+    const abs = resolve(cwd, p);
+    let info: Awaited<ReturnType<typeof stat>>;
+    let real: string;
+    try {
+      info = await stat(abs);
+      real = await realpath(abs);
+    } catch (err) {
+      throw new ManifestError(p, undefined, describeFsError(err));
+    }
+    if (info.isDirectory()) {
+      await walkDir(abs, new Set([real]), walk);
+    } else if (!walk.seenFiles.has(real)) {
+      // A file named explicitly is read whatever its extension.
+      walk.seenFiles.add(real);
+      walk.files.push(abs);
+    }
+  }
+  return walk.files;
+}
+
+/**
+ * Reads a stream up to `maxBytes`; stops early past the cap so `yes | portguard check -`
+ * cannot fill memory.
+ */
+export async function readLimited(
+  stream: AsyncIterable<Buffer | string>,
+  maxBytes = MAX_FILE_BYTES,
+): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    total += buf.length;
+    if (total > maxBytes) {
+      throw new ManifestError(STDIN_NAME, undefined, `input is over the ${maxBytes}-byte limit`);
+    }
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Reads and parses every file; stops at the first bad one (bad input is exit 2). */
+export async function loadManifests(paths: string[], opts: LoaderOptions = {}): Promise<LoadedObject[]> {
+  const cwd = opts.cwd ?? process.cwd();
+  const maxBytes = opts.maxFileBytes ?? MAX_FILE_BYTES;
+  const files = await listManifestFiles(paths, cwd);
+  const out: LoadedObject[] = [];
+  for (const file of files) {
+    let buf: Buffer;
+    let name: string;
+    if (file === '-') {
+      name = STDIN_NAME;
+      if (!opts.readStdin) throw new ManifestError(name, undefined, 'stdin is not available');
+      buf = await opts.readStdin();
+    } else {
+      name = display(file, cwd);
+      try {
+        // Check the size before reading, so a 50 GiB file is refused without touching it.
+        const size = (await stat(file)).size;
+        if (size > maxBytes) {
+          throw new ManifestError(name, undefined, `file is ${size} bytes, over the ${maxBytes}-byte limit`);
+        }
+        buf = await readFile(file);
+      } catch (err) {
+        if (err instanceof ManifestError) throw err;
+        throw new ManifestError(name, undefined, `cannot read file: ${describeFsError(err)}`);
+      }
+    }
+    const text = decodeText(buf, name, maxBytes);
+    for (const o of parseManifests(text, name)) out.push(o);
+  }
+  return out;
+}

@@ -1,0 +1,94 @@
+/**
+ * Loads the node-ranges file for `check` (and `serve --ranges`): either the ConfigMap
+ * itself, as applied to the cluster, or just its `data` map. Any bad key is fatal here,
+ * unlike in the server, because CI must not pass on ranges it only half understood.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import { type ClusterRanges, parseNodeRanges, type RangesError } from '../core/node-ranges.js';
+import { decodeText, MAX_ALIAS_COUNT, MAX_FILE_BYTES } from './manifest-loader.js';
+
+/** A bad ranges file; `errors` holds one entry per bad ConfigMap key. */
+export class RangesFileError extends Error {
+  override name = 'RangesFileError';
+  constructor(
+    readonly file: string,
+    readonly errors: RangesError[],
+    detail?: string,
+  ) {
+    super(
+      detail ? `${file}: ${detail}` : errors.map((e) => `${file}: key "${e.key}": ${e.message}`).join('\n'),
+    );
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Picks the data map out of parsed YAML: `kind: ConfigMap` uses `.data`, anything else
+ * is taken as the data map itself. Exported for tests and the server's file mode.
+ */
+export function rangesDataOf(doc: unknown, file: string): Record<string, unknown> {
+  if (!isPlainObject(doc)) {
+    throw new RangesFileError(file, [], 'expected a ConfigMap or a map of ConfigMap data keys');
+  }
+  if (doc.kind === 'ConfigMap') {
+    if (doc.data === undefined || doc.data === null) return {};
+    if (!isPlainObject(doc.data)) throw new RangesFileError(file, [], 'ConfigMap data must be a map');
+    return doc.data;
+  }
+  if (typeof doc.kind === 'string') {
+    throw new RangesFileError(file, [], `expected a ConfigMap, found kind ${doc.kind}`);
+  }
+  return doc;
+}
+
+/** Parses ranges text; throws `RangesFileError` on any YAML or key error. */
+export function parseRangesText(text: string, file: string): ClusterRanges {
+  const doc = parseDocument(text, { prettyErrors: false });
+  const err = doc.errors[0];
+  if (err) {
+    const line = err.linePos?.[0]?.line;
+    throw new RangesFileError(
+      file,
+      [],
+      `${line ? `line ${line}: ` : ''}invalid YAML: ${err.message.split('\n')[0]}`,
+    );
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    throw new RangesFileError(file, [], `cannot expand YAML aliases: ${(e as Error).message}`);
+  }
+  const { ranges, errors } = parseNodeRanges(rangesDataOf(value, file), file);
+  if (errors.length > 0) throw new RangesFileError(file, errors);
+  return ranges;
+}
+
+/** Reads and parses a ranges file. */
+export async function loadRangesFile(file: string): Promise<ClusterRanges> {
+  let buf: Buffer;
+  try {
+    const size = (await stat(file)).size;
+    if (size > MAX_FILE_BYTES) throw new RangesFileError(file, [], `file is ${size} bytes, over the limit`);
+    buf = await readFile(file);
+  } catch (err) {
+    if (err instanceof RangesFileError) throw err;
+    const e = err as NodeJS.ErrnoException;
+    throw new RangesFileError(
+      file,
+      [],
+      `cannot read ranges file: ${e.code === 'ENOENT' ? 'no such file' : e.message}`,
+    );
+  }
+  let text: string;
+  try {
+    text = decodeText(buf, file);
+  } catch (err) {
+    throw new RangesFileError(file, [], (err as Error).message.replace(`${file}: `, ''));
+  }
+  return parseRangesText(text, file);
+}

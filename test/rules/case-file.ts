@@ -1,0 +1,105 @@
+/**
+ * Declarative rule cases (`test/cases/<rule-id>/*.yaml`), shared by the core runner
+ * (cases.test.ts) and the CLI runner (test/cli/cases-cli.test.ts), so `review()` and
+ * `portguard check` are held to the same expectations.
+ *
+ * The expected findings are the exact multiset of findings for the rules the case is
+ * about: the directory's rule plus any rule named in `expect.findings`. Findings of
+ * other rules are ignored, so a case stays focused on its rule.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import type { Finding, Operation, Severity } from '../../src/core/types.js';
+
+export const CASES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'cases');
+
+export interface ExpectedFinding {
+  rule: string;
+  severity: Severity;
+  path: string;
+  nodes?: string[];
+}
+
+export interface RuleCase {
+  /** `<rule-id>/<file>`, for test titles. */
+  id: string;
+  file: string;
+  rule: string;
+  name: string;
+  ranges: Record<string, string>;
+  inventory: Record<string, unknown>[];
+  object: Record<string, unknown>;
+  operation: Operation;
+  oldObject?: Record<string, unknown>;
+  dryRun: boolean;
+  expect: { allowed: boolean; findings: ExpectedFinding[] };
+}
+
+function fail(file: string, msg: string): never {
+  throw new Error(`${file}: ${msg}`);
+}
+
+export function loadCase(file: string): RuleCase {
+  const raw = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  const rule = basename(dirname(file));
+  if (typeof raw?.name !== 'string') fail(file, 'missing name');
+  if (typeof raw.object !== 'object' || raw.object === null) fail(file, 'missing object');
+  const expect = raw.expect as { allowed?: unknown; findings?: unknown } | undefined;
+  if (typeof expect?.allowed !== 'boolean' || !Array.isArray(expect.findings)) {
+    fail(file, 'expect needs allowed (boolean) and findings (list)');
+  }
+  return {
+    id: relative(CASES_DIR, file),
+    file,
+    rule,
+    name: raw.name,
+    ranges: (raw.ranges as Record<string, string>) ?? {},
+    inventory: (raw.inventory as Record<string, unknown>[]) ?? [],
+    object: raw.object as Record<string, unknown>,
+    operation: (raw.operation as Operation) ?? 'CHECK',
+    ...(raw.oldObject ? { oldObject: raw.oldObject as Record<string, unknown> } : {}),
+    dryRun: raw.dryRun === true,
+    expect: { allowed: expect.allowed, findings: expect.findings as ExpectedFinding[] },
+  };
+}
+
+export function loadAllCases(): RuleCase[] {
+  const out: RuleCase[] = [];
+  for (const dir of readdirSync(CASES_DIR).sort()) {
+    for (const f of readdirSync(join(CASES_DIR, dir)).sort()) {
+      if (f.endsWith('.yaml')) out.push(loadCase(join(CASES_DIR, dir, f)));
+    }
+  }
+  return out;
+}
+
+/** The rules whose findings a case pins down exactly. */
+export function rulesOf(c: RuleCase): Set<string> {
+  return new Set([c.rule, ...c.expect.findings.map((f) => f.rule)]);
+}
+
+/**
+ * Projects actual findings onto the fields a case pins (nodes only when the expected
+ * entry gives them) and sorts both sides, so the comparison is a multiset equality.
+ */
+export function comparable(
+  c: RuleCase,
+  actual: Pick<Finding, 'rule' | 'severity' | 'path' | 'nodes'>[],
+): { actual: ExpectedFinding[]; expected: ExpectedFinding[] } {
+  const rules = rulesOf(c);
+  const withNodes = c.expect.findings.length > 0 && c.expect.findings.every((f) => f.nodes !== undefined);
+  const norm = (f: ExpectedFinding): ExpectedFinding => ({
+    rule: f.rule,
+    severity: f.severity,
+    path: f.path,
+    ...(withNodes && f.nodes ? { nodes: [...f.nodes].sort() } : {}),
+  });
+  const key = (f: ExpectedFinding) => JSON.stringify(f);
+  const sort = (list: ExpectedFinding[]) => list.sort((a, b) => key(a).localeCompare(key(b)));
+  return {
+    actual: sort(actual.filter((f) => rules.has(f.rule)).map(norm)),
+    expected: sort(c.expect.findings.map(norm)),
+  };
+}
