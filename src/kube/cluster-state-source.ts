@@ -1,0 +1,446 @@
+/**
+ * Live `ClusterState` for the webhook, fed by five informers: the ranges ConfigMap,
+ * Services, hostNetwork pods, pods with hostPorts, and Nodes.
+ *
+ * Consistency: reviews read `getState()` synchronously, and every change is applied in
+ * one synchronous step, so a review never sees half an event. A full (re)list, after a
+ * 410 Gone or a restart, builds a fresh PortInventory from the new list plus the other
+ * resources' current objects and swaps it in with a single assignment.
+ *
+ * Readiness is false until every informer has applied its initial list. Decisions about
+ * the ranges ConfigMap (see docs/cluster-state.md):
+ * - absent after the initial sync: serve built-in defaults, ready, and say so in detail;
+ * - an update with any error: keep the last good data, log keys and messages, count it
+ *   in `rangesReloadErrors`, stay ready;
+ * - the first version seen has errors: apply what parsed (bad node entries fall back to
+ *   the default profile), since there is nothing better to keep, and report the errors;
+ * - deleted: keep serving the last known data and say since when in detail.
+ */
+
+import { PortInventory } from '../core/inventory.js';
+import { objectKey, viewOf } from '../core/object-view.js';
+import type { ClusterState } from '../core/state.js';
+import { CoreV1Api, type KubeConfig, type KubernetesListObject, type KubernetesObject } from './k8s.js';
+import type { KubeLogger } from './logger.js';
+import {
+  declaresHostPort,
+  isTerminated,
+  projectConfigMap,
+  projectHostPortPod,
+  projectNode,
+  projectPod,
+  projectService,
+} from './projections.js';
+import { applyConfigMap, composeRanges, type ParsedConfigMap } from './ranges-model.js';
+import { type Backoff, ResourceWatch } from './resource-watch.js';
+
+export const DEFAULT_NAMESPACE = 'portguard-system';
+export const DEFAULT_CONFIGMAP = 'portguard-node-ranges';
+const PAGE_SIZE = 500;
+
+/** Metrics the source reports into; duck-typed so the server's metrics module plugs in. */
+export interface ClusterStateMetrics {
+  rangesReloadErrors?: { inc(): void };
+  informerSynced?: { set(labels: { resource: string }, value: number): void };
+}
+
+export interface ClusterStateSourceOptions {
+  kubeConfig: KubeConfig;
+  namespace?: string;
+  configMapName?: string;
+  logger: KubeLogger;
+  metrics?: ClusterStateMetrics;
+  now?: () => Date;
+  /** Restart backoff for failed informers. */
+  backoff?: Backoff;
+  random?: () => number;
+  /** The library's pause between quiet watch reconnects; tests shorten it. */
+  watchDelay?: (ms: number) => Promise<void>;
+}
+
+export interface ClusterStateSource {
+  /** The current state; cheap, call it once per review. */
+  getState(): ClusterState;
+  isReady(): { ready: boolean; detail: Record<string, unknown> };
+  stop(): Promise<void>;
+  /** Calls `cb` after every applied change; returns an unsubscribe function. */
+  onChange(cb: () => void): () => void;
+}
+
+type Obj = KubernetesObject & Record<string, unknown>;
+
+type ConfigMapStatus =
+  | { kind: 'waiting' }
+  | { kind: 'absent' }
+  | { kind: 'ok'; resourceVersion: string | undefined }
+  | { kind: 'deleted' };
+
+function keyOf(obj: Obj, kind: string): string {
+  const view = viewOf({ ...obj, kind });
+  return view ? objectKey(view) : `${kind}/${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
+}
+
+/** Pages through a list so a large cluster is never fetched in one response. */
+async function listAll<T extends KubernetesObject>(
+  page: (cont: string | undefined) => Promise<KubernetesListObject<T>>,
+): Promise<KubernetesListObject<T>> {
+  let cont: string | undefined;
+  const items: T[] = [];
+  let last: KubernetesListObject<T>;
+  do {
+    last = await page(cont);
+    items.push(...(last.items ?? []));
+    cont = last.metadata?._continue || undefined;
+  } while (cont);
+  return { ...last, items };
+}
+
+function sameLabels(a: Record<string, string> | undefined, b: Record<string, string>): boolean {
+  if (!a) return false;
+  const ak = Object.keys(a);
+  if (ak.length !== Object.keys(b).length) return false;
+  return ak.every((k) => a[k] === b[k]);
+}
+
+/** Starts the informers and returns the live source; see the module comment. */
+export function startClusterStateSource(opts: ClusterStateSourceOptions): ClusterStateSource {
+  const namespace = opts.namespace ?? DEFAULT_NAMESPACE;
+  const configMapName = opts.configMapName ?? DEFAULT_CONFIGMAP;
+  const now = opts.now ?? (() => new Date());
+  const { logger, metrics } = opts;
+  const api = opts.kubeConfig.makeApiClient(CoreV1Api);
+  const cmSource = `configmap ${namespace}/${configMapName}`;
+
+  // Port-holding objects per informer, keyed like the inventory.
+  const services = new Map<string, Obj>();
+  const hostNetworkPods = new Map<string, Obj>();
+  const hostPortPods = new Map<string, Obj>();
+  const nodes = new Map<string, Record<string, string>>();
+
+  let config: ParsedConfigMap = applyConfigMap({});
+  /** The last parse of any version, good or bad: the cache for incremental parsing. */
+  let lastParsed: ParsedConfigMap | undefined;
+  let hadGood = false;
+  let cmStatus: ConfigMapStatus = { kind: 'waiting' };
+  let dataSince: Date | undefined;
+  let rejected: { at: Date; errors: { key: string; message: string }[] } | undefined;
+  let firstErrors: { key: string; message: string }[] | undefined;
+  let rangesSource = 'built-in defaults';
+
+  let state: ClusterState = {
+    ranges: composeRanges(config, undefined, rangesSource),
+    nodesComplete: false,
+    inventory: new PortInventory(),
+  };
+  const listeners = new Set<() => void>();
+  const changed = (): void => {
+    for (const cb of listeners) {
+      try {
+        cb();
+      } catch (err) {
+        logger.error({ err: String(err) }, 'cluster state listener failed');
+      }
+    }
+  };
+
+  const watches: ResourceWatch<Obj>[] = [];
+
+  const rebuildRanges = (): void => {
+    const nodesSynced = nodeWatch.synced;
+    state = {
+      ...state,
+      ranges: composeRanges(config, nodesSynced ? nodes : undefined, rangesSource),
+      nodesComplete: nodesSynced,
+    };
+  };
+
+  const rebuildInventory = (): void => {
+    const inventory = new PortInventory();
+    for (const store of [services, hostNetworkPods, hostPortPods])
+      for (const o of store.values()) inventory.upsert(o);
+    state = { ...state, inventory };
+  };
+
+  /** Re-syncs one pod key after either pod informer changed it. */
+  const syncPod = (key: string, obj: Obj): void => {
+    const current = hostNetworkPods.get(key) ?? hostPortPods.get(key);
+    if (current) state.inventory.upsert(current);
+    else state.inventory.remove(obj);
+  };
+
+  const applyData = (cm: Obj): void => {
+    const data = (cm.data ?? {}) as Record<string, unknown>;
+    const parsed = applyConfigMap(data, lastParsed);
+    lastParsed = parsed;
+    const at = now();
+    const resourceVersion = cm.metadata?.resourceVersion;
+    if (parsed.errors.length > 0) {
+      metrics?.rangesReloadErrors?.inc();
+      const errors = parsed.errors.map((e) => ({ key: e.key, message: e.message }));
+      if (hadGood) {
+        rejected = { at, errors };
+        cmStatus = {
+          kind: 'ok',
+          resourceVersion: cmStatus.kind === 'ok' ? cmStatus.resourceVersion : undefined,
+        };
+        logger.error(
+          { configMap: cmSource, resourceVersion, errors },
+          'ranges ConfigMap update rejected; keeping the last good data',
+        );
+        return;
+      }
+      firstErrors = errors;
+      logger.error(
+        { configMap: cmSource, resourceVersion, errors },
+        'ranges ConfigMap has errors; bad entries fall back to the default profile',
+      );
+    } else {
+      firstErrors = undefined;
+    }
+    hadGood = true;
+    rejected = undefined;
+    config = parsed;
+    dataSince = at;
+    cmStatus = { kind: 'ok', resourceVersion };
+    rangesSource = cmSource;
+    rebuildRanges();
+    logger.info(
+      { configMap: cmSource, resourceVersion, keys: parsed.entries.size },
+      'ranges ConfigMap applied',
+    );
+  };
+
+  const configMapWatch = new ResourceWatch<Obj>({
+    ...common('configmap'),
+    path: `/api/v1/namespaces/${namespace}/configmaps`,
+    fieldSelector: `metadata.name=${configMapName}`,
+    list: () =>
+      listAll((cont) =>
+        api.listNamespacedConfigMap({
+          namespace,
+          fieldSelector: `metadata.name=${configMapName}`,
+          limit: PAGE_SIZE,
+          _continue: cont,
+        }),
+      ) as Promise<KubernetesListObject<Obj>>,
+    transform: projectConfigMap,
+    onList: (items) => {
+      const cm = items.find((i) => i.metadata?.name === configMapName);
+      if (cm) applyData(cm);
+      else if (cmStatus.kind === 'waiting' || cmStatus.kind === 'absent') {
+        cmStatus = { kind: 'absent' };
+        logger.warn({ configMap: cmSource }, 'ranges ConfigMap not found; serving built-in defaults');
+      } else markDeleted();
+      changed();
+    },
+    onUpsert: (cm) => {
+      if (cm.metadata?.name !== configMapName) return;
+      if (cmStatus.kind === 'ok' && cmStatus.resourceVersion === cm.metadata?.resourceVersion) return;
+      applyData(cm);
+      changed();
+    },
+    onDelete: (cm) => {
+      if (cm.metadata?.name !== configMapName) return;
+      markDeleted();
+      changed();
+    },
+  });
+
+  function markDeleted(): void {
+    if (cmStatus.kind === 'deleted') return;
+    cmStatus = { kind: 'deleted' };
+    logger.warn(
+      { configMap: cmSource, since: dataSince?.toISOString() },
+      'ranges ConfigMap deleted; serving the last known data',
+    );
+  }
+
+  const serviceWatch = new ResourceWatch<Obj>({
+    ...common('services'),
+    path: '/api/v1/services',
+    list: () =>
+      listAll((cont) => api.listServiceForAllNamespaces({ limit: PAGE_SIZE, _continue: cont })) as Promise<
+        KubernetesListObject<Obj>
+      >,
+    transform: projectService,
+    onList: (items) => {
+      services.clear();
+      for (const s of items) services.set(keyOf(s, 'Service'), s);
+      rebuildInventory();
+      changed();
+    },
+    onUpsert: (s) => {
+      services.set(keyOf(s, 'Service'), s);
+      state.inventory.upsert(s);
+      changed();
+    },
+    onDelete: (s) => {
+      services.delete(keyOf(s, 'Service'));
+      state.inventory.remove(s);
+      changed();
+    },
+  });
+
+  const podWatch = (
+    name: string,
+    store: Map<string, Obj>,
+    fieldSelector: string | undefined,
+    transform: (o: Obj) => Obj,
+    keep: (o: Obj) => boolean,
+  ): ResourceWatch<Obj> =>
+    new ResourceWatch<Obj>({
+      ...common(name),
+      path: '/api/v1/pods',
+      ...(fieldSelector ? { fieldSelector } : {}),
+      list: () =>
+        listAll((cont) =>
+          api.listPodForAllNamespaces({ fieldSelector, limit: PAGE_SIZE, _continue: cont }),
+        ) as Promise<KubernetesListObject<Obj>>,
+      transform,
+      onList: (items) => {
+        store.clear();
+        for (const p of items) if (keep(p)) store.set(keyOf(p, 'Pod'), p);
+        rebuildInventory();
+        changed();
+      },
+      onUpsert: (p) => {
+        const key = keyOf(p, 'Pod');
+        if (keep(p)) store.set(key, p);
+        else store.delete(key);
+        syncPod(key, p);
+        changed();
+      },
+      onDelete: (p) => {
+        const key = keyOf(p, 'Pod');
+        store.delete(key);
+        syncPod(key, p);
+        changed();
+      },
+    });
+
+  const hostNetworkWatch = podWatch(
+    'hostnetwork-pods',
+    hostNetworkPods,
+    'spec.hostNetwork=true',
+    projectPod,
+    (p) => !isTerminated(p),
+  );
+  const hostPortWatch = podWatch(
+    'hostport-pods',
+    hostPortPods,
+    undefined,
+    projectHostPortPod,
+    (p) => declaresHostPort(p) && !isTerminated(p),
+  );
+
+  const nodeWatch = new ResourceWatch<Obj>({
+    ...common('nodes'),
+    path: '/api/v1/nodes',
+    list: () =>
+      listAll((cont) => api.listNode({ limit: PAGE_SIZE, _continue: cont })) as Promise<
+        KubernetesListObject<Obj>
+      >,
+    transform: projectNode,
+    onList: (items) => {
+      nodes.clear();
+      for (const n of items) if (n.metadata?.name) nodes.set(n.metadata.name, n.metadata.labels ?? {});
+      // nodeWatch.synced flips right after onList; read the list as complete already.
+      rebuildRangesWithNodes();
+      changed();
+    },
+    onUpsert: (n) => {
+      const name = n.metadata?.name;
+      if (!name) return;
+      const labels = n.metadata?.labels ?? {};
+      // Node status updates are frequent; only a label change (or a new node) matters.
+      if (sameLabels(nodes.get(name), labels)) return;
+      nodes.set(name, labels);
+      rebuildRanges();
+      changed();
+    },
+    onDelete: (n) => {
+      const name = n.metadata?.name;
+      if (!name || !nodes.delete(name)) return;
+      rebuildRanges();
+      changed();
+    },
+  });
+
+  function rebuildRangesWithNodes(): void {
+    state = { ...state, ranges: composeRanges(config, nodes, rangesSource), nodesComplete: true };
+  }
+
+  function common(name: string) {
+    return {
+      name,
+      kubeConfig: opts.kubeConfig,
+      logger,
+      ...(opts.backoff ? { backoff: opts.backoff } : {}),
+      ...(opts.random ? { random: opts.random } : {}),
+      ...(opts.watchDelay ? { watchDelay: opts.watchDelay } : {}),
+      onSynced: (synced: boolean) => {
+        metrics?.informerSynced?.set({ resource: name }, synced ? 1 : 0);
+        if (synced) logger.info({ resource: name }, 'informer synced');
+      },
+    };
+  }
+
+  watches.push(configMapWatch, serviceWatch, hostNetworkWatch, hostPortWatch, nodeWatch);
+  for (const w of watches) metrics?.informerSynced?.set({ resource: w.name }, 0);
+  for (const w of watches) w.start();
+
+  const describeConfigMap = (): string => {
+    const since = dataSince?.toISOString() ?? 'never';
+    switch (cmStatus.kind) {
+      case 'waiting':
+        return 'waiting for the initial list';
+      case 'absent':
+        return 'not found; serving built-in defaults';
+      case 'deleted':
+        return `deleted; serving last known data from ${since}`;
+      case 'ok':
+        if (rejected) {
+          const keys = [...new Set(rejected.errors.map((e) => e.key))].join(', ');
+          return `last update rejected at ${rejected.at.toISOString()} (errors in: ${keys}); serving last good data from ${since}`;
+        }
+        if (firstErrors) {
+          const keys = [...new Set(firstErrors.map((e) => e.key))].join(', ');
+          return `applied with errors in: ${keys} (those entries use the default profile); since ${since}`;
+        }
+        return `ok; applied ${since}`;
+    }
+  };
+
+  return {
+    getState: () => state,
+    isReady: () => {
+      const informers: Record<string, unknown> = {};
+      for (const w of watches) informers[w.name] = w.status();
+      const ready = watches.every((w) => w.synced);
+      return {
+        ready,
+        detail: {
+          informers,
+          rangesConfigMap: describeConfigMap(),
+          ...(rejected
+            ? { rangesErrors: rejected.errors }
+            : firstErrors
+              ? { rangesErrors: firstErrors }
+              : {}),
+          rangesSource: state.ranges.source,
+          nodes: state.ranges.nodes.size,
+          nodesComplete: state.nodesComplete,
+          inventoryObjects: state.inventory.objectCount,
+        },
+      };
+    },
+    stop: async () => {
+      await Promise.all(watches.map((w) => w.stop()));
+      listeners.clear();
+    },
+    onChange: (cb) => {
+      listeners.add(cb);
+      return () => listeners.delete(cb);
+    },
+  };
+}

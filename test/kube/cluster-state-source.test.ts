@@ -1,0 +1,317 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type ClusterStateSource, startClusterStateSource } from '../../src/kube/cluster-state-source.js';
+import {
+  type ListWatchServer,
+  recordingLogger,
+  startListWatchServer,
+  waitFor,
+} from '../support/list-watch-server.js';
+
+const NS = 'portguard-system';
+const CM = 'portguard-node-ranges';
+
+function nodePortService(name: string, nodePort: number, namespace = 'apps') {
+  return {
+    metadata: { name, namespace },
+    spec: { type: 'NodePort', ports: [{ port: 80, protocol: 'TCP', nodePort }] },
+  };
+}
+
+function clusterIpService(name: string) {
+  return { metadata: { name, namespace: 'apps' }, spec: { type: 'ClusterIP', ports: [{ port: 80 }] } };
+}
+
+function hostNetworkPod(name: string, containerPort: number, nodeName = 'worker-1') {
+  return {
+    metadata: { name, namespace: 'apps' },
+    spec: { nodeName, hostNetwork: true, containers: [{ name: 'c', ports: [{ containerPort }] }] },
+    status: { phase: 'Running' },
+  };
+}
+
+function hostPortPod(name: string, hostPort: number) {
+  return {
+    metadata: { name, namespace: 'apps' },
+    spec: { nodeName: 'worker-2', containers: [{ name: 'c', ports: [{ containerPort: 8080, hostPort }] }] },
+    status: { phase: 'Running' },
+  };
+}
+
+function plainPod(name: string) {
+  return {
+    metadata: { name, namespace: 'apps' },
+    spec: { containers: [{ name: 'c', ports: [{ containerPort: 8080 }] }] },
+    status: { phase: 'Running' },
+  };
+}
+
+function node(name: string, labels: Record<string, string> = {}) {
+  return { metadata: { name, labels }, status: { images: [{ names: ['big'], sizeBytes: 1 }] } };
+}
+
+function configMap(data: Record<string, string>) {
+  return { metadata: { name: CM, namespace: NS }, data };
+}
+
+const GOOD_DATA = {
+  nodePortRange: '30000-32767',
+  default: '{"ipLocalPortRange": "32768 60999"}',
+  'node.worker-1': '{"ipLocalPortRange": "1024 65535", "ipLocalReservedPorts": "30000-32767"}',
+};
+
+function counter() {
+  return {
+    n: 0,
+    inc() {
+      this.n++;
+    },
+  };
+}
+
+describe('startClusterStateSource against a list/watch server', () => {
+  let server: ListWatchServer;
+  let source: ClusterStateSource | undefined;
+  let logger: ReturnType<typeof recordingLogger>;
+  let reloadErrors: ReturnType<typeof counter>;
+  let synced: Map<string, number>;
+
+  const start = () => {
+    logger = recordingLogger();
+    reloadErrors = counter();
+    synced = new Map();
+    source = startClusterStateSource({
+      kubeConfig: server.kubeConfig(),
+      logger,
+      metrics: {
+        rangesReloadErrors: reloadErrors,
+        informerSynced: { set: (l, v) => synced.set(l.resource, v) },
+      },
+      backoff: { baseMs: 20, maxMs: 200 },
+      watchDelay: (ms) => new Promise((r) => setTimeout(r, ms / 100)),
+    });
+    return source;
+  };
+
+  beforeEach(async () => {
+    server = await startListWatchServer({
+      seed: {
+        configmaps: [configMap(GOOD_DATA)],
+        services: [nodePortService('web', 30080), clusterIpService('internal')],
+        pods: [hostNetworkPod('agent', 9100), hostPortPod('ingress', 8443), plainPod('app')],
+        nodes: [node('worker-1', { pool: 'general' }), node('worker-2', { pool: 'edge' })],
+      },
+    });
+  });
+
+  afterEach(async () => {
+    await source?.stop();
+    source = undefined;
+    await server.close();
+  });
+
+  const ready = () => source!.isReady().ready;
+  const state = () => source!.getState();
+  const owners = (port: number) =>
+    state()
+      .inventory.ownersOf('TCP', port)
+      .map((o) => `${o.kind}/${o.name}`);
+  const allWatching = () => server.watchCount() === 5;
+
+  it('is not ready before the initial sync and ready after it, with every resource loaded', async () => {
+    const s = start();
+    expect(s.isReady().ready).toBe(false);
+    await waitFor(ready, 10_000, 'ready');
+    expect([...synced.values()]).toEqual([1, 1, 1, 1, 1]);
+    expect(owners(30080)).toEqual(['Service/web']);
+    expect(owners(9100)).toEqual(['Pod/agent']);
+    expect(owners(8443)).toEqual(['Pod/ingress']);
+    expect(owners(8080)).toEqual([]);
+    expect(state().inventory.objectCount).toBe(3);
+    expect(state().nodesComplete).toBe(true);
+    expect(state().ranges.nodes.get('worker-1')?.profile.ephemeral).toEqual({ lo: 1024, hi: 65535 });
+    // worker-2 has no key of its own: the default profile applies.
+    expect(state().ranges.nodes.get('worker-2')?.profile.key).toBe(state().ranges.defaultProfile.key);
+    expect(state().ranges.nodes.get('worker-2')?.labels).toEqual({ pool: 'edge' });
+    expect(s.isReady().detail['rangesConfigMap']).toMatch(/^ok; applied /);
+  });
+
+  it('is not ready while an informer cannot list, then recovers with backoff', async () => {
+    server.failRequests('services', 3);
+    const s = start();
+    await waitFor(
+      () => server.listCount('nodes') > 0 && server.watchCount('nodes') === 1,
+      5000,
+      'nodes watching',
+    );
+    expect(s.isReady().ready).toBe(false);
+    await waitFor(ready, 10_000, 'ready after retries');
+    const detail = s.isReady().detail['informers'] as Record<
+      string,
+      { lastError?: string; restarts: number }
+    >;
+    expect(detail['services']?.restarts).toBe(3);
+    expect(detail['services']?.lastError).toMatch(/500/);
+    expect(owners(30080)).toEqual(['Service/web']);
+  });
+
+  it.each([
+    ['ADDED', () => nodePortService('api', 31000), 31000, ['Service/api']],
+    ['MODIFIED', () => nodePortService('web', 30090), 30090, ['Service/web']],
+  ] as const)('applies a Service %s event', async (type, make, port, expected) => {
+    start();
+    await waitFor(ready);
+    await waitFor(allWatching);
+    server.emit('services', type, make());
+    await waitFor(() => owners(port).length > 0, 5000, `port ${port}`);
+    expect(owners(port)).toEqual(expected);
+    if (type === 'MODIFIED') expect(owners(30080)).toEqual([]);
+  });
+
+  it('removes a deleted Service and ignores Services without node ports', async () => {
+    start();
+    await waitFor(ready);
+    await waitFor(allWatching);
+    server.emit('services', 'MODIFIED', {
+      ...clusterIpService('internal'),
+      metadata: { name: 'internal', namespace: 'apps', labels: { a: 'b' } },
+    });
+    server.emit('services', 'DELETED', nodePortService('web', 30080));
+    await waitFor(() => owners(30080).length === 0, 5000, 'web removed');
+    expect(state().inventory.objectCount).toBe(2);
+  });
+
+  it('adds a hostNetwork pod seen on the spec.hostNetwork=true watch and drops it when it finishes', async () => {
+    start();
+    await waitFor(ready);
+    await waitFor(allWatching);
+    server.emit('pods', 'ADDED', hostNetworkPod('exporter', 9200, 'worker-2'));
+    await waitFor(() => owners(9200).length === 1, 5000, 'exporter indexed');
+    expect(state().inventory.ownersOf('TCP', 9200)[0]?.nodes).toEqual(['worker-2']);
+    server.emit('pods', 'MODIFIED', {
+      ...hostNetworkPod('exporter', 9200, 'worker-2'),
+      status: { phase: 'Succeeded' },
+    });
+    await waitFor(() => owners(9200).length === 0, 5000, 'finished exporter dropped');
+    const watchedPaths = server.requests
+      .filter((r) => r.query['watch'] === 'true')
+      .map((r) => r.query['fieldSelector'] ?? '');
+    expect(watchedPaths).toContain('spec.hostNetwork=true');
+  });
+
+  it('applies a good ConfigMap update', async () => {
+    start();
+    await waitFor(ready);
+    await waitFor(allWatching);
+    server.emit(
+      'configmaps',
+      'MODIFIED',
+      configMap({ ...GOOD_DATA, 'node.worker-2': '{"ipLocalPortRange": "40000 50000"}' }),
+    );
+    await waitFor(
+      () => state().ranges.nodes.get('worker-2')?.profile.ephemeral.lo === 40000,
+      5000,
+      'worker-2 range',
+    );
+    // Live labels win over the ConfigMap's.
+    expect(state().ranges.nodes.get('worker-2')?.labels).toEqual({ pool: 'edge' });
+    expect(reloadErrors.n).toBe(0);
+  });
+
+  it('keeps the last good ranges when an update has any error, counts it and stays ready', async () => {
+    start();
+    await waitFor(ready);
+    await waitFor(allWatching);
+    const before = state().ranges;
+    server.emit(
+      'configmaps',
+      'MODIFIED',
+      configMap({
+        ...GOOD_DATA,
+        'node.worker-2': '{"ipLocalPortRange": "50000 40000"}',
+        'node.worker-3': 'not json',
+      }),
+    );
+    await waitFor(() => reloadErrors.n === 1, 5000, 'reload error counted');
+    expect(state().ranges).toBe(before);
+    expect(source!.isReady().ready).toBe(true);
+    expect(source!.isReady().detail['rangesConfigMap']).toMatch(
+      /last update rejected .*node\.worker-2, node\.worker-3/,
+    );
+    const logged = logger.records.find((r) => r.level === 'error');
+    expect(logged?.obj['errors'].map((e: { key: string }) => e.key)).toEqual([
+      'node.worker-2',
+      'node.worker-3',
+    ]);
+    // A later good update is applied again.
+    server.emit('configmaps', 'MODIFIED', configMap({ ...GOOD_DATA, nodePortRange: '30000-32000' }));
+    await waitFor(() => state().ranges.nodePortRange.hi === 32000, 5000, 'good update after bad');
+    expect(source!.isReady().detail['rangesConfigMap']).toMatch(/^ok; /);
+  });
+
+  it('keeps the last known data when the ConfigMap is deleted and says so', async () => {
+    start();
+    await waitFor(ready);
+    await waitFor(allWatching);
+    const before = state().ranges;
+    server.emit('configmaps', 'DELETED', configMap({}));
+    await waitFor(
+      () =>
+        /^deleted; serving last known data from /.test(String(source!.isReady().detail['rangesConfigMap'])),
+      5000,
+      'deleted detail',
+    );
+    expect(state().ranges).toBe(before);
+    expect(source!.isReady().ready).toBe(true);
+  });
+
+  it('serves built-in defaults, ready, when the ConfigMap does not exist', async () => {
+    server.emit('configmaps', 'DELETED', configMap({}));
+    start();
+    await waitFor(ready);
+    expect(source!.isReady().detail['rangesConfigMap']).toBe('not found; serving built-in defaults');
+    expect(state().ranges.nodePortRange).toEqual({ lo: 30000, hi: 32767 });
+    expect(state().ranges.nodes.size).toBe(2);
+  });
+
+  it('updates ranges when node labels change, and drops deleted nodes', async () => {
+    start();
+    await waitFor(ready);
+    await waitFor(allWatching);
+    server.emit('nodes', 'MODIFIED', node('worker-2', { pool: 'batch' }));
+    await waitFor(() => state().ranges.nodes.get('worker-2')?.labels['pool'] === 'batch', 5000, 'labels');
+    server.emit('nodes', 'DELETED', node('worker-1'));
+    await waitFor(() => !state().ranges.nodes.has('worker-1'), 5000, 'node deleted');
+    server.emit('nodes', 'ADDED', node('worker-9'));
+    await waitFor(() => state().ranges.nodes.has('worker-9'), 5000, 'node added');
+  });
+
+  it.each(['abrupt', 'clean'] as const)('converges after watches are broken (%s)', async (mode) => {
+    start();
+    await waitFor(ready);
+    await waitFor(allWatching);
+    expect(server.breakWatches(mode)).toBe(5);
+    // Changes while no watch is open are replayed from the last resourceVersion.
+    server.emit('services', 'ADDED', nodePortService('late', 31111));
+    server.emit('services', 'DELETED', nodePortService('web', 30080));
+    await waitFor(() => owners(31111).length === 1 && owners(30080).length === 0, 10_000, 'converged');
+    await waitFor(allWatching, 10_000, 'watches reopened');
+    server.emit('services', 'ADDED', nodePortService('later', 31112));
+    await waitFor(() => owners(31112).length === 1, 10_000, 'live again');
+  });
+
+  it('relists after 410 Gone, swapping in a fresh inventory', async () => {
+    start();
+    await waitFor(ready);
+    await waitFor(allWatching);
+    const listsBefore = server.listCount('services');
+    const inventoryBefore = state().inventory;
+    server.expireResourceVersion();
+    server.emit('services', 'DELETED', nodePortService('web', 30080));
+    server.emit('services', 'ADDED', nodePortService('fresh', 31222));
+    await waitFor(() => server.listCount('services') > listsBefore, 10_000, 'relist');
+    await waitFor(() => owners(31222).length === 1 && owners(30080).length === 0, 10_000, 'converged');
+    expect(state().inventory).not.toBe(inventoryBefore);
+    expect(owners(9100)).toEqual(['Pod/agent']);
+    expect(owners(8443)).toEqual(['Pod/ingress']);
+  });
+});

@@ -1,0 +1,451 @@
+/**
+ * A small real HTTP server that speaks enough of the Kubernetes API for
+ * @kubernetes/client-node: LIST, WATCH (newline-delimited events with resourceVersion
+ * replay), GET, POST, PUT (with optimistic concurrency), merge PATCH and DELETE, for
+ * core resources (services, pods, nodes, configmaps) and coordination.k8s.io leases.
+ *
+ * Tests drive it through `emit()` and break it on purpose with `breakWatches()` and
+ * `expireResourceVersion()`. It keeps a log of every request so tests can assert what a
+ * client did (for example "the reporter patched only its own key").
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { KubeConfig } from '../../src/kube/k8s.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: Kubernetes objects are untyped JSON here.
+type Obj = any;
+
+export type Resource = 'services' | 'pods' | 'nodes' | 'configmaps' | 'leases';
+export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+interface ResourceInfo {
+  kind: string;
+  apiVersion: string;
+  namespaced: boolean;
+}
+
+const RESOURCES: Record<Resource, ResourceInfo> = {
+  services: { kind: 'Service', apiVersion: 'v1', namespaced: true },
+  pods: { kind: 'Pod', apiVersion: 'v1', namespaced: true },
+  nodes: { kind: 'Node', apiVersion: 'v1', namespaced: false },
+  configmaps: { kind: 'ConfigMap', apiVersion: 'v1', namespaced: true },
+  leases: { kind: 'Lease', apiVersion: 'coordination.k8s.io/v1', namespaced: true },
+};
+
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  contentType: string | undefined;
+  body: Obj;
+}
+
+interface Route {
+  resource: Resource;
+  namespace: string | undefined;
+  name: string | undefined;
+}
+
+interface ActiveWatch {
+  resource: Resource;
+  namespace: string | undefined;
+  selector: FieldSelector;
+  res: ServerResponse;
+}
+
+interface HistoryEvent {
+  rv: number;
+  resource: Resource;
+  type: EventType;
+  object: Obj;
+}
+
+type FieldSelector = (obj: Obj) => boolean;
+
+function parseFieldSelector(text: string | undefined): FieldSelector {
+  if (!text) return () => true;
+  const terms = text.split(',').map((term) => {
+    const m = /^([^!=]+)(==|!=|=)(.*)$/.exec(term);
+    if (!m) throw new Error(`bad field selector term ${term}`);
+    return { field: m[1] ?? '', negate: m[2] === '!=', value: m[3] ?? '' };
+  });
+  return (obj) =>
+    terms.every(({ field, negate, value }) => {
+      let v: Obj = obj;
+      for (const part of field.split('.')) v = v?.[part];
+      // The apiserver compares field values as strings; unset booleans read as "false".
+      const actual =
+        v === undefined || v === null ? (field === 'spec.hostNetwork' ? 'false' : '') : String(v);
+      return negate ? actual !== value : actual === value;
+    });
+}
+
+function mergePatch(target: Obj, patch: Obj): Obj {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  const out: Obj =
+    target !== null && typeof target === 'object' && !Array.isArray(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+function status(code: number, reason: string, message: string): Obj {
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
+}
+
+export interface ListWatchServerOptions {
+  /** Objects present before any client connects. */
+  seed?: Partial<Record<Resource, Obj[]>>;
+}
+
+/** A running fake apiserver; see the module comment. */
+export class ListWatchServer {
+  readonly requests: LoggedRequest[] = [];
+  private readonly store = new Map<Resource, Map<string, Obj>>();
+  private readonly history: HistoryEvent[] = [];
+  private readonly watches = new Set<ActiveWatch>();
+  private rv = 100;
+  private readonly failures = new Map<Resource, { count: number; code: number }>();
+  /** Watches asking for a resourceVersion at or below this get 410 Gone. */
+  private expiredThrough = 0;
+  private server: Server | undefined;
+  url = '';
+
+  constructor(options: ListWatchServerOptions = {}) {
+    for (const r of Object.keys(RESOURCES) as Resource[]) this.store.set(r, new Map());
+    for (const [resource, objs] of Object.entries(options.seed ?? {}) as [Resource, Obj[]][]) {
+      for (const obj of objs) this.put(resource, obj);
+    }
+  }
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        if (!res.headersSent) this.send(res, 500, status(500, 'InternalError', String(err)));
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    const { port } = this.server.address() as AddressInfo;
+    this.url = `http://127.0.0.1:${port}`;
+    return this;
+  }
+
+  async close(): Promise<void> {
+    for (const w of this.watches) w.res.destroy();
+    this.watches.clear();
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /** A KubeConfig pointing at this server with no credentials. */
+  kubeConfig(): KubeConfig {
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 't', server: this.url, skipTLSVerify: true }],
+      users: [{ name: 'u' }],
+      contexts: [{ name: 'c', cluster: 't', user: 'u' }],
+      currentContext: 'c',
+    });
+    return kc;
+  }
+
+  /** Applies a change to the store and streams it to matching watches. Returns the stored object. */
+  emit(resource: Resource, type: EventType, obj: Obj): Obj {
+    if (type === 'DELETED') {
+      const key = this.keyOf(resource, obj);
+      const old = this.store.get(resource)!.get(key);
+      if (!old) throw new Error(`emit DELETED: ${resource} ${key} does not exist`);
+      this.store.get(resource)!.delete(key);
+      const gone = { ...old, metadata: { ...old.metadata, resourceVersion: String(++this.rv) } };
+      this.publish(resource, 'DELETED', gone);
+      return gone;
+    }
+    const stored = this.put(resource, obj);
+    this.publish(resource, type, stored);
+    return stored;
+  }
+
+  /** Current stored object, or undefined. */
+  get(resource: Resource, name: string, namespace?: string): Obj {
+    return this.store.get(resource)!.get(`${namespace ?? ''}/${name}`);
+  }
+
+  list(resource: Resource): Obj[] {
+    return [...this.store.get(resource)!.values()];
+  }
+
+  /**
+   * Cuts every open watch. `abrupt` (the default) writes half an event and destroys the
+   * socket, the way a dropped connection looks; otherwise the stream ends cleanly.
+   */
+  breakWatches(mode: 'abrupt' | 'clean' = 'abrupt'): number {
+    const n = this.watches.size;
+    for (const w of this.watches) {
+      if (mode === 'abrupt') {
+        w.res.write('{"type":"MODIFIED","object":{"kind":');
+        w.res.destroy();
+      } else {
+        w.res.end();
+      }
+    }
+    this.watches.clear();
+    return n;
+  }
+
+  /**
+   * Compacts history: every resourceVersion handed out so far becomes too old. Open
+   * watches get an ERROR event carrying a 410 Gone Status and are closed, as the
+   * apiserver does, and later watches from an old resourceVersion get the same answer.
+   */
+  expireResourceVersion(): void {
+    this.expiredThrough = this.rv;
+    for (const w of this.watches) {
+      w.res.end(`${JSON.stringify({ type: 'ERROR', object: this.goneStatus() })}\n`);
+    }
+    this.watches.clear();
+  }
+
+  /** Answers the next `count` requests for `resource` (any verb) with an error Status. */
+  failRequests(resource: Resource, count: number, code = 500): void {
+    this.failures.set(resource, { count, code });
+  }
+
+  /** Number of open watch streams, optionally for one resource. */
+  watchCount(resource?: Resource): number {
+    let n = 0;
+    for (const w of this.watches) if (!resource || w.resource === resource) n++;
+    return n;
+  }
+
+  /** LIST requests seen so far for a resource (watch requests excluded). */
+  listCount(resource: Resource): number {
+    return this.requests.filter(
+      (r) => r.method === 'GET' && r.query['watch'] !== 'true' && this.route(r.path)?.resource === resource,
+    ).length;
+  }
+
+  private goneStatus(): Obj {
+    return status(410, 'Expired', 'too old resource version');
+  }
+
+  private put(resource: Resource, obj: Obj): Obj {
+    const info = RESOURCES[resource];
+    const stored = {
+      apiVersion: info.apiVersion,
+      kind: info.kind,
+      ...obj,
+      metadata: { ...obj.metadata, resourceVersion: String(++this.rv) },
+    };
+    if (info.namespaced && !stored.metadata.namespace) stored.metadata.namespace = 'default';
+    if (!stored.metadata.uid) stored.metadata.uid = `uid-${stored.metadata.name}`;
+    this.store.get(resource)!.set(this.keyOf(resource, stored), stored);
+    return stored;
+  }
+
+  private keyOf(resource: Resource, obj: Obj): string {
+    const ns = RESOURCES[resource].namespaced ? (obj.metadata?.namespace ?? 'default') : '';
+    return `${ns}/${obj.metadata?.name}`;
+  }
+
+  private publish(resource: Resource, type: EventType, object: Obj): void {
+    this.history.push({ rv: Number(object.metadata.resourceVersion), resource, type, object });
+    const line = `${JSON.stringify({ type, object })}\n`;
+    for (const w of this.watches) {
+      if (this.matches(w, resource, object)) w.res.write(line);
+    }
+  }
+
+  private matches(
+    w: { resource: Resource; namespace: string | undefined; selector: FieldSelector },
+    resource: Resource,
+    obj: Obj,
+  ): boolean {
+    if (w.resource !== resource) return false;
+    if (w.namespace !== undefined && obj.metadata?.namespace !== w.namespace) return false;
+    return w.selector(obj);
+  }
+
+  private route(path: string): Route | undefined {
+    const parts = path.split('/').filter(Boolean);
+    let rest: string[];
+    if (parts[0] === 'api' && parts[1] === 'v1') rest = parts.slice(2);
+    else if (parts[0] === 'apis' && parts[1] === 'coordination.k8s.io' && parts[2] === 'v1')
+      rest = parts.slice(3);
+    else return undefined;
+    let namespace: string | undefined;
+    if (rest[0] === 'namespaces' && rest.length >= 3) {
+      namespace = rest[1];
+      rest = rest.slice(2);
+    }
+    const resource = rest[0] as Resource;
+    if (!(resource in RESOURCES)) return undefined;
+    return { resource, namespace, name: rest[1] };
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const query = Object.fromEntries(url.searchParams);
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    let body: Obj;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      this.send(res, 400, status(400, 'BadRequest', 'body is not JSON'));
+      return;
+    }
+    const method = req.method ?? 'GET';
+    this.requests.push({ method, path: url.pathname, query, contentType: req.headers['content-type'], body });
+    const route = this.route(url.pathname);
+    if (!route) {
+      this.send(res, 404, status(404, 'NotFound', `no route for ${url.pathname}`));
+      return;
+    }
+    const failure = this.failures.get(route.resource);
+    if (failure && failure.count > 0) {
+      failure.count--;
+      this.send(res, failure.code, status(failure.code, 'InternalError', 'injected failure'));
+      return;
+    }
+    const info = RESOURCES[route.resource];
+    const key = `${info.namespaced ? (route.namespace ?? '') : ''}/${route.name ?? ''}`;
+    const objects = this.store.get(route.resource)!;
+    if (method === 'GET' && route.name === undefined) {
+      if (query['watch'] === 'true') this.startWatch(route, query, res);
+      else this.sendList(route, query, res);
+      return;
+    }
+    if (method === 'POST' && route.name === undefined) {
+      const ns = route.namespace ?? body?.metadata?.namespace;
+      const name = body?.metadata?.name;
+      if (objects.has(`${info.namespaced ? ns : ''}/${name}`)) {
+        this.send(res, 409, status(409, 'AlreadyExists', `${route.resource} "${name}" already exists`));
+        return;
+      }
+      const created = this.emit(route.resource, 'ADDED', {
+        ...body,
+        metadata: { ...body.metadata, namespace: ns },
+      });
+      this.send(res, 201, created);
+      return;
+    }
+    const current = objects.get(key);
+    if (!current) {
+      this.send(res, 404, status(404, 'NotFound', `${route.resource} "${route.name}" not found`));
+      return;
+    }
+    if (method === 'GET') {
+      this.send(res, 200, current);
+    } else if (method === 'PUT') {
+      const want = body?.metadata?.resourceVersion;
+      if (want !== undefined && want !== '' && want !== current.metadata.resourceVersion) {
+        this.send(res, 409, status(409, 'Conflict', 'the object has been modified'));
+        return;
+      }
+      this.send(res, 200, this.emit(route.resource, 'MODIFIED', body));
+    } else if (method === 'PATCH') {
+      if (req.headers['content-type'] !== 'application/merge-patch+json') {
+        this.send(
+          res,
+          415,
+          status(415, 'UnsupportedMediaType', `unsupported ${req.headers['content-type']}`),
+        );
+        return;
+      }
+      this.send(res, 200, this.emit(route.resource, 'MODIFIED', mergePatch(current, body)));
+    } else if (method === 'DELETE') {
+      this.send(res, 200, this.emit(route.resource, 'DELETED', current));
+    } else {
+      this.send(res, 405, status(405, 'MethodNotAllowed', method));
+    }
+  }
+
+  private sendList(route: Route, query: Record<string, string>, res: ServerResponse): void {
+    const info = RESOURCES[route.resource];
+    const selector = parseFieldSelector(query['fieldSelector']);
+    const items = [...this.store.get(route.resource)!.values()].filter((o) =>
+      this.matches({ resource: route.resource, namespace: route.namespace, selector }, route.resource, o),
+    );
+    this.send(res, 200, {
+      kind: `${info.kind}List`,
+      apiVersion: info.apiVersion,
+      metadata: { resourceVersion: String(this.rv) },
+      // The apiserver leaves kind and apiVersion off list items.
+      items: items.map(({ kind: _k, apiVersion: _a, ...rest }) => rest),
+    });
+  }
+
+  private startWatch(route: Route, query: Record<string, string>, res: ServerResponse): void {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.flushHeaders();
+    const from = Number(query['resourceVersion'] || this.rv);
+    if (this.expiredThrough > 0 && from <= this.expiredThrough) {
+      res.end(`${JSON.stringify({ type: 'ERROR', object: this.goneStatus() })}\n`);
+      return;
+    }
+    const watch: ActiveWatch = {
+      resource: route.resource,
+      namespace: route.namespace,
+      selector: parseFieldSelector(query['fieldSelector']),
+      res,
+    };
+    for (const e of this.history) {
+      if (e.rv > from && this.matches(watch, e.resource, e.object)) {
+        res.write(`${JSON.stringify({ type: e.type, object: e.object })}\n`);
+      }
+    }
+    this.watches.add(watch);
+    res.on('close', () => this.watches.delete(watch));
+  }
+
+  private send(res: ServerResponse, code: number, body: Obj): void {
+    res.writeHead(code, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  }
+}
+
+/** Starts a server on 127.0.0.1 with an ephemeral port. */
+export function startListWatchServer(options?: ListWatchServerOptions): Promise<ListWatchServer> {
+  return new ListWatchServer(options).start();
+}
+
+/** Polls `check` until it returns a truthy value or throws no more; fails after `timeoutMs`. */
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastErr: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (err) {
+      lastErr = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A logger that records every call, for asserting what was logged. */
+export function recordingLogger(): {
+  // biome-ignore lint/suspicious/noExplicitAny: log records are free-form.
+  records: { level: string; obj: Record<string, any>; msg: string }[];
+  debug(obj: Record<string, unknown>, msg: string): void;
+  info(obj: Record<string, unknown>, msg: string): void;
+  warn(obj: Record<string, unknown>, msg: string): void;
+  error(obj: Record<string, unknown>, msg: string): void;
+} {
+  const records: { level: string; obj: Record<string, unknown>; msg: string }[] = [];
+  const at = (level: string) => (obj: Record<string, unknown>, msg: string) => {
+    records.push({ level, obj, msg });
+  };
+  return { records, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
