@@ -1,0 +1,813 @@
+import type { Node } from 'web-tree-sitter';
+import { basename, shellScriptIndex, stripWrappers } from './command.js';
+import { type ExpandHost, expandFields, expandValue, heredocValue, text } from './expand.js';
+import { guardOf } from './guard.js';
+import { echoOutput, printfOutput } from './output.js';
+import type { BashParser } from './parser.js';
+import type { Scope } from './scope.js';
+import { sysctlActions } from './sysctl-cmd.js';
+import {
+  type ConfChunk,
+  DEFAULT_CONF,
+  isSysctlConfPath,
+  parseSysctlConf,
+  systemLoadOrder,
+} from './sysctl-conf.js';
+import {
+  isProcSysPath,
+  isValidSysctlName,
+  normalizeSysctlName,
+  sysctlNameFromProcPath,
+} from './sysctl-name.js';
+import type { ScriptAnalysis, SysctlWrite } from './types.js';
+import {
+  chompNewline,
+  concat,
+  knownPrefix,
+  lit,
+  reasonOf,
+  render,
+  textOf,
+  unknownValue,
+  type Value,
+} from './value.js';
+
+/**
+ * The walker: runs a parsed script abstractly, statement by statement, tracking variables,
+ * files written under /etc/sysctl.d and whether the netns guard is in force, and records every
+ * sysctl write it meets. It is bounded in time, nesting depth and function/shell recursion.
+ */
+
+/** Thrown to abandon the whole analysis; the result is then `unknown`. */
+class BudgetError extends Error {}
+
+/** Walker nesting limit: far above real scripts, far below what would overflow the JS stack. */
+const MAX_DEPTH = 200;
+const MAX_CALL_DEPTH = 8;
+const MAX_SHELL_DEPTH = 4;
+const MAX_LOOP_ITEMS = 32;
+
+/** Control state of one straight-line block. */
+interface Frame {
+  /** Everything from here on only runs in a pod with its own netns. */
+  own: boolean;
+  exited: false | 'exit' | 'return';
+}
+
+/** Data flowing through stdin/stdout, with where it came from (for conf-file line numbers). */
+interface Stream {
+  value: Value;
+  line: number;
+  perLine: boolean;
+}
+
+interface Io {
+  stdin: Stream | null;
+  redirects: Node[];
+}
+
+const NO_IO: Io = { stdin: null, redirects: [] };
+
+/** State shared by a script and the `sh -c` scripts it starts. */
+interface Shared {
+  parser: BashParser;
+  deadline: number;
+  writes: SysctlWrite[];
+  /** Files the script wrote that sysctl could load; the filesystem outlives subshells. */
+  files: Map<string, ConfChunk[]>;
+  steps: number;
+  depth: number;
+  calls: number;
+  shells: number;
+  partial?: string;
+}
+
+/** Analyses one script. `positional` is `$0 $1 ...` for `sh -c SCRIPT arg0 arg1`. */
+export function analyzeSource(
+  parser: BashParser,
+  script: string,
+  scope: Scope,
+  deadline: number,
+): ScriptAnalysis {
+  const shared = newShared(parser, deadline);
+  try {
+    runScript(shared, script, scope, { own: false, exited: false }, 0);
+  } catch (err) {
+    if (err instanceof BudgetError) return { writes: [], unknown: err.message };
+    throw err;
+  }
+  return result(shared);
+}
+
+/** Analyses an exec-form argv that is not a shell: it is one command with literal arguments. */
+export function analyzeArgv(
+  parser: BashParser,
+  argv: string[],
+  scope: Scope,
+  deadline: number,
+): ScriptAnalysis {
+  const shared = newShared(parser, deadline);
+  try {
+    new Walker('', shared, 0).dispatch(argv.map(lit), NO_IO, 1, scope, { own: false, exited: false });
+  } catch (err) {
+    if (err instanceof BudgetError) return { writes: [], unknown: err.message };
+    throw err;
+  }
+  return result(shared);
+}
+
+function newShared(parser: BashParser, deadline: number): Shared {
+  return { parser, deadline, writes: [], files: new Map(), steps: 0, depth: 0, calls: 0, shells: 0 };
+}
+
+function result(shared: Shared): ScriptAnalysis {
+  return shared.partial === undefined
+    ? { writes: shared.writes }
+    : { writes: shared.writes, unknown: shared.partial };
+}
+
+function runScript(shared: Shared, script: string, scope: Scope, frame: Frame, lineOffset: number): void {
+  const parsed = shared.parser.parse(script, shared.deadline);
+  if ('error' in parsed) throw new BudgetError(parsed.error);
+  const tree = parsed.tree;
+  try {
+    const walker = new Walker(script, shared, lineOffset);
+    walker.scanErrors(tree.rootNode);
+    walker.block(statements(tree.rootNode), scope, frame);
+  } finally {
+    tree.delete();
+  }
+}
+
+function statements(node: Node): Node[] {
+  return node.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
+}
+
+class Walker implements ExpandHost {
+  constructor(
+    readonly src: string,
+    private readonly shared: Shared,
+    private readonly lineOffset: number,
+  ) {}
+
+  tick(): void {
+    this.shared.steps++;
+    if ((this.shared.steps & 63) === 0 && performance.now() > this.shared.deadline) {
+      throw new BudgetError('analysis exceeded time budget');
+    }
+  }
+
+  enter(): void {
+    if (++this.shared.depth > MAX_DEPTH)
+      throw new BudgetError(`script nests deeper than ${MAX_DEPTH} levels`);
+  }
+
+  leave(): void {
+    this.shared.depth--;
+  }
+
+  runSubstitution(node: Node, scope: Scope): void {
+    this.block(statements(node), scope.clone(), { own: this.ownHint, exited: false });
+  }
+
+  // `$(...)` inherits the guard state of the command it appears in.
+  private ownHint = false;
+
+  /**
+   * Parse errors are tolerated unless they swallow sysctl-related code, which would otherwise
+   * be silently missed. Only subtrees containing errors are visited.
+   */
+  scanErrors(root: Node): void {
+    if (!root.hasError) return;
+    const cursor = root.walk();
+    try {
+      for (;;) {
+        this.tick();
+        const n = cursor.currentNode;
+        if (n.isError && this.mentionsSysctl(n)) {
+          this.shared.partial ??= `parse error near sysctl-related code at line ${this.line(n)}`;
+          return;
+        }
+        if (n.hasError && cursor.gotoFirstChild()) continue;
+        while (!cursor.gotoNextSibling()) {
+          if (!cursor.gotoParent()) return;
+        }
+      }
+    } finally {
+      cursor.delete();
+    }
+  }
+
+  private mentionsSysctl(n: Node): boolean {
+    return text(this, n).includes('sysctl') || text(this, n).includes('/proc/sys');
+  }
+
+  private line(n: Node): number {
+    return n.startPosition.row + 1 + this.lineOffset;
+  }
+
+  block(nodes: Node[], scope: Scope, frame: Frame): void {
+    for (const n of nodes) {
+      if (frame.exited) return;
+      this.stmt(n, scope, frame, NO_IO);
+    }
+  }
+
+  /** Runs one statement; returns its stdout when it is known and not redirected. */
+  private stmt(node: Node, scope: Scope, frame: Frame, io: Io): Stream | null {
+    this.tick();
+    this.enter();
+    try {
+      return this.stmtInner(node, scope, frame, io);
+    } finally {
+      this.leave();
+    }
+  }
+
+  private stmtInner(node: Node, scope: Scope, frame: Frame, io: Io): Stream | null {
+    switch (node.type) {
+      case 'command':
+        return this.command(node, scope, frame, io);
+      case 'redirected_statement':
+        return this.redirected(node, scope, frame, io);
+      case 'variable_assignment':
+        this.assign(node, scope, false);
+        return null;
+      case 'variable_assignments':
+        for (const c of statements(node)) this.assign(c, scope, false);
+        return null;
+      case 'declaration_command':
+        this.declaration(node, scope);
+        return null;
+      case 'list':
+        return this.list(node, scope, frame, io);
+      case 'pipeline':
+        return this.pipeline(statements(node), scope, frame, io);
+      case 'subshell':
+        this.block(statements(node), scope.clone(), { own: frame.own, exited: false });
+        return null;
+      case 'compound_statement':
+        this.block(statements(node), scope, frame);
+        return null;
+      case 'negated_command': {
+        const inner = node.namedChild(0);
+        return inner ? this.stmt(inner, scope, frame, io) : null;
+      }
+      case 'if_statement':
+        this.ifStatement(node, scope, frame);
+        return null;
+      case 'while_statement':
+      case 'until_statement':
+        this.whileLoop(node, scope, frame);
+        return null;
+      case 'for_statement':
+        this.forLoop(node, scope, frame);
+        return null;
+      case 'c_style_for_statement': {
+        const body = node.childForFieldName('body');
+        if (body) this.branches([[body]], scope, frame, [frame.own], true);
+        return null;
+      }
+      case 'case_statement':
+        this.caseStatement(node, scope, frame);
+        return null;
+      case 'function_definition': {
+        const name = node.childForFieldName('name');
+        const body = node.childForFieldName('body');
+        if (name && body) scope.functions.set(text(this, name), body);
+        return null;
+      }
+      default:
+        // test_command, ERROR, comments and the like do not write anything themselves.
+        return null;
+    }
+  }
+
+  private redirected(node: Node, scope: Scope, frame: Frame, io: Io): Stream | null {
+    const body = node.childForFieldName('body');
+    const redirects = node.childrenForFieldName('redirect').filter((c): c is Node => c !== null);
+    const all = [...redirects, ...io.redirects];
+    if (!body) return null;
+    if (body.type === 'command' || body.type === 'pipeline' || body.type === 'list') {
+      return this.stmt(body, scope, frame, { stdin: io.stdin, redirects: all });
+    }
+    this.stmt(body, scope, frame, { stdin: io.stdin, redirects: [] });
+    // `{ ...; } > /proc/sys/x`: the bytes are not tracked, but the write must not vanish.
+    const out = this.stdoutTarget(all, scope);
+    if (out)
+      this.writeFile(
+        out.target,
+        unknownStream('output of a compound command', this.line(node)),
+        out.append,
+        this.line(node),
+        frame,
+      );
+    return null;
+  }
+
+  private list(node: Node, scope: Scope, frame: Frame, io: Io): Stream | null {
+    const left = node.namedChild(0);
+    const right = node.namedChild(1);
+    const op = node.child(1) ? text(this, node.child(1)!) : '';
+    if (!left || !right) return null;
+    // Redirects written after a list belong to its last command.
+    this.stmt(left, scope, frame, { stdin: io.stdin, redirects: [] });
+    if (frame.exited) return null;
+    if (op !== '&&' && op !== '||') {
+      return this.stmt(right, scope, frame, { stdin: null, redirects: io.redirects });
+    }
+    const g = guardOf(this.src, scope, left);
+    const runOwn = frame.own || (op === '&&' ? g === 'differ' : g === 'same');
+    const skipOwn = frame.own || (op === '&&' ? g === 'same' : g === 'differ');
+    const runScope = scope.clone();
+    const runFrame: Frame = { own: runOwn, exited: false };
+    this.stmt(right, runScope, runFrame, { stdin: null, redirects: io.redirects });
+    this.join(scope, frame, [
+      { scope: scope.clone(), frame: { own: skipOwn, exited: false } },
+      { scope: runScope, frame: runFrame },
+    ]);
+    return null;
+  }
+
+  /** Joins alternative paths: variables they disagree on become unknown; exits cut paths off. */
+  private join(scope: Scope, frame: Frame, paths: { scope: Scope; frame: Frame }[]): void {
+    const alive = paths.filter((p) => !p.frame.exited);
+    if (alive.length === 0) {
+      frame.exited = paths.some((p) => p.frame.exited === 'exit') ? 'exit' : 'return';
+      return;
+    }
+    scope.mergeFrom(alive.map((p) => p.scope));
+    // e.g. `[ "$POD_IP" = "$HOST_IP" ] && exit 0`: only the own-netns path goes on.
+    if (alive.every((p) => p.frame.own)) frame.own = true;
+  }
+
+  private pipeline(stages: Node[], scope: Scope, frame: Frame, io: Io): Stream | null {
+    let stdin = io.stdin;
+    stages.forEach((stage, i) => {
+      const last = i === stages.length - 1;
+      // Every stage runs in its own subshell.
+      stdin = this.stmt(
+        stage,
+        scope.clone(),
+        { own: frame.own, exited: false },
+        {
+          stdin,
+          redirects: last ? io.redirects : [],
+        },
+      );
+    });
+    return stdin;
+  }
+
+  private ifStatement(node: Node, scope: Scope, frame: Frame): void {
+    const clauses: Node[] = [node];
+    let elseBody: Node[] | null = null;
+    for (const c of node.namedChildren) {
+      if (c?.type === 'elif_clause') clauses.push(c);
+      if (c?.type === 'else_clause') elseBody = statements(c);
+    }
+    let fallOwn = frame.own;
+    const paths: { scope: Scope; frame: Frame }[] = [];
+    for (const clause of clauses) {
+      const { conditions, body } = splitAtThen(clause);
+      const condFrame: Frame = { own: fallOwn, exited: false };
+      this.block(conditions, scope, condFrame);
+      const g = guardOf(this.src, scope, conditions[conditions.length - 1] ?? null);
+      const bScope = scope.clone();
+      const bFrame: Frame = { own: condFrame.own || g === 'differ', exited: false };
+      this.block(body, bScope, bFrame);
+      paths.push({ scope: bScope, frame: bFrame });
+      fallOwn = condFrame.own || g === 'same';
+    }
+    const eScope = scope.clone();
+    const eFrame: Frame = { own: fallOwn, exited: false };
+    if (elseBody) this.block(elseBody, eScope, eFrame);
+    paths.push({ scope: eScope, frame: eFrame });
+    this.join(scope, frame, paths);
+  }
+
+  /** Runs each body as an alternative (case items, loop bodies) and joins with "none ran" if `mayskip`. */
+  private branches(bodies: Node[][], scope: Scope, frame: Frame, owns: boolean[], mayskip: boolean): void {
+    const paths = bodies.map((b, i) => {
+      const s = scope.clone();
+      const f: Frame = { own: owns[i] ?? frame.own, exited: false };
+      this.block(b, s, f);
+      // A loop body's `return`/`exit` is conditional on the loop running; treat as survivable.
+      return { scope: s, frame: f };
+    });
+    if (mayskip) paths.push({ scope: scope.clone(), frame: { own: frame.own, exited: false } });
+    this.join(scope, frame, paths);
+  }
+
+  private whileLoop(node: Node, scope: Scope, frame: Frame): void {
+    const conditions = node.childrenForFieldName('condition').filter((c): c is Node => c?.isNamed === true);
+    const condFrame: Frame = { own: frame.own, exited: false };
+    this.block(conditions, scope, condFrame);
+    const g = guardOf(this.src, scope, conditions[conditions.length - 1] ?? null);
+    const body = node.childForFieldName('body');
+    const own = condFrame.own || (node.type === 'while_statement' ? g === 'differ' : g === 'same');
+    if (body) this.branches([statements(body)], scope, frame, [own], true);
+  }
+
+  private forLoop(node: Node, scope: Scope, frame: Frame): void {
+    const variable = node.childForFieldName('variable');
+    const body = node.childForFieldName('body');
+    if (!variable || !body) return;
+    const name = text(this, variable);
+    const hasIn = node.children.some((c) => c?.type === 'in');
+    const valueNodes = node.childrenForFieldName('value').filter((c): c is Node => c !== null);
+    const items = hasIn ? expandFields(this, scope, valueNodes) : [unknownValue('"$@" (script arguments)')];
+    const known = items.length <= MAX_LOOP_ITEMS && items.every((v) => textOf(v) !== null);
+    const loopScope = scope.clone();
+    const loopFrame: Frame = { own: frame.own, exited: false };
+    for (const item of known ? items : [unknownValue(`loop variable $${name}`)]) {
+      loopScope.vars.set(name, { kind: 'value', value: item, exported: false });
+      this.block(statements(body), loopScope, loopFrame);
+      if (loopFrame.exited) break;
+    }
+    const paths = [{ scope: loopScope, frame: loopFrame }];
+    if (!known || items.length === 0)
+      paths.push({ scope: scope.clone(), frame: { own: frame.own, exited: false } });
+    this.join(scope, frame, paths);
+  }
+
+  private caseStatement(node: Node, scope: Scope, frame: Frame): void {
+    const value = node.childForFieldName('value');
+    if (value) expandValue(this, scope, value);
+    const items = node.namedChildren.filter((c): c is Node => c?.type === 'case_item');
+    const bodies = items.map(caseBody);
+    const hasDefault = items.some((item) =>
+      item.childrenForFieldName('value').some((v) => v && text(this, v) === '*'),
+    );
+    this.branches(
+      bodies,
+      scope,
+      frame,
+      bodies.map(() => frame.own),
+      !hasDefault,
+    );
+  }
+
+  private assign(node: Node, scope: Scope, exported: boolean): void {
+    if (node.type !== 'variable_assignment') return;
+    const nameNode = node.childForFieldName('name');
+    if (nameNode?.type !== 'variable_name') return;
+    const name = text(this, nameNode);
+    const valueNode = node.childForFieldName('value');
+    let value: Value = valueNode ? expandValue(this, scope, valueNode) : lit('');
+    if (valueNode?.type === 'array') value = unknownValue(`$${name} is an array`);
+    if (node.children.some((c) => c?.type === '+=')) value = concat(scope.lookup(name), value);
+    const prev = scope.vars.get(name);
+    const wasExported = prev !== undefined && (prev.kind === 'fieldRef' || prev.exported);
+    scope.vars.set(name, { kind: 'value', value, exported: exported || wasExported });
+  }
+
+  private declaration(node: Node, scope: Scope): void {
+    const keyword = node.child(0) ? text(this, node.child(0)!) : '';
+    const flags = node.namedChildren.filter((c) => c?.type === 'word').map((c) => text(this, c!));
+    const exported = keyword === 'export' || flags.some((f) => f.startsWith('-') && f.includes('x'));
+    for (const c of node.namedChildren) {
+      if (!c) continue;
+      if (c.type === 'variable_assignment') this.assign(c, scope, exported);
+      else if (c.type === 'variable_name' && exported) {
+        const name = text(this, c);
+        const v = scope.vars.get(name);
+        if (v?.kind === 'value') v.exported = true;
+        else if (!v)
+          scope.vars.set(name, { kind: 'value', value: unknownValue(`$${name} is not set`), exported: true });
+      }
+    }
+  }
+
+  private command(node: Node, scope: Scope, frame: Frame, io: Io): Stream | null {
+    const line = this.line(node);
+    const nameNode = node.childForFieldName('name');
+    const prefix = node.namedChildren.filter((c): c is Node => c?.type === 'variable_assignment');
+    const own = node.childrenForFieldName('redirect').filter((c): c is Node => c !== null);
+    const redirects = [...own, ...io.redirects];
+    if (!nameNode) {
+      for (const a of prefix) this.assign(a, scope, false);
+      return null;
+    }
+    // `A=1 cmd` sets A for cmd only (and exports it to cmd).
+    const cmdScope = prefix.length > 0 ? scope.clone() : scope;
+    for (const a of prefix) this.assign(a, cmdScope, true);
+    this.ownHint = frame.own;
+    const args = node.childrenForFieldName('argument').filter((c): c is Node => c !== null);
+    const argv = expandFields(this, cmdScope, [nameNode, ...args]);
+    let stdin = io.stdin;
+    const continuations: Node[] = [];
+    for (const r of redirects) {
+      if (r.type === 'heredoc_redirect') {
+        const body = r.namedChildren.find((c) => c?.type === 'heredoc_body');
+        stdin = {
+          value: heredocValue(this, cmdScope, r),
+          line: body ? this.line(body) : line,
+          perLine: true,
+        };
+        continuations.push(r);
+      } else if (r.type === 'herestring_redirect') {
+        const word = r.namedChild(0);
+        stdin = {
+          value: concat(word ? expandValue(this, cmdScope, word) : [], lit('\n')),
+          line,
+          perLine: false,
+        };
+      }
+    }
+    const flat = redirects.flatMap((r) =>
+      r.type === 'heredoc_redirect'
+        ? r.childrenForFieldName('redirect').filter((c): c is Node => c !== null)
+        : [r],
+    );
+    const out = this.dispatch(argv, { stdin, redirects: flat }, line, cmdScope, frame);
+    for (const r of continuations) this.heredocContinuation(r, out, scope, frame);
+    return out;
+  }
+
+  /** tree-sitter-bash hangs `| cmd` and `&& cmd` written after `<<EOF` onto the heredoc node. */
+  private heredocContinuation(r: Node, out: Stream | null, scope: Scope, frame: Frame): void {
+    const pipe = r.namedChildren.find((c) => c?.type === 'pipeline');
+    if (pipe) {
+      // `| a && b`: the pipe feeds `a`, the list's leftmost command.
+      this.stmt(pipe.namedChild(0) ?? pipe, scope, frame, { stdin: out, redirects: [] });
+      return;
+    }
+    const right = r.childForFieldName('right');
+    const op = r.childForFieldName('operator');
+    if (right && op) {
+      const runScope = scope.clone();
+      const runFrame: Frame = { own: frame.own, exited: false };
+      this.stmt(right, runScope, runFrame, NO_IO);
+      this.join(scope, frame, [
+        { scope: scope.clone(), frame: { own: frame.own, exited: false } },
+        { scope: runScope, frame: runFrame },
+      ]);
+    }
+  }
+
+  private stdoutTarget(redirects: Node[], scope: Scope): { target: Value; append: boolean } | null {
+    let found: { target: Value; append: boolean } | null = null;
+    for (const r of redirects) {
+      if (r.type !== 'file_redirect') continue;
+      const fd = r.childForFieldName('descriptor');
+      if (fd && text(this, fd) !== '1') continue;
+      const op = r.children.find((c) => c !== null && !c.isNamed);
+      const opText = op ? text(this, op) : '';
+      if (!['>', '>>', '>|', '&>', '&>>'].includes(opText)) continue;
+      const dest = r.childForFieldName('destination');
+      if (!dest) continue;
+      found = { target: expandValue(this, scope, dest), append: opText.endsWith('>>') };
+    }
+    return found;
+  }
+
+  /** Runs one command given as fields (exec form or after expansion); returns its stdout. */
+  dispatch(argv0: Value[], io: Io, line: number, scope: Scope, frame: Frame): Stream | null {
+    const argv = stripWrappers(argv0, textOf);
+    const first = argv[0];
+    if (!first) return null;
+    const name = textOf(first);
+    const base = name === null ? null : basename(name);
+    const args = argv.slice(1);
+    let out: Stream | null = null;
+    const shellIdx = shellScriptIndex(argv, textOf);
+    if (shellIdx !== null) {
+      this.nestedShell(argv, shellIdx, io, line, scope, frame);
+    } else if (base === 'sysctl') {
+      this.sysctl(args, line, frame);
+    } else if (base === 'echo') {
+      out = { value: echoOutput(args), line, perLine: false };
+    } else if (base === 'printf') {
+      out = this.printf(args, line, scope);
+    } else if (base === 'cat') {
+      out = this.cat(args, io, line);
+    } else if (base === 'tee') {
+      out = this.tee(args, io, line, frame);
+    } else if (base === 'exit') {
+      frame.exited = 'exit';
+    } else if (base === 'return') {
+      frame.exited = 'return';
+    } else if (base === 'cp' && args.length === 2) {
+      this.copy(args[0]!, args[1]!);
+    } else if (name !== null && scope.functions.has(name)) {
+      this.call(scope.functions.get(name)!, argv, scope, frame);
+    }
+    const target = this.stdoutTarget(io.redirects, scope);
+    if (target) {
+      this.writeFile(
+        target.target,
+        out ?? unknownStream(`output of ${base ?? 'a command'}`, line),
+        target.append,
+        line,
+        frame,
+      );
+      return null;
+    }
+    return out;
+  }
+
+  private nestedShell(argv: Value[], idx: number, io: Io, line: number, scope: Scope, frame: Frame): void {
+    let script: string | null = null;
+    let positional: Value[] = [];
+    if (idx >= 0) {
+      script = textOf(argv[idx]!);
+      positional = argv.slice(idx + 1);
+    } else if (argv.length === 1 && io.stdin) {
+      // `echo '...' | sh` runs its stdin.
+      script = textOf(io.stdin.value);
+      positional = [argv[0]!];
+    }
+    if (script === null || this.shared.shells >= MAX_SHELL_DEPTH) return;
+    const child = scope.exportedOnly();
+    child.positional = positional;
+    this.shared.shells++;
+    try {
+      runScript(this.shared, script, child, { own: frame.own, exited: false }, line - 1);
+    } finally {
+      this.shared.shells--;
+    }
+  }
+
+  private call(body: Node, argv: Value[], scope: Scope, frame: Frame): void {
+    if (this.shared.calls >= MAX_CALL_DEPTH) return;
+    this.shared.calls++;
+    const saved = scope.positional;
+    scope.positional = argv;
+    const f: Frame = { own: frame.own, exited: false };
+    try {
+      this.stmt(body, scope, f, NO_IO);
+    } finally {
+      scope.positional = saved;
+      this.shared.calls--;
+    }
+    if (f.exited === 'exit') frame.exited = 'exit';
+  }
+
+  private printf(args: Value[], line: number, scope: Scope): Stream | null {
+    if (args[0] && textOf(args[0]) === '-v' && args[1]) {
+      const name = textOf(args[1]);
+      if (name) scope.vars.set(name, { kind: 'value', value: printfOutput(args.slice(2)), exported: false });
+      return null;
+    }
+    return { value: printfOutput(args), line, perLine: false };
+  }
+
+  private cat(args: Value[], io: Io, line: number): Stream {
+    const files = args.filter((a) => textOf(a) !== '-' && !(textOf(a) ?? '').startsWith('-'));
+    if (files.length === 0) return io.stdin ?? unknownStream('cat input is not resolvable', line);
+    const [only] = files;
+    const path = only && files.length === 1 ? textOf(only) : null;
+    const chunks = path === null ? undefined : this.shared.files.get(path);
+    if (chunks?.length === 1)
+      return { value: chunks[0]!.content, line: chunks[0]!.line, perLine: chunks[0]!.perLine };
+    return unknownStream('cat of a file', line);
+  }
+
+  private tee(args: Value[], io: Io, line: number, frame: Frame): Stream {
+    const input = io.stdin ?? unknownStream('tee input is not resolvable', line);
+    const append = args.some((a) => textOf(a) === '-a' || textOf(a) === '--append');
+    for (const a of args) {
+      if ((textOf(a) ?? '').startsWith('-')) continue;
+      this.writeFile(a, input, append, line, frame);
+    }
+    return input;
+  }
+
+  private copy(from: Value, to: Value): void {
+    const src = textOf(from);
+    const dst = textOf(to);
+    const chunks = src === null ? undefined : this.shared.files.get(src);
+    if (dst !== null && chunks && isSysctlConfPath(dst)) this.shared.files.set(dst, [...chunks]);
+  }
+
+  private writeFile(target: Value, content: Stream, append: boolean, line: number, frame: Frame): void {
+    const path = textOf(target);
+    if (path === null) {
+      if (isProcSysPath(knownPrefix(target))) {
+        const key = sysctlNameFromProcPath(render(target)) ?? '*';
+        this.emit(
+          lit(key),
+          unknownValue(`path not resolvable: ${reasonOf(target)}`),
+          'proc',
+          frame.own,
+          line,
+        );
+      }
+      return;
+    }
+    if (isProcSysPath(path)) {
+      const key = sysctlNameFromProcPath(path);
+      if (key !== null) this.emit(lit(key), chompNewline(content.value), 'proc', frame.own, line);
+      return;
+    }
+    if (isSysctlConfPath(path)) {
+      const chunks = append ? (this.shared.files.get(path) ?? []) : [];
+      this.shared.files.set(path, [
+        ...chunks,
+        { content: content.value, line: content.line, perLine: content.perLine },
+      ]);
+    }
+  }
+
+  private sysctl(args: Value[], line: number, frame: Frame): void {
+    for (const action of sysctlActions(args)) {
+      if (action.kind === 'set') {
+        this.emit(action.key, action.value, 'sysctl', frame.own, line);
+      } else if (action.kind === 'system') {
+        for (const p of systemLoadOrder(this.shared.files.keys())) this.apply(p, frame);
+      } else {
+        const path = textOf(action.file);
+        if (path === null) {
+          this.emit(
+            lit('*'),
+            unknownValue(`sysctl -p of an unresolvable file: ${reasonOf(action.file)}`),
+            'sysctl.d',
+            frame.own,
+            line,
+          );
+        } else if (path.includes('*')) {
+          for (const p of this.shared.files.keys()) if (globMatch(path, p)) this.apply(p, frame);
+        } else if (this.shared.files.has(path)) {
+          this.apply(path, frame);
+        } else if (path !== DEFAULT_CONF) {
+          this.emit(
+            lit('*'),
+            unknownValue(`sysctl -p ${path}: file contents are not in the script`),
+            'sysctl.d',
+            frame.own,
+            line,
+          );
+        }
+      }
+    }
+  }
+
+  private apply(path: string, frame: Frame): void {
+    for (const e of parseSysctlConf(this.shared.files.get(path) ?? [])) {
+      this.emit(e.key, e.value, 'sysctl.d', frame.own, e.line);
+    }
+  }
+
+  private emit(key: Value, value: Value, via: SysctlWrite['via'], own: boolean, line: number): void {
+    const keyText = textOf(key);
+    const name = normalizeSysctlName(keyText ?? render(key));
+    if (!isValidSysctlName(name)) return;
+    const v = keyText === null ? null : textOf(value);
+    const write: SysctlWrite = { key: name, value: v, via, onlyInOwnNetns: own, line };
+    if (v === null) {
+      write.reason =
+        keyText === null ? `key not resolvable: ${reasonOf(key)}` : (reasonOf(value) ?? 'unresolvable');
+    }
+    this.shared.writes.push(write);
+  }
+}
+
+function unknownStream(reason: string, line: number): Stream {
+  return { value: unknownValue(reason), line, perLine: false };
+}
+
+/** Splits an if/elif clause into its condition list and its `then` body. */
+function splitAtThen(clause: Node): { conditions: Node[]; body: Node[] } {
+  const conditions: Node[] = [];
+  const body: Node[] = [];
+  let inBody = false;
+  for (const c of clause.children) {
+    if (!c) continue;
+    if (!c.isNamed) {
+      if (c.type === 'then') inBody = true;
+      continue;
+    }
+    if (c.type === 'comment' || c.type === 'elif_clause' || c.type === 'else_clause') continue;
+    (inBody ? body : conditions).push(c);
+  }
+  return { conditions, body };
+}
+
+function caseBody(item: Node): Node[] {
+  const body: Node[] = [];
+  for (let i = 0; i < item.childCount; i++) {
+    const c = item.child(i);
+    if (c?.isNamed && c.type !== 'comment' && item.fieldNameForChild(i) !== 'value') body.push(c);
+  }
+  return body;
+}
+
+// Only `*` is supported: `sysctl -p /etc/sysctl.d/*.conf`.
+function globMatch(pattern: string, path: string): boolean {
+  const parts = pattern.split('*');
+  if (!path.startsWith(parts[0]!)) return false;
+  let at = parts[0]!.length;
+  for (let i = 1; i < parts.length; i++) {
+    const p = parts[i]!;
+    const found =
+      i === parts.length - 1
+        ? path.endsWith(p) && path.length - p.length >= at
+          ? path.length - p.length
+          : -1
+        : path.indexOf(p, at);
+    if (found === -1 || path.slice(at, found).includes('/')) return false;
+    at = found + p.length;
+  }
+  return at === path.length;
+}

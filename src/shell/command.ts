@@ -1,0 +1,131 @@
+import type { ScriptEnv } from './types.js';
+
+/**
+ * Argv-level handling shared by exec-form containers and commands inside scripts: recognising
+ * `sh -c SCRIPT`, looking through wrappers such as `env` and `busybox`, and Kubernetes' own
+ * `$(VAR)` substitution in `command`/`args`.
+ */
+
+const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'ksh', 'mksh', 'zsh']);
+
+export function basename(path: string): string {
+  const at = path.lastIndexOf('/');
+  return at === -1 ? path : path.slice(at + 1);
+}
+
+export function isShell(name: string | null): boolean {
+  return name !== null && SHELLS.has(basename(name));
+}
+
+/**
+ * For `sh [opts] -c SCRIPT [$0 [$1...]]`, the index of SCRIPT in argv; -1 when the shell does not
+ * get its script from `-c` (a script file or stdin, which we cannot see); null when argv[0] is
+ * not a shell.
+ */
+export function shellScriptIndex<T>(argv: T[], text: (t: T) => string | null): number | null {
+  const first = argv[0];
+  if (first === undefined || !isShell(text(first))) return null;
+  let hasC = false;
+  let i = 1;
+  for (; i < argv.length; i++) {
+    const a = text(argv[i]!);
+    if (a === null) break;
+    if (a === '--' || a === '-') {
+      i++;
+      break;
+    }
+    if (!(a.startsWith('-') || a.startsWith('+')) || a.length < 2) break;
+    if (a === '-o' || a === '+o' || a === '--rcfile' || a === '--init-file') {
+      i++;
+      continue;
+    }
+    if (a.startsWith('--')) continue;
+    if (a.slice(1).includes('c')) hasC = true;
+  }
+  if (!hasC) return -1;
+  return i < argv.length ? i : -1;
+}
+
+// Commands that run their arguments as another command line.
+const PASS_THROUGH = new Set(['exec', 'command', 'nohup', 'sudo', 'busybox', 'doas']);
+
+/** Strips `env A=1`, `busybox`, `exec`, ... so the real command is argv[0]. */
+export function stripWrappers<T>(argv: T[], text: (t: T) => string | null): T[] {
+  let rest = argv;
+  for (let guard = 0; guard < 8 && rest.length > 0; guard++) {
+    const name = text(rest[0]!);
+    if (name === null) return rest;
+    const base = basename(name);
+    if (base === 'env') {
+      let i = 1;
+      while (i < rest.length) {
+        const a = text(rest[i]!);
+        if (a === null || !(a.startsWith('-') || a.includes('='))) break;
+        i++;
+      }
+      rest = rest.slice(i);
+    } else if (PASS_THROUGH.has(base)) {
+      let i = 1;
+      // Option flags of the wrapper itself (`command -p`, `exec -a name` is rare enough to ignore).
+      while (i < rest.length && (text(rest[i]!) ?? '').startsWith('-')) i++;
+      rest = rest.slice(i);
+    } else {
+      return rest;
+    }
+  }
+  return rest;
+}
+
+/**
+ * Kubernetes expands `$(VAR)` in command and args from the container env before the process
+ * starts; `$$` escapes a `$`. Only literal env values are substituted: fieldRef values are not
+ * known at admission, and an untouched `$(VAR)` later reads as an (unknown) command substitution.
+ */
+export function expandKubeVars(s: string, env: ScriptEnv | undefined): string {
+  if (!s.includes('$')) return s;
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i];
+    if (ch !== '$') {
+      out += ch;
+      continue;
+    }
+    const next = s[i + 1];
+    if (next === '$') {
+      out += '$';
+      i++;
+      continue;
+    }
+    if (next === '(') {
+      const close = s.indexOf(')', i + 2);
+      const name = close === -1 ? '' : s.slice(i + 2, close);
+      const value = env?.[name]?.value;
+      if (close !== -1 && isEnvName(name) && value !== undefined && env?.[name]?.fieldRef === undefined) {
+        out += value;
+        i = close;
+        continue;
+      }
+    }
+    out += ch;
+  }
+  return out;
+}
+
+function isEnvName(name: string): boolean {
+  if (name === '') return false;
+  for (const ch of name) {
+    if (
+      !(
+        ch === '_' ||
+        ch === '-' ||
+        ch === '.' ||
+        (ch >= '0' && ch <= '9') ||
+        (ch >= 'a' && ch <= 'z') ||
+        (ch >= 'A' && ch <= 'Z')
+      )
+    ) {
+      return false;
+    }
+  }
+  return true;
+}

@@ -1,0 +1,86 @@
+import { analyzeArgv, analyzeSource } from './analyze.js';
+import { cacheKey, LruCache } from './cache.js';
+import { expandKubeVars, shellScriptIndex, stripWrappers } from './command.js';
+import { BashParser } from './parser.js';
+import { Scope } from './scope.js';
+import type { AnalyzerOptions, ScriptAnalysis, ScriptAnalyzer, ScriptEnv } from './types.js';
+import { lit } from './value.js';
+
+export { normalizeSysctlName, sysctlNameFromProcPath } from './sysctl-name.js';
+/**
+ * Finds sysctl writes in container scripts (init containers that tune the node), parsing the
+ * shell with tree-sitter-bash rather than pattern-matching it.
+ */
+export type { AnalyzerOptions, ScriptAnalysis, ScriptAnalyzer, ScriptEnv, SysctlWrite } from './types.js';
+
+const DEFAULTS = { budgetMs: 50, maxBytes: 256 * 1024, cacheSize: 2000 };
+
+/**
+ * Creates an analyzer. Async only because the wasm grammar is loaded here; the returned
+ * methods are synchronous so the policy core can stay sync and pure.
+ */
+export async function createScriptAnalyzer(opts: AnalyzerOptions = {}): Promise<ScriptAnalyzer> {
+  const budgetMs = opts.budgetMs ?? DEFAULTS.budgetMs;
+  const maxBytes = opts.maxBytes ?? DEFAULTS.maxBytes;
+  const cache = new LruCache<ScriptAnalysis>(opts.cacheSize ?? DEFAULTS.cacheSize);
+  const parser = await BashParser.create();
+
+  const cached = (key: string, run: () => ScriptAnalysis): ScriptAnalysis => {
+    const hit = cache.get(key);
+    if (hit) return hit;
+    // Results are shared between callers through the cache, so nobody may mutate them.
+    const result = deepFreeze(run());
+    cache.set(key, result);
+    return result;
+  };
+
+  const script = (
+    source: string,
+    env: ScriptEnv | undefined,
+    positional: string[] | null,
+  ): ScriptAnalysis => {
+    const bytes = Buffer.byteLength(source, 'utf8');
+    if (bytes > maxBytes)
+      return { writes: [], unknown: `script is ${bytes} bytes, over the ${maxBytes} byte limit` };
+    const scope = Scope.fromEnv(env);
+    if (positional) scope.positional = positional.map(lit);
+    return analyzeSource(parser, source, scope, performance.now() + budgetMs);
+  };
+
+  return {
+    analyzeScript(source, env) {
+      return cached(cacheKey('script', [source, envFingerprint(env)]), () => script(source, env, null));
+    },
+    analyzeContainer(command, args, env) {
+      return cached(cacheKey('container', [command ?? null, args ?? null, envFingerprint(env)]), () => {
+        // Kubernetes substitutes $(VAR) before the process starts.
+        const argv = [...(command ?? []), ...(args ?? [])].map((a) => expandKubeVars(a, env));
+        const inner = stripWrappers(argv, (s) => s);
+        const idx = shellScriptIndex(inner, (s) => s);
+        if (idx === null) {
+          const bytes = argv.reduce((n, a) => n + Buffer.byteLength(a, 'utf8'), 0);
+          if (bytes > maxBytes)
+            return { writes: [], unknown: `argv is ${bytes} bytes, over the ${maxBytes} byte limit` };
+          return analyzeArgv(parser, inner, Scope.fromEnv(env), performance.now() + budgetMs);
+        }
+        // A shell reading a script file or stdin: nothing we can see.
+        if (idx === -1) return { writes: [] };
+        return script(inner[idx]!, env, inner.slice(idx + 1));
+      });
+    },
+  };
+}
+
+function envFingerprint(env: ScriptEnv | undefined): [string, string | null, string | null][] {
+  return Object.entries(env ?? {})
+    .map(([k, v]): [string, string | null, string | null] => [k, v.value ?? null, v.fieldRef ?? null])
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

@@ -1,0 +1,86 @@
+import type { Node } from 'web-tree-sitter';
+import type { ScriptEnv } from './types.js';
+import { lit, unknownValue, type Value } from './value.js';
+
+/**
+ * Shell variables as the walker tracks them. fieldRef variables are kept symbolic because the
+ * netns guard is only trusted when POD_IP/HOST_IP really come from status.podIP/status.hostIP.
+ */
+export type Var = { kind: 'value'; value: Value; exported: boolean } | { kind: 'fieldRef'; path: string };
+
+export class Scope {
+  vars: Map<string, Var>;
+  functions: Map<string, Node>;
+  positional: Value[] | null;
+
+  constructor(
+    vars = new Map<string, Var>(),
+    functions = new Map<string, Node>(),
+    positional: Value[] | null = null,
+  ) {
+    this.vars = vars;
+    this.functions = functions;
+    this.positional = positional;
+  }
+
+  static fromEnv(env: ScriptEnv | undefined): Scope {
+    const s = new Scope();
+    for (const [name, e] of Object.entries(env ?? {})) {
+      if (e.fieldRef !== undefined) s.vars.set(name, { kind: 'fieldRef', path: e.fieldRef });
+      else if (e.value !== undefined)
+        s.vars.set(name, { kind: 'value', value: lit(e.value), exported: true });
+      else {
+        s.vars.set(name, {
+          kind: 'value',
+          value: unknownValue(`$${name} comes from a secret, configMap or resource`),
+          exported: true,
+        });
+      }
+    }
+    return s;
+  }
+
+  /** Branches and subshells get a copy so their assignments can be discarded or merged. */
+  clone(): Scope {
+    return new Scope(new Map(this.vars), new Map(this.functions), this.positional);
+  }
+
+  /** Variables a child `sh -c` would see: only exported ones. */
+  exportedOnly(): Scope {
+    const s = new Scope();
+    for (const [k, v] of this.vars) if (v.kind === 'fieldRef' || v.exported) s.vars.set(k, v);
+    return s;
+  }
+
+  lookup(name: string): Value {
+    const v = this.vars.get(name);
+    if (!v) return unknownValue(`$${name} is not set in the script or env`);
+    if (v.kind === 'fieldRef') return unknownValue(`$${name} comes from fieldRef ${v.path}`);
+    return v.value;
+  }
+
+  /**
+   * After alternative branches ran on clones, keep what all of them agree on; anything else
+   * depends on which branch ran and becomes unknown.
+   */
+  mergeFrom(alternatives: Scope[]): void {
+    const names = new Set<string>();
+    for (const a of alternatives) for (const k of a.vars.keys()) names.add(k);
+    for (const name of names) {
+      const seen = alternatives.map((a) => a.vars.get(name));
+      const first = JSON.stringify(seen[0] ?? null);
+      if (seen.every((v) => JSON.stringify(v ?? null) === first)) {
+        if (seen[0]) this.vars.set(name, seen[0]);
+        else this.vars.delete(name);
+      } else {
+        const exported = seen.some((v) => v?.kind === 'fieldRef' || v?.exported === true);
+        this.vars.set(name, {
+          kind: 'value',
+          value: unknownValue(`$${name} depends on which branch ran`),
+          exported,
+        });
+      }
+    }
+    for (const a of alternatives) for (const [k, f] of a.functions) this.functions.set(k, f);
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Public data types of the shell analyzer. They live apart from `index.ts` so the internal
+ * modules can share them without importing the entry point (which would be circular).
+ */
+
+/** One sysctl write that a container script performs when it runs. */
+export interface SysctlWrite {
+  /**
+   * Normalised dotted name, e.g. 'net.ipv4.ip_local_port_range'. Parts that could not be
+   * resolved are shown as `*` (e.g. 'net.ipv4.*'); `value` is then null and `reason` says why.
+   */
+  key: string;
+  /** Resolved value as the kernel would receive it (e.g. '1024 65535'); null = cannot resolve. */
+  value: string | null;
+  via: 'sysctl' | 'proc' | 'sysctl.d';
+  /** True when the write only runs if the pod has its own network namespace (POD_IP != HOST_IP guard). */
+  onlyInOwnNetns: boolean;
+  /** 1-based line in the script (for exec form, 1). */
+  line: number;
+  /** When value is null: why, in a short phrase. */
+  reason?: string;
+}
+
+export interface ScriptAnalysis {
+  writes: SysctlWrite[];
+  /** Set when the script as a whole could not be analysed (over size/time budget, parse failure); rules report it as unknown. */
+  unknown?: string;
+}
+
+/** Container env, as in the pod spec: literal values or fieldRef paths. */
+export type ScriptEnv = Record<string, { value?: string; fieldRef?: string }>;
+
+export interface ScriptAnalyzer {
+  analyzeScript(script: string, env?: ScriptEnv): ScriptAnalysis;
+  /** Container `command` + `args` as in the pod spec (exec form). */
+  analyzeContainer(
+    command: string[] | undefined,
+    args: string[] | undefined,
+    env?: ScriptEnv,
+  ): ScriptAnalysis;
+}
+
+export interface AnalyzerOptions {
+  /** Wall-clock budget for one analysis (parse + walk), default 50. */
+  budgetMs?: number;
+  /** Scripts larger than this (UTF-8 bytes) are reported as unknown without parsing, default 256 KiB. */
+  maxBytes?: number;
+  /** Number of analyses kept in the LRU cache, default 2000. */
+  cacheSize?: number;
+}
