@@ -179,6 +179,10 @@ export async function readRangesConfigMap(kc: KubeConfig): Promise<Record<string
     return cm.data ?? {};
   } catch (err) {
     if (statusOf(err) === 404) return undefined;
-    throw err;
+    throw new ListError(
+      `ConfigMap ${RANGES_CONFIGMAP.namespace}/${RANGES_CONFIGMAP.name}`,
+      statusOf(err),
+      err,
+    );
   }
 }

@@ -1,48 +1,18 @@
 /**
- * Where audit's ranges come from: a file (`--ranges`, the what-if case) or the cluster's
- * ConfigMap. With a Node list the ranges become complete: every real node is present
- * (nodes without an entry on the default profile), with its live labels, so placement
- * and node findings name real nodes instead of "nodes without their own entry".
+ * Where audit's ranges come from: a file (`--ranges`, the what-if case, read by the same
+ * loader as `check`) or the cluster's ConfigMap. With a Node list the ranges become
+ * complete: every real node is present (nodes without an entry on the default profile),
+ * with its live labels, so placement and node findings name real nodes.
  */
-import { readFile } from 'node:fs/promises';
-import { parse } from 'yaml';
+
+import { RangesFileError } from '../cli/ranges-file.js';
 import { buildRanges, type ClusterRanges, type NodeInfo, parseNodeRanges } from '../core/node-ranges.js';
-import { isObject } from '../core/object-view.js';
 
-/** A ranges file or ConfigMap that cannot be used; the message names the file and key. */
-export class RangesInputError extends Error {}
-
-/** Accepts a ConfigMap manifest or a bare data map, as YAML or JSON. */
-export function rangesFromText(text: string, source: string): ClusterRanges {
-  let doc: unknown;
-  try {
-    doc = parse(text);
-  } catch (err) {
-    throw new RangesInputError(`${source}: not valid YAML: ${(err as Error).message}`);
-  }
-  if (!isObject(doc))
-    throw new RangesInputError(`${source}: expected a ConfigMap or a map of ConfigMap data`);
-  const data = doc.kind === 'ConfigMap' ? (isObject(doc.data) ? doc.data : {}) : doc;
-  return rangesFromData(data, source);
-}
-
-/** Parses ConfigMap data; any bad key is fatal for audit, which must not guess. */
+/** Parses ConfigMap data from the cluster; any bad key is fatal for audit, which must not guess. */
 export function rangesFromData(data: Record<string, unknown>, source: string): ClusterRanges {
   const { ranges, errors } = parseNodeRanges(data, source);
-  if (errors.length > 0) {
-    throw new RangesInputError(errors.map((e) => `${source}: key "${e.key}": ${e.message}`).join('\n'));
-  }
+  if (errors.length > 0) throw new RangesFileError(source, errors);
   return ranges;
-}
-
-export async function rangesFromFile(path: string): Promise<ClusterRanges> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new RangesInputError(`${path}: cannot read: ${(err as Error).message}`);
-  }
-  return rangesFromText(text, path);
 }
 
 /**
