@@ -4,8 +4,10 @@
  */
 import type { Command } from 'commander';
 import { registerCheckCommand } from './check-command.js';
+import { registerServeCommand } from './serve-command.js';
 
 export function registerCommands(program: Command): void {
   // Commands register here: check, serve, certs, report-node, audit, dev.
   registerCheckCommand(program);
+  registerServeCommand(program);
 }

@@ -7,6 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { connect } from 'node:tls';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -196,7 +197,7 @@ describe('graceful close', () => {
     const inflight = request(`https://127.0.0.1:${handle.port}/validate?timeout=10s`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: slowBody(),
+      body: Readable.from(slowBody()),
       dispatcher: agent,
     });
     await new Promise((r) => setTimeout(r, 50));

@@ -1,0 +1,223 @@
+/**
+ * `portguard serve`: wires flags into the webhook. Cluster state comes from informers
+ * (`--kubeconfig FILE` or `--kubeconfig in-cluster`) or from a static ranges file
+ * (`--ranges FILE`). `--dev` (what `npm start` runs) needs nothing: it generates a
+ * self-signed certificate into certs/ when none is there, serves the example ranges and
+ * prints a curl command that sends a sample review.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { Command } from 'commander';
+import { type Logger, pino } from 'pino';
+import { type ClusterRanges, parseNodeRanges } from '../core/node-ranges.js';
+import { DEFAULT_POLICY, type Policy } from '../core/policy.js';
+import { createReviewer } from '../core/review.js';
+import { emptyState } from '../core/state.js';
+import { startClusterStateSource } from '../kube/cluster-state-source.js';
+import type { AppDeps } from '../server/deps.js';
+import { createMetrics } from '../server/metrics.js';
+import { type ServerHandle, startServer } from '../server/serve.js';
+import { createScriptAnalyzer } from '../shell/index.js';
+import { generateCertificates } from '../tls/generate.js';
+import { writeCertificates } from '../tls/write-certs.js';
+import { loadPolicyFile } from './check.js';
+import { ExitCode } from './exit-codes.js';
+import { loadRangesFile } from './ranges-file.js';
+
+export interface ServeFlags {
+  port: number;
+  healthPort: number;
+  host?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  clientCa?: string;
+  ranges?: string;
+  /** A kubeconfig path, or `in-cluster` for the pod's service account. */
+  kubeconfig?: string;
+  config?: string;
+  dev?: boolean;
+}
+
+export interface ServeIo {
+  stderr: (s: string) => void;
+  cwd: string;
+  logger: Logger;
+  /** Signals that trigger a graceful close; tests pass none. */
+  signals?: NodeJS.Signals[];
+}
+
+export type ServeOutcome =
+  | { code: ExitCode; handle?: undefined }
+  | { code: ExitCode.Ok; handle: ServerHandle };
+
+export const DEV_RANGES_FILE = 'examples/node-ranges.yaml';
+export const SAMPLE_REVIEW_FILE = 'examples/sample-review.json';
+
+/**
+ * Used by --dev when examples/node-ranges.yaml is missing: worker-1 is the seed-000 node
+ * whose ephemeral range was widened over the NodePort range, so the sample review (a
+ * Service on nodePort 32582) shows a denial.
+ */
+export const EMBEDDED_DEV_RANGES: Record<string, string> = {
+  nodePortRange: '30000-32767',
+  default: '{"ipLocalPortRange": "32768 60999"}',
+  'node.worker-1': '{"ipLocalPortRange": "1024 65535", "labels": {"pool": "general"}}',
+  'node.worker-2': '{"ipLocalPortRange": "32768 60999", "labels": {"pool": "general"}}',
+};
+
+/** The command `--dev` prints: paste it in another terminal to send the sample review. */
+export function curlCommand(port: number, caFile: string): string {
+  return (
+    `curl --cacert ${caFile} -H 'Content-Type: application/json' ` +
+    `--data @${SAMPLE_REVIEW_FILE} https://localhost:${port}/validate?timeout=10s`
+  );
+}
+
+class StartupError extends Error {
+  override readonly name = 'StartupError';
+}
+
+async function devCertificates(cwd: string, io: ServeIo): Promise<void> {
+  const dir = path.join(cwd, 'certs');
+  if (existsSync(path.join(dir, 'tls.crt')) && existsSync(path.join(dir, 'tls.key'))) return;
+  const bundle = await generateCertificates({
+    extraDnsNames: ['localhost'],
+    ipAddresses: ['127.0.0.1', '::1'],
+  });
+  await writeCertificates(dir, bundle);
+  io.stderr(`portguard: generated a self-signed CA and serving certificate in ${dir}\n`);
+}
+
+async function devRanges(cwd: string, io: ServeIo): Promise<ClusterRanges> {
+  const file = path.join(cwd, DEV_RANGES_FILE);
+  if (existsSync(file)) return loadRangesFile(file);
+  io.stderr(`portguard: ${DEV_RANGES_FILE} not found; serving embedded example ranges\n`);
+  return parseNodeRanges(EMBEDDED_DEV_RANGES, 'embedded example ranges').ranges;
+}
+
+function kubeConfigFrom(value: string): KubeConfig {
+  const kc = new KubeConfig();
+  if (value === 'in-cluster') kc.loadFromCluster();
+  else kc.loadFromFile(value);
+  return kc;
+}
+
+/** Starts the webhook; returns an exit code when it cannot (bad flags or files → 2). */
+export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOutcome> {
+  const { logger } = io;
+  const metrics = createMetrics();
+  let stop: (() => Promise<void>) | undefined;
+  try {
+    if (flags.ranges && flags.kubeconfig)
+      throw new StartupError('use either --ranges or --kubeconfig, not both');
+    const policy: Policy = flags.config
+      ? await loadPolicyFile(path.resolve(io.cwd, flags.config))
+      : DEFAULT_POLICY;
+    if (flags.dev && !flags.tlsCert && !flags.tlsKey) await devCertificates(io.cwd, io);
+    const tls = {
+      certFile: path.resolve(io.cwd, flags.tlsCert ?? 'certs/tls.crt'),
+      keyFile: path.resolve(io.cwd, flags.tlsKey ?? 'certs/tls.key'),
+      ...(flags.clientCa ? { clientCaFile: path.resolve(io.cwd, flags.clientCa) } : {}),
+    };
+    for (const f of [tls.certFile, tls.keyFile]) {
+      if (!existsSync(f))
+        throw new StartupError(`TLS file ${f} not found (set --tls-cert/--tls-key, or run portguard certs)`);
+    }
+
+    let source: Pick<AppDeps, 'getState' | 'isReady'>;
+    if (flags.kubeconfig) {
+      const live = startClusterStateSource({ kubeConfig: kubeConfigFrom(flags.kubeconfig), logger, metrics });
+      stop = () => live.stop();
+      source = live;
+    } else {
+      let ranges: ClusterRanges;
+      if (flags.ranges) ranges = await loadRangesFile(path.resolve(io.cwd, flags.ranges));
+      else if (flags.dev) ranges = await devRanges(io.cwd, io);
+      else
+        throw new StartupError(
+          'no cluster state: pass --kubeconfig FILE|in-cluster, --ranges FILE, or --dev',
+        );
+      // A static file lists the nodes it knows; the default profile covers any others.
+      const state = emptyState(ranges);
+      const detail = {
+        source: ranges.source,
+        clusterState: 'static file, no informers',
+        nodes: ranges.nodes.size,
+      };
+      source = { getState: () => state, isReady: () => ({ ready: true, detail }) };
+    }
+
+    const reviewer = createReviewer({ scripts: await createScriptAnalyzer() });
+    const handle = await startServer({
+      deps: {
+        reviewer,
+        getState: source.getState,
+        getPolicy: () => policy,
+        isReady: source.isReady,
+        metrics,
+        logger,
+      },
+      port: flags.port,
+      host: flags.host ?? (flags.dev ? '127.0.0.1' : '0.0.0.0'),
+      healthPort: flags.healthPort,
+      healthHost: flags.host ?? (flags.dev ? '127.0.0.1' : '0.0.0.0'),
+      tls,
+      signals: io.signals ?? [],
+      ...(stop ? { onClose: stop } : {}),
+    });
+    logger.info({ port: handle.port, healthPort: handle.healthPort, mode: policy.mode }, 'portguard serving');
+    if (flags.dev) {
+      io.stderr(
+        `portguard: listening on https://localhost:${handle.port} (health on :${handle.healthPort})\n`,
+      );
+      io.stderr(
+        `Send the sample review:\n  ${curlCommand(handle.port, path.relative(io.cwd, path.join(path.dirname(tls.certFile), 'ca.crt')) || 'ca.crt')}\n`,
+      );
+    }
+    return { code: ExitCode.Ok, handle };
+  } catch (err) {
+    await stop?.();
+    io.stderr(`portguard serve: ${err instanceof Error ? err.message : String(err)}\n`);
+    return { code: ExitCode.BadInput };
+  }
+}
+
+function portNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`invalid port ${value}`);
+  return n;
+}
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('Run the admission webhook (HTTPS /validate and /mutate; /healthz, /readyz, /metrics)')
+    .option('--port <port>', 'HTTPS port for the admission endpoints', portNumber, 8443)
+    .option('--health-port <port>', 'plaintext port for /healthz, /readyz and /metrics', portNumber, 8081)
+    .option('--host <address>', 'listen address (default 0.0.0.0; 127.0.0.1 with --dev)')
+    .option('--tls-cert <file>', 'serving certificate (default certs/tls.crt), reloaded on change')
+    .option('--tls-key <file>', 'serving key (default certs/tls.key), reloaded on change')
+    .option('--client-ca <file>', 'require client certificates signed by this CA (the apiserver)')
+    .option('--ranges <file>', 'node-ranges ConfigMap file; static state, no informers')
+    .option('--kubeconfig <file|in-cluster>', 'watch the cluster (ranges ConfigMap, Services, pods, Nodes)')
+    .option('--config <file>', 'policy file (mode, exemptions, mutations)')
+    .option('--dev', 'no cluster needed: self-signed certs in certs/, example ranges, prints a curl command')
+    .action(async (flags: ServeFlags) => {
+      const logger = pino({ base: { app: 'portguard' } });
+      const outcome = await runServe(flags, {
+        stderr: (s) => process.stderr.write(s),
+        cwd: process.cwd(),
+        logger,
+        signals: ['SIGTERM', 'SIGINT'],
+      });
+      if (!outcome.handle) {
+        process.exitCode = outcome.code;
+        return;
+      }
+      await outcome.handle.closed;
+      process.exitCode = ExitCode.Ok;
+      // Anything still holding the loop (a stuck watch) must not outlive the pod's grace period.
+      setTimeout(() => process.exit(ExitCode.Ok), 2_000).unref();
+    });
+}
