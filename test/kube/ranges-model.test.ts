@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { applyConfigMap, composeRanges } from '../../src/kube/ranges-model.js';
+
+const base = {
+  nodePortRange: '30000-32767',
+  default: '{"ipLocalPortRange": "32768 60999"}',
+  'node.a':
+    '{"ipLocalPortRange": "1024 65535", "ipLocalReservedPorts": "30000-32767", "labels": {"pool": "x"}}',
+  'node.b': '{"ipLocalReservedPorts": "31000"}',
+};
+
+describe('applyConfigMap', () => {
+  it('parses every key of a first version', () => {
+    const parsed = applyConfigMap(base);
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.entries.get('node.a')?.node?.profile.ephemeral).toEqual({ lo: 1024, hi: 65535 });
+    // node.b inherits the default's range.
+    expect(parsed.entries.get('node.b')?.node?.profile.ephemeral).toEqual({ lo: 32768, hi: 60999 });
+  });
+
+  it('reuses the parsed entry of every key whose value did not change', () => {
+    const first = applyConfigMap(base);
+    const second = applyConfigMap({ ...base, 'node.b': '{"ipLocalPortRange": "40000 50000"}' }, first);
+    expect(second.entries.get('node.a')).toBe(first.entries.get('node.a'));
+    expect(second.entries.get('node.b')).not.toBe(first.entries.get('node.b'));
+    expect(second.entries.get('node.b')?.node?.profile.ephemeral).toEqual({ lo: 40000, hi: 50000 });
+  });
+
+  it('re-parses every entry when default changes, since entries inherit from it', () => {
+    const first = applyConfigMap(base);
+    const second = applyConfigMap({ ...base, default: '{"ipLocalPortRange": "20000 29999"}' }, first);
+    expect(second.entries.get('node.a')).not.toBe(first.entries.get('node.a'));
+    expect(second.entries.get('node.b')?.node?.profile.ephemeral).toEqual({ lo: 20000, hi: 29999 });
+  });
+
+  it('drops keys that were removed', () => {
+    const first = applyConfigMap(base);
+    const { 'node.b': _gone, ...rest } = base;
+    expect([...applyConfigMap(rest, first).entries.keys()]).toEqual(['node.a']);
+  });
+
+  it.each([
+    ['bad JSON', { 'node.c': '{' }, ['node.c']],
+    ['low > high', { 'node.c': '{"ipLocalPortRange": "60000 1000"}' }, ['node.c']],
+    ['bad nodePortRange', { nodePortRange: '1-2-3' }, ['nodePortRange']],
+    ['unknown key', { stray: 'x' }, ['stray']],
+  ])('reports %s by key, and keeps reporting a cached bad entry', (_name, patch, keys) => {
+    const first = applyConfigMap({ ...base, ...patch });
+    expect(first.errors.map((e) => e.key)).toEqual(keys);
+    // An unrelated change re-uses the cached bad entry, errors included.
+    const second = applyConfigMap({ ...base, ...patch, 'node.z': '{}' }, first);
+    expect(second.errors.map((e) => e.key)).toEqual(keys);
+  });
+});
+
+describe('composeRanges', () => {
+  it('uses the ConfigMap entries as the node set when the live node list is unknown', () => {
+    const ranges = composeRanges(applyConfigMap(base), undefined, 'test');
+    expect([...ranges.nodes.keys()].sort()).toEqual(['a', 'b']);
+    expect(ranges.nodes.get('a')?.labels).toEqual({ pool: 'x' });
+  });
+
+  it('uses exactly the live nodes: default profile for nodes without a key, stale keys ignored', () => {
+    const live = new Map([
+      ['a', { pool: 'live' }],
+      ['c', { pool: 'new' }],
+    ]);
+    const parsed = applyConfigMap(base);
+    const ranges = composeRanges(parsed, live, 'test');
+    expect([...ranges.nodes.keys()].sort()).toEqual(['a', 'c']);
+    expect(ranges.nodes.get('a')?.labels).toEqual({ pool: 'live' });
+    expect(ranges.nodes.get('c')?.profile).toBe(parsed.defaultProfile);
+    expect(ranges.profiles.get(parsed.defaultProfile.key)?.nodes).toEqual(['c']);
+  });
+});
