@@ -7,14 +7,12 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import type { Command } from 'commander';
 import { type Logger, pino } from 'pino';
 import { type ClusterRanges, parseNodeRanges } from '../core/node-ranges.js';
 import { DEFAULT_POLICY, type Policy } from '../core/policy.js';
 import { createReviewer } from '../core/review.js';
 import { emptyState } from '../core/state.js';
-import { startClusterStateSource } from '../kube/cluster-state-source.js';
 import type { AppDeps } from '../server/deps.js';
 import { createMetrics } from '../server/metrics.js';
 import { type ServerHandle, startServer } from '../server/serve.js';
@@ -96,11 +94,19 @@ async function devRanges(cwd: string, io: ServeIo): Promise<ClusterRanges> {
   return parseNodeRanges(EMBEDDED_DEV_RANGES, 'embedded example ranges').ranges;
 }
 
-function kubeConfigFrom(value: string): KubeConfig {
-  const kc = new KubeConfig();
-  if (value === 'in-cluster') kc.loadFromCluster();
-  else kc.loadFromFile(value);
-  return kc;
+/**
+ * Starts the informers. Imported lazily so `check`, `--ranges` and `--dev` never load
+ * the Kubernetes client (and keep working where it cannot load).
+ */
+async function startInformers(kubeconfig: string, logger: Logger, metrics: ReturnType<typeof createMetrics>) {
+  const [{ KubeConfig }, { startClusterStateSource }] = await Promise.all([
+    import('@kubernetes/client-node'),
+    import('../kube/cluster-state-source.js'),
+  ]);
+  const kubeConfig = new KubeConfig();
+  if (kubeconfig === 'in-cluster') kubeConfig.loadFromCluster();
+  else kubeConfig.loadFromFile(kubeconfig);
+  return startClusterStateSource({ kubeConfig, logger, metrics });
 }
 
 /** Starts the webhook; returns an exit code when it cannot (bad flags or files → 2). */
@@ -127,7 +133,7 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOut
 
     let source: Pick<AppDeps, 'getState' | 'isReady'>;
     if (flags.kubeconfig) {
-      const live = startClusterStateSource({ kubeConfig: kubeConfigFrom(flags.kubeconfig), logger, metrics });
+      const live = await startInformers(flags.kubeconfig, logger, metrics);
       stop = () => live.stop();
       source = live;
     } else {
