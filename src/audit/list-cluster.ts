@@ -4,8 +4,9 @@
  * (`limit` + `continue`) so a large cluster never has to answer one huge list, and only
  * the objects audit keeps stay in memory.
  */
-import { AppsV1Api, BatchV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+
 import type { Json } from '../core/object-view.js';
+import { AppsV1Api, BatchV1Api, CoreV1Api, type KubeConfig } from '../kube/k8s.js';
 import { RANGES_CONFIGMAP } from './scan.js';
 import { type ClusterObjects, holdsNodePorts } from './select.js';
 
@@ -32,7 +33,7 @@ export class ListError extends Error {
     cause: unknown,
   ) {
     super(
-      `cannot list ${what}: ${status ? `HTTP ${status}` : cause instanceof Error ? cause.message : String(cause)}`,
+      `cannot read ${what}: ${status ? `HTTP ${status}` : cause instanceof Error ? cause.message : String(cause)}`,
     );
   }
 }

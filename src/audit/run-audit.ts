@@ -5,13 +5,14 @@
  * server's periodic audit run it in-process. Audit reports and never blocks: the exit
  * code is 0 unless the input (ranges, policy, cluster access) is unusable.
  */
-import { KubeConfig } from '@kubernetes/client-node';
+
 import { loadPolicyFile } from '../cli/check.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { loadRangesFile, RangesFileError } from '../cli/ranges-file.js';
 import type { ClusterRanges } from '../core/node-ranges.js';
 import { DEFAULT_POLICY, type Policy, PolicyError } from '../core/policy.js';
 import { createReviewer, type Reviewer } from '../core/review.js';
+import { KubeConfig } from '../kube/k8s.js';
 import { createScriptAnalyzer } from '../shell/index.js';
 import { planFixes, type ServiceFix } from './fix.js';
 import { formatJson, formatPolicyReports, formatText } from './format.js';

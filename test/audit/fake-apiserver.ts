@@ -7,7 +7,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '../../src/kube/k8s.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: Kubernetes objects are untyped JSON here.
 type Obj = any;
