@@ -68,7 +68,7 @@ describe('review decisions', () => {
     [[{ names: ['we*'] }], true],
     [[{ names: ['web'], rules: ['nodeport-hostport-collision'] }], false],
     [[{ kinds: ['Service'], rules: ['nodeport-in-ephemeral-range'] }], true],
-  ] as Policy['exemptions'][])('policy exemption %j → allowed=%s', (exemptions, allowed) => {
+  ] as [Policy['exemptions'], boolean][])('policy exemption %j → allowed=%s', (exemptions, allowed) => {
     const r = reviewer.review({ operation: 'CREATE', object: svc(32582) }, state(), {
       ...DEFAULT_POLICY,
       exemptions,
