@@ -88,6 +88,15 @@ function compare(
   right: Node | null,
 ): Guard | null {
   if (!left || !right) return null;
+  // tree-sitter reads `[ ! "$A" = "$B" ]` as `(! "$A") = "$B"`; test(1) means `! ("$A" = "$B")`.
+  if (
+    left.type === 'unary_expression' &&
+    left.child(0) &&
+    text(left.child(0)!) === '!' &&
+    left.namedChild(0)
+  ) {
+    return flip(compare(scope, text, left.namedChild(0), op, right));
+  }
   const a = fieldRefOf(scope, text, left);
   const b = fieldRefOf(scope, text, right);
   if (!a || !b || !((a === POD && b === HOST) || (a === HOST && b === POD))) return null;

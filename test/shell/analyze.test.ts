@@ -225,7 +225,9 @@ describe('variables', () => {
     [`sysctl -w ${PORT_RANGE}="$RANGE"`, { RANGE: { value: '1024 65535' } }, [[PORT_RANGE, '1024 65535']]],
     ['K=net.ipv4.tcp_tw_recycle; V=1; sysctl -w "$K=$V"', undefined, [['net.ipv4.tcp_tw_recycle', '1']]],
     ['P=/proc/sys/net/ipv4; echo 1 > $P/tcp_tw_recycle', undefined, [['net.ipv4.tcp_tw_recycle', '1']]],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
     ['sysctl -w a.b="${V:-7}"', undefined, [['a.b', '7']]],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
     ['V=3; sysctl -w a.b="${V:-7}"', undefined, [['a.b', '3']]],
     ['A=1; A+=2; sysctl -w a.b=$A', undefined, [['a.b', '12']]],
     ['V=1; (V=2); sysctl -w a.b=$V', undefined, [['a.b', '1']]],
@@ -242,6 +244,7 @@ describe('variables', () => {
     ['sysctl -w a.b=`cat /etc/range`', undefined, /command substitution/],
     ['sysctl -w a.b=$UNSET', undefined, /\$UNSET is not set/],
     ['sysctl -w a.b=$((1+2))', undefined, /arithmetic/],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
     ['sysctl -w a.b="${V#x}"', { V: { value: 'x1' } }, /parameter expansion/],
     ['sysctl -w a.b=$1', undefined, /script argument/],
     ['sysctl -w a.b=$POD_IP', { POD_IP: { fieldRef: 'status.podIP' } }, /fieldRef status.podIP/],
