@@ -9,8 +9,9 @@
  * its values change, so a wrong prune would not heal by itself.
  */
 import { NODE_KEY_PREFIX } from '../core/node-ranges.js';
-import { CoreV1Api, type KubeConfig, PatchStrategy, setHeaderOptions } from './k8s.js';
+import { CoreV1Api, type KubeConfig } from './k8s.js';
 import type { KubeLogger } from './logger.js';
+import { MERGE_PATCH } from './merge-patch.js';
 
 export interface PruneOptions {
   kubeConfig: KubeConfig;
@@ -23,9 +24,6 @@ export interface PruneOptions {
   liveNodes: Iterable<string>;
   logger: KubeLogger;
 }
-
-/** The content type client-node must send for a JSON merge patch (its default is JSON Patch). */
-export const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 function httpCode(err: unknown): number | undefined {
   const code = (err as { code?: unknown } | undefined)?.code;

@@ -1,0 +1,88 @@
+/**
+ * `portguard report-node`: the DaemonSet command that keeps this node's `node.<name>`
+ * key of the ranges ConfigMap current. All flag and env handling lives here; the work is
+ * in src/reporter.
+ */
+import { type Command, Option } from 'commander';
+import { pino } from 'pino';
+import { DEFAULT_CONFIGMAP, DEFAULT_NAMESPACE } from '../kube/cluster-state-source.js';
+import { IN_CLUSTER, loadKubeConfig } from '../kube/load-kubeconfig.js';
+import type { KubeLogger } from '../kube/logger.js';
+import { parseDuration } from '../reporter/duration.js';
+import { createNodeReporter, runNodeReporter } from '../reporter/node-reporter.js';
+import { ExitCode } from './exit-codes.js';
+
+export interface ReportNodeFlags {
+  nodeName?: string;
+  namespace: string;
+  configmap: string;
+  kubeconfig: string;
+  proc: string;
+  interval: string;
+  once?: boolean;
+}
+
+/** Runs the command; resolves to its exit code. Exported for in-process tests. */
+export async function reportNode(
+  flags: ReportNodeFlags,
+  logger: KubeLogger,
+  signal: AbortSignal,
+): Promise<ExitCode> {
+  if (!flags.nodeName) {
+    logger.error({}, 'no node name: pass --node-name or set NODE_NAME (downward API spec.nodeName)');
+    return ExitCode.BadInput;
+  }
+  let intervalMs: number;
+  try {
+    intervalMs = parseDuration(flags.interval);
+  } catch (err) {
+    logger.error({ flag: '--interval' }, (err as Error).message);
+    return ExitCode.BadInput;
+  }
+  const reporter = createNodeReporter({
+    kubeConfig: loadKubeConfig(flags.kubeconfig),
+    nodeName: flags.nodeName,
+    namespace: flags.namespace,
+    configMapName: flags.configmap,
+    procRoot: flags.proc,
+    logger,
+  });
+  if (flags.once) {
+    try {
+      await reporter.report();
+      return ExitCode.Ok;
+    } catch (err) {
+      logger.error({ err: String(err).split('\n')[0] }, 'node report failed');
+      // No dedicated code for "cluster unreachable"; BadInput keeps it distinct from Ok.
+      return ExitCode.BadInput;
+    }
+  }
+  await runNodeReporter(reporter, intervalMs, signal, logger);
+  return ExitCode.Ok;
+}
+
+export function registerReportNodeCommand(program: Command): void {
+  program
+    .command('report-node')
+    .description("Write this node's ip_local_port_range, reserved ports and labels into its ConfigMap key")
+    .addOption(new Option('--node-name <name>', 'this node (from the downward API)').env('NODE_NAME'))
+    .option('--namespace <ns>', 'namespace of the ranges ConfigMap', DEFAULT_NAMESPACE)
+    .option('--configmap <name>', 'name of the ranges ConfigMap', DEFAULT_CONFIGMAP)
+    .option('--kubeconfig <file|in-cluster>', 'kubeconfig file, or in-cluster service account', IN_CLUSTER)
+    .option('--proc <dir>', "root of the host's proc tree", '/proc')
+    .option('--interval <duration>', 'poll interval', '30s')
+    .option('--once', 'report once and exit')
+    .action(async (flags: ReportNodeFlags) => {
+      const logger = pino({ name: 'portguard-report-node' }, pino.destination(2));
+      const controller = new AbortController();
+      const stop = () => controller.abort();
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+      try {
+        process.exitCode = await reportNode(flags, logger, controller.signal);
+      } finally {
+        process.off('SIGTERM', stop);
+        process.off('SIGINT', stop);
+      }
+    });
+}
