@@ -172,8 +172,9 @@ export interface SecureContextTarget {
 
 /**
  * Watch the certificate files and swap the server's secure context when they change.
- * Bad files (garbage, a key that does not match) keep the previous context and go to `onError`;
- * the same bad content is reported once, not on every poll.
+ * Bad files (garbage, a key that does not match) keep the previous context and go to `onError`
+ * once they are still bad one debounce later; the same bad content is reported once, not on
+ * every poll.
  */
 export function watchCertificates(server: SecureContextTarget, opts: WatchOptions): CertificateWatcher {
   const debounceMs = opts.debounceMs ?? 200;
@@ -183,6 +184,7 @@ export function watchCertificates(server: SecureContextTarget, opts: WatchOption
 
   let current: string | undefined;
   let lastFailed: string | undefined;
+  let settling: string | undefined;
   try {
     current = fingerprint(readMaterialSync(opts));
   } catch {
@@ -210,11 +212,21 @@ export function watchCertificates(server: SecureContextTarget, opts: WatchOption
       validateMaterial(m);
       server.setSecureContext(contextOptions(m.cert, m.key, m.clientCa));
     } catch (err) {
+      // Writers that replace cert and key one after the other (`portguard certs --force`,
+      // cp) leave a mismatched pair for a moment. Look again once before calling it an
+      // error, so a normal rotation does not page anyone.
+      if (settling !== fp) {
+        settling = fp;
+        schedule();
+        return 'failed';
+      }
+      settling = undefined;
       lastFailed = fp;
       onError(err instanceof CertificateReloadError ? err : new CertificateReloadError(String(err)));
       return 'failed';
     }
     current = fp;
+    settling = undefined;
     lastFailed = undefined;
     onReload();
     return 'reloaded';

@@ -141,7 +141,8 @@ describe('reloading TLS context on a real fastify HTTPS server', () => {
     // the new CA proves the chain is the new one too.
     expect(await newConnectionCert(port, [second.caCert])).toBe(fp(second.cert));
     await expect(newConnectionCert(port, [first.caCert])).rejects.toThrow();
-    expect(errors.filter((e) => !/does not match|cannot read/.test(e.message))).toEqual([]);
+    // The brief cert/key mismatch while the files are replaced one by one is not an error.
+    expect(errors).toEqual([]);
   });
 
   it.each([
