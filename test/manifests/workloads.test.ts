@@ -77,6 +77,9 @@ describe('webhook Deployment', () => {
     expect(mounts.config).toMatchObject({ mountPath: '/config', readOnly: true });
     const volumes = Object.fromEntries(spec.volumes.map((v: K8sObject) => [v.name, v]));
     expect(volumes.certs.secret.secretName).toBe('portguard-tls');
+    // Owner+group read only; fsGroup 65532 makes the group the container's.
+    expect(volumes.certs.secret.defaultMode).toBe(0o440);
+    expect(spec.securityContext.fsGroup).toBe(65532);
     expect(volumes.config.configMap.name).toBe('portguard-policy');
   });
 });
