@@ -132,6 +132,12 @@ export class FakeApiServer {
       if (this.forbidden.has(`${route.gv}|${route.resource}`)) return send(403, status(403, 'forbidden'));
       const items = this.collection(route.gv, route.resource);
       const key = `${route.namespace ?? ''}/${route.name ?? body?.metadata?.name ?? ''}`;
+      if (method === 'GET' && !route.name && query['watch'] === 'true') {
+        // Watches stay open and quiet: enough for informers that only need to start.
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.flushHeaders();
+        return;
+      }
       if (method === 'GET' && !route.name) {
         const all = [...items.values()]
           .filter((o) => route.namespace === undefined || o.metadata.namespace === route.namespace)

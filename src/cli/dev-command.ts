@@ -1,0 +1,227 @@
+/**
+ * `portguard dev --kubeconfig F`: run the webhook on this machine against a real cluster
+ * (Pepr's `pepr dev` is the model). It mints a CA and serving certificate for `--host`,
+ * starts the same server `serve` does (informers from the kubeconfig), registers
+ * URL-based webhook configurations named `portguard-dev` with that CA, and deletes them
+ * again on SIGINT, SIGTERM or a normal exit, webhooks first so the cluster never calls a
+ * process that is going away.
+ */
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { type Logger, pino } from 'pino';
+import { AdmissionregistrationV1Api, KubeConfig } from '../kube/k8s.js';
+import type { ServerHandle } from '../server/serve.js';
+import { generateCertificates } from '../tls/generate.js';
+import { caBundle, writeCertificates } from '../tls/write-certs.js';
+import { buildDevWebhooks, DEV_WEBHOOK_NAME } from './dev-webhooks.js';
+import { ExitCode } from './exit-codes.js';
+import { runServe } from './serve-command.js';
+
+export interface DevFlags {
+  kubeconfig: string;
+  port: number;
+  /** Address the apiserver can reach this machine at. */
+  host: string;
+  healthPort?: number;
+  config?: string;
+}
+
+export interface DevIo {
+  stderr: (s: string) => void;
+  cwd: string;
+  logger: Logger;
+}
+
+export interface DevSession {
+  handle: ServerHandle;
+  /** Deletes the webhook configurations, then closes the server. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Default host: Docker Desktop, kind and k3d on Docker Desktop resolve it to this machine. */
+export const DEFAULT_DEV_HOST = 'host.docker.internal';
+
+function statusOf(err: unknown): number | undefined {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/** Creates the configuration, or replaces a leftover one from a session that was killed. */
+async function apply(
+  create: () => Promise<unknown>,
+  read: () => Promise<{ metadata?: { resourceVersion?: string } }>,
+  replace: (resourceVersion: string | undefined) => Promise<unknown>,
+): Promise<void> {
+  try {
+    await create();
+  } catch (err) {
+    if (statusOf(err) !== 409) throw err;
+    const current = await read();
+    await replace(current.metadata?.resourceVersion);
+  }
+}
+
+/** Registers the dev webhooks; returns the function that removes them. */
+export async function registerDevWebhooks(
+  kc: KubeConfig,
+  opts: { host: string; port: number; caBundle: string },
+): Promise<() => Promise<void>> {
+  const api = kc.makeApiClient(AdmissionregistrationV1Api);
+  const { validating, mutating } = buildDevWebhooks(opts);
+  const name = DEV_WEBHOOK_NAME;
+  await apply(
+    () => api.createValidatingWebhookConfiguration({ body: validating }),
+    () => api.readValidatingWebhookConfiguration({ name }),
+    (rv) =>
+      api.replaceValidatingWebhookConfiguration({
+        name,
+        body: { ...validating, metadata: { ...validating.metadata, resourceVersion: rv } },
+      }),
+  );
+  await apply(
+    () => api.createMutatingWebhookConfiguration({ body: mutating }),
+    () => api.readMutatingWebhookConfiguration({ name }),
+    (rv) =>
+      api.replaceMutatingWebhookConfiguration({
+        name,
+        body: { ...mutating, metadata: { ...mutating.metadata, resourceVersion: rv } },
+      }),
+  );
+  return async () => {
+    for (const del of [
+      () => api.deleteValidatingWebhookConfiguration({ name }),
+      () => api.deleteMutatingWebhookConfiguration({ name }),
+    ]) {
+      try {
+        await del();
+      } catch (err) {
+        if (statusOf(err) !== 404) throw err;
+      }
+    }
+  };
+}
+
+/** Starts a dev session; an exit code when it cannot (bad kubeconfig, port in use, RBAC). */
+export async function runDev(flags: DevFlags, io: DevIo): Promise<DevSession | { code: ExitCode }> {
+  const kc = new KubeConfig();
+  try {
+    kc.loadFromFile(path.resolve(io.cwd, flags.kubeconfig));
+  } catch (err) {
+    io.stderr(`portguard dev: cannot load kubeconfig: ${(err as Error).message}\n`);
+    return { code: ExitCode.BadInput };
+  }
+  const dir = await mkdtemp(path.join(tmpdir(), 'portguard-dev-'));
+  const cleanupDir = () => rm(dir, { recursive: true, force: true });
+  const bundle = await generateCertificates({
+    extraDnsNames: ['localhost', ...(isIP(flags.host) ? [] : [flags.host])],
+    ipAddresses: ['127.0.0.1', ...(isIP(flags.host) ? [flags.host] : [])],
+  });
+  const files = await writeCertificates(dir, bundle);
+  const outcome = await runServe(
+    {
+      kubeconfig: path.resolve(io.cwd, flags.kubeconfig),
+      port: flags.port,
+      healthPort: flags.healthPort ?? 0,
+      host: '0.0.0.0',
+      tlsCert: files.cert,
+      tlsKey: files.key,
+      ...(flags.config ? { config: flags.config } : {}),
+    },
+    { stderr: io.stderr, cwd: io.cwd, logger: io.logger, signals: [] },
+  );
+  if (!outcome.handle) {
+    await cleanupDir();
+    return { code: outcome.code };
+  }
+  const handle = outcome.handle;
+  let unregister: () => Promise<void>;
+  try {
+    unregister = await registerDevWebhooks(kc, {
+      host: flags.host,
+      port: handle.port,
+      caBundle: caBundle(bundle),
+    });
+  } catch (err) {
+    io.stderr(
+      `portguard dev: cannot register webhook configurations: ${(err as Error).message} ` +
+        '(the kubeconfig user needs create/update/delete on validating- and mutatingwebhookconfigurations)\n',
+    );
+    await handle.close();
+    await cleanupDir();
+    return { code: ExitCode.BadInput };
+  }
+  io.stderr(
+    `portguard dev: serving on :${handle.port}; registered ${DEV_WEBHOOK_NAME} webhooks calling ` +
+      `https://${flags.host}:${handle.port}. Ctrl-C removes them.\n`,
+  );
+  let stopping: Promise<void> | undefined;
+  return {
+    handle,
+    stop() {
+      stopping ??= (async () => {
+        try {
+          await unregister();
+          io.stderr(`portguard dev: removed the ${DEV_WEBHOOK_NAME} webhook configurations\n`);
+        } catch (err) {
+          io.stderr(
+            `portguard dev: could not remove the webhooks (${(err as Error).message}); delete them with ` +
+              `kubectl delete validatingwebhookconfiguration,mutatingwebhookconfiguration ${DEV_WEBHOOK_NAME}\n`,
+          );
+        }
+        await handle.close();
+        await cleanupDir();
+      })();
+      return stopping;
+    },
+  };
+}
+
+function portNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`invalid port ${value}`);
+  return n;
+}
+
+export function registerDevCommand(program: Command): void {
+  program
+    .command('dev')
+    .description(
+      'Run the webhook locally against a cluster: registers portguard-dev webhooks, removes them on exit',
+    )
+    .requiredOption('--kubeconfig <file>', 'cluster to register the webhooks in and watch')
+    .option('--port <port>', 'HTTPS port the apiserver calls', portNumber, 8443)
+    .option('--host <address>', 'IP or hostname of this machine as the apiserver sees it', DEFAULT_DEV_HOST)
+    .option('--config <file>', 'policy file (mode, exemptions, mutations)')
+    .action(async (flags: DevFlags) => {
+      const session = await runDev(flags, {
+        stderr: (s) => process.stderr.write(s),
+        cwd: process.cwd(),
+        logger: pino({ base: { app: 'portguard-dev' } }),
+      });
+      if ('code' in session) {
+        process.exitCode = session.code;
+        return;
+      }
+      const shutdown = () => {
+        void session.stop().then(() => {
+          process.exitCode = ExitCode.Ok;
+        });
+      };
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+      // The server closing for any other reason is a normal exit too: unregister first.
+      await session.handle.closed;
+      await session.stop();
+      // A watch still holding the loop must not keep a finished dev session alive.
+      setTimeout(() => process.exit(process.exitCode ?? ExitCode.Ok), 2_000).unref();
+    })
+    .exitOverride((err) => {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version')
+        process.exit(ExitCode.Ok);
+      process.exit(ExitCode.BadInput);
+    });
+}
