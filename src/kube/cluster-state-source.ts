@@ -306,7 +306,8 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
       onUpsert: (p) => {
         const key = keyOf(p, 'Pod');
         if (keep(p)) store.set(key, p);
-        else store.delete(key);
+        // The all-pods watch sees every status update of every pod; most hold no ports.
+        else if (!store.delete(key)) return;
         syncPod(key, p);
         changed();
       },

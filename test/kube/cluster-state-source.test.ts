@@ -198,6 +198,34 @@ describe('startClusterStateSource against a list/watch server', () => {
     expect(watchedPaths).toContain('spec.hostNetwork=true');
   });
 
+  it('indexes a pod with a hostPort from the all-pods watch and ignores pods without one', async () => {
+    start();
+    await waitFor(ready);
+    await waitFor(allWatching);
+    let changes = 0;
+    source!.onChange(() => changes++);
+    server.emit('pods', 'ADDED', plainPod('noise'));
+    server.emit('pods', 'ADDED', hostPortPod('proxy', 8888));
+    await waitFor(() => owners(8888).length === 1, 5000, 'proxy indexed');
+    expect(state().inventory.ownersOf('TCP', 8888)[0]).toMatchObject({
+      nodes: ['worker-2'],
+      path: expect.stringContaining('hostPort'),
+    });
+    expect(changes).toBe(1);
+    server.emit('pods', 'DELETED', hostPortPod('proxy', 8888));
+    await waitFor(() => owners(8888).length === 0, 5000, 'proxy removed');
+  });
+
+  it('applies a first ConfigMap version with errors, reporting them, since there is no last good data', async () => {
+    server.emit('configmaps', 'MODIFIED', configMap({ ...GOOD_DATA, 'node.worker-2': '{' }));
+    start();
+    await waitFor(ready);
+    expect(reloadErrors.n).toBe(1);
+    expect(state().ranges.nodes.get('worker-1')?.profile.ephemeral).toEqual({ lo: 1024, hi: 65535 });
+    expect(state().ranges.nodes.get('worker-2')?.profile.key).toBe(state().ranges.defaultProfile.key);
+    expect(source!.isReady().detail['rangesConfigMap']).toMatch(/applied with errors in: node\.worker-2/);
+  });
+
   it('applies a good ConfigMap update', async () => {
     start();
     await waitFor(ready);
