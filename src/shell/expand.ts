@@ -151,7 +151,8 @@ function stringPieces(host: ExpandHost, scope: Scope, node: Node): Piece[] {
     }
     at = c.endIndex;
   }
-  literal(close.startIndex);
+  // The closing quote token can swallow preceding whitespace (`" "`), so use its last character.
+  literal(close.endIndex - 1);
   return out;
 }
 
