@@ -1,5 +1,5 @@
 import type { Node } from 'web-tree-sitter';
-import { basename, shellScriptIndex, stripWrappers } from './command.js';
+import { basename, nsenterCommand, shellScriptIndex, stripWrappers } from './command.js';
 import { type ExpandHost, expandFields, expandValue, heredocValue, text } from './expand.js';
 import { guardOf } from './guard.js';
 import { echoOutput, printfOutput } from './output.js';
@@ -565,6 +565,12 @@ class Walker implements ExpandHost {
   /** Runs one command given as fields (exec form or after expansion); returns its stdout. */
   dispatch(argv0: Value[], io: Io, line: number, scope: Scope, frame: Frame): Stream | null {
     const argv = stripWrappers(argv0, textOf);
+    const ns = nsenterCommand(argv, textOf);
+    if (ns) {
+      // Another process's namespaces: the guard of this script says nothing about them.
+      const inner: Frame = { own: ns.net ? false : frame.own, exited: false };
+      return this.dispatch(ns.argv, io, line, scope, inner);
+    }
     const first = argv[0];
     if (!first) return null;
     const name = textOf(first);

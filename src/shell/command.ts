@@ -129,3 +129,43 @@ function isEnvName(name: string): boolean {
   }
   return true;
 }
+
+// nsenter options that take a separate value.
+const NSENTER_VALUE_OPTS = new Set(['-t', '--target', '-S', '--setuid', '-G', '--setgid']);
+
+/**
+ * `nsenter -t 1 -n CMD` runs CMD in another process's network namespace (normally the node's),
+ * so a netns guard around it protects nothing. Returns CMD and whether the netns changes.
+ */
+export function nsenterCommand<T>(
+  argv: T[],
+  text: (t: T) => string | null,
+): { argv: T[]; net: boolean } | null {
+  const first = argv[0];
+  if (first === undefined || basename(text(first) ?? '') !== 'nsenter') return null;
+  let net = false;
+  let i = 1;
+  for (; i < argv.length; i++) {
+    const a = text(argv[i]!);
+    if (a === null) break;
+    if (a === '--') {
+      i++;
+      break;
+    }
+    if (!a.startsWith('-') || a === '-') break;
+    if (NSENTER_VALUE_OPTS.has(a)) {
+      i++;
+      continue;
+    }
+    if (a.startsWith('--')) {
+      if (a === '--net' || a.startsWith('--net=') || a === '--all') net = true;
+      continue;
+    }
+    // Short clusters such as `-mnt1`: letters up to a value-taking one.
+    for (const c of a.slice(1)) {
+      if (c === 'n' || c === 'a') net = true;
+      if (c === 't' || c === 'S' || c === 'G') break;
+    }
+  }
+  return { argv: argv.slice(i), net };
+}

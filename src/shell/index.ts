@@ -49,9 +49,13 @@ export async function createScriptAnalyzer(opts: AnalyzerOptions = {}): Promise<
 
   return {
     analyzeScript(source, env) {
+      const rejected = tooBig(source);
+      if (rejected) return rejected;
       return cached(cacheKey('script', [source, envFingerprint(env)]), () => script(source, env, null));
     },
     analyzeContainer(command, args, env) {
+      const rejected = tooBig([...(command ?? []), ...(args ?? [])].join(' '));
+      if (rejected) return rejected;
       return cached(cacheKey('container', [command ?? null, args ?? null, envFingerprint(env)]), () => {
         // Kubernetes substitutes $(VAR) before the process starts.
         const argv = [...(command ?? []), ...(args ?? [])].map((a) => expandKubeVars(a, env));

@@ -50,6 +50,10 @@ describe('netns guard (seed 000)', () => {
       `if [ "$POD_IP" != "$HOST_IP" ]; then echo "1024 65535" > /proc/sys/net/ipv4/ip_local_port_range; fi`,
       [true],
     ],
+    // nsenter into the node's netns escapes the guard; other namespaces do not.
+    [`if [ "$POD_IP" != "$HOST_IP" ]; then nsenter -t 1 -n -- ${W}; fi`, [false]],
+    [`if [ "$POD_IP" != "$HOST_IP" ]; then nsenter -t1 -mnu sh -c '${W}'; fi`, [false]],
+    [`if [ "$POD_IP" != "$HOST_IP" ]; then nsenter -t 1 -m -- ${W}; fi`, [true]],
     // Other comparisons are not the guard.
     [`if [ "$POD_IP" != "" ]; then ${W}; fi`, [false]],
     [`if [ "$POD_IP" != "$HOST_IP" -o 1 ]; then ${W}; fi`, [false]],
