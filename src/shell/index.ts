@@ -34,14 +34,20 @@ export async function createScriptAnalyzer(opts: AnalyzerOptions = {}): Promise<
     return result;
   };
 
+  // Checked before hashing for the cache key, so oversized input costs next to nothing.
+  const tooBig = (source: string): ScriptAnalysis | null => {
+    // UTF-8 never has fewer bytes than UTF-16 code units, so long strings are rejected uncounted.
+    const bytes = source.length > maxBytes ? source.length : Buffer.byteLength(source, 'utf8');
+    return bytes > maxBytes ? { writes: [], unknown: `script is over the ${maxBytes} byte limit` } : null;
+  };
+
   const script = (
     source: string,
     env: ScriptEnv | undefined,
     positional: string[] | null,
   ): ScriptAnalysis => {
-    const bytes = Buffer.byteLength(source, 'utf8');
-    if (bytes > maxBytes)
-      return { writes: [], unknown: `script is ${bytes} bytes, over the ${maxBytes} byte limit` };
+    const rejected = tooBig(source);
+    if (rejected) return rejected;
     const scope = Scope.fromEnv(env);
     if (positional) scope.positional = positional.map(lit);
     return analyzeSource(parser, source, scope, performance.now() + budgetMs);
