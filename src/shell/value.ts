@@ -94,7 +94,7 @@ export function chompNewline(v: Value): Value {
   return v;
 }
 
-/** True when the known start of `v` begins with `prefix`. */
+/** The known text before the first unknown part, e.g. to see that a partly known path is under /proc/sys. */
 export function knownPrefix(v: Value): string {
   let s = '';
   for (const p of v) {
@@ -102,8 +102,4 @@ export function knownPrefix(v: Value): string {
     s += p.text;
   }
   return s;
-}
-
-export function isEmpty(v: Value): boolean {
-  return v.every((p) => 'text' in p && p.text === '');
 }
