@@ -1,7 +1,10 @@
 /** The human-readable form of the summary: one table per section, then the targets. */
 import type { BenchSummary } from './run.js';
+import type { CheckResult } from './sections/check.js';
 import type { DecisionResult } from './sections/decision.js';
+import type { MemoryResult } from './sections/memory.js';
 import type { ReloadResult } from './sections/reload.js';
+import type { WebhookResult } from './sections/webhook.js';
 
 function table(rows: (string | number)[][]): string {
   const widths: number[] = [];
@@ -28,7 +31,10 @@ function fmt(v: unknown): string {
 export function formatReport(s: BenchSummary): string {
   const out: string[] = [];
   const m = s.machine;
-  out.push(`portguard bench  ${s.startedAt}  ${m.cpu}, ${m.nproc} cores, node ${m.node}`);
+  out.push(
+    `portguard bench  ${s.startedAt}  ${m.cpu}, ${m.nproc} cores, node ${m.node}, ` +
+      `load average ${m.loadAvgStart} -> ${m.loadAvgEnd}`,
+  );
   out.push(
     `state: ${s.state.nodes} nodes (${s.state.distinctProfiles} distinct ranges), ${s.state.services} Services, ` +
       `${s.state.hostPods} host pods, nodePortRange ${s.state.nodePortRange}; loaded in ${s.state.loadMs} ms`,
@@ -88,6 +94,44 @@ function formatSection(name: string, section: unknown): string {
           fmt(r.firstReviewAfterMs),
         ]),
       ]);
+    }
+    case 'webhook': {
+      const sec = section as WebhookResult;
+      const a = sec.portguardAnswers;
+      return [
+        `${sec.rounds} rounds x (${sec.warmupSec} s warmup + ${sec.durationSec} s), ${sec.connections} keep-alive ` +
+          `connections, ${sec.mix.requests} distinct reviews (median body ${sec.mix.medianBodyBytes} B)`,
+        `portguard answered the mix: ${a.allowed} allowed, ${a.denied} denied, ${a.patched} patched, ` +
+          `${a.withWarnings} with warnings`,
+        table([
+          ['server', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors'],
+          ...Object.entries(sec.targets).map(([name, t]) => [
+            name,
+            fmt(t.reqPerSec),
+            fmt(t.p50Ms),
+            fmt(t.p99Ms),
+            fmt(t.maxMs),
+            t.errors + t.non2xx + t.timeouts,
+          ]),
+        ]),
+        `ratios: throughput ${sec.ratios.throughputVsFastify} of fastify, ${sec.ratios.throughputVsHttps} of ` +
+          `node:https; p99 ${sec.ratios.p99VsFastify}x fastify, ${sec.ratios.p99VsHttps}x node:https`,
+      ].join('\n');
+    }
+    case 'check': {
+      const sec = section as CheckResult;
+      return (
+        `${sec.objects} objects in ${sec.files} files against ${sec.nodes} nodes: ${sec.wallMs} ms wall ` +
+        `(exit ${sec.exitCode}, ${sec.findings ?? '?'} findings)`
+      );
+    }
+    case 'memory': {
+      const sec = section as MemoryResult;
+      return (
+        `RSS with state loaded: ${sec.rssLoadedMb} MB (heap ${sec.heapLoadedMb} MB)\n` +
+        `${sec.loadSeconds} s of load at ${sec.reqPerSec} req/s (${sec.errors} errors): RSS ${sec.baselineRssMb} MB ` +
+        `after warm-up -> ${sec.finalRssMb} MB at the end (max ${sec.maxRssMb} MB), growth ${sec.growthPct}%`
+      );
     }
     default:
       return JSON.stringify(section, null, 2);

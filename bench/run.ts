@@ -4,18 +4,29 @@
  * (bench-results/latest.json); with `--json` it also goes to stdout and every log line
  * to stderr, so the output can be piped.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, totalmem } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createReviewer } from '../src/core/review.js';
 import { createScriptAnalyzer } from '../src/shell/index.js';
+import { generateCertificates } from '../src/tls/generate.js';
+import { buildMix } from './admission-mix.js';
+import { type ServerChild, startChild } from './child.js';
 import { loadSyntheticState } from './load-state.js';
 import { type BenchOptions, OptionsError, parseOptions, type Section } from './options.js';
-import { repoRoot } from './paths.js';
+import { compiled, repoRoot } from './paths.js';
 import { formatReport } from './report.js';
+import { CHECK_FULL, CHECK_QUICK, type CheckResult, runCheckSection } from './sections/check.js';
 import { type DecisionResult, runDecisionSection } from './sections/decision.js';
+import { type MemoryResult, runMemorySection } from './sections/memory.js';
 import { type ReloadResult, runReloadSection } from './sections/reload.js';
+import {
+  runWebhookSection,
+  WEBHOOK_TARGETS,
+  type WebhookResult,
+  type WebhookTarget,
+} from './sections/webhook.js';
 import { MB, round } from './stats.js';
 import {
   FULL_SIZES,
@@ -23,6 +34,7 @@ import {
   PROFILES,
   QUICK_SIZES,
   SYNTHETIC_NODE_PORT_RANGE,
+  type SyntheticSizes,
 } from './synthetic.js';
 import { evaluateTargets, type TargetResult } from './targets.js';
 
@@ -36,7 +48,16 @@ export interface BenchSummary {
   schema: 1;
   startedAt: string;
   durationSec: number;
-  machine: { nproc: number; cpu: string; node: string; platform: string; totalMemMb: number };
+  machine: {
+    nproc: number;
+    cpu: string;
+    node: string;
+    platform: string;
+    totalMemMb: number;
+    /** 1-minute load average at start and end: a busy machine makes every figure suspect. */
+    loadAvgStart: number;
+    loadAvgEnd: number;
+  };
   options: BenchOptions;
   state: {
     nodes: number;
@@ -50,15 +71,19 @@ export interface BenchSummary {
   sections: {
     decision?: DecisionResult | SkippedSection;
     reload?: ReloadResult | SkippedSection;
-    [name: string]: unknown;
+    check?: CheckResult | SkippedSection;
+    webhook?: WebhookResult | SkippedSection;
+    memory?: MemoryResult | SkippedSection;
   };
   targets: TargetResult[];
 }
 
 export type Log = (msg: string) => void;
 
-function machine(): BenchSummary['machine'] {
+function machine(loadAvgStart: number): BenchSummary['machine'] {
   return {
+    loadAvgStart,
+    loadAvgEnd: round(loadavg()[0] ?? 0),
     nproc: availableParallelism(),
     cpu: cpus()[0]?.model ?? 'unknown',
     node: process.version,
@@ -87,6 +112,10 @@ function isOk<T extends { status: string }>(s: T | SkippedSection | undefined): 
 /** Runs the selected sections and returns the summary; prints nothing but `log` lines. */
 export async function runBench(opts: BenchOptions, log: Log): Promise<BenchSummary> {
   const started = new Date();
+  const loadAvgStart = round(loadavg()[0] ?? 0);
+  if (loadAvgStart > availableParallelism()) {
+    log(`warning: load average ${loadAvgStart} on ${availableParallelism()} cores; figures will be noisy`);
+  }
   const t0 = performance.now();
   const sizes = opts.quick ? QUICK_SIZES : FULL_SIZES;
   log(`synthetic cluster: ${sizes.nodes} nodes, ${sizes.services} Services, ${sizes.hostPods} host pods`);
@@ -108,8 +137,52 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchSumma
     );
   }
 
+  if (want('check')) {
+    sections.check = await section('check', log, () =>
+      runCheckSection({ cluster, sizes: opts.quick ? CHECK_QUICK : CHECK_FULL, log }),
+    );
+  }
+  if (want('webhook') || want('memory')) {
+    await withServers(opts, log, sizes, async (servers, ca) => {
+      const items = buildMix(cluster, opts.quick ? 60 : 300, opts.seed + 1);
+      if (want('webhook')) {
+        sections.webhook = await section('webhook', log, () =>
+          runWebhookSection({
+            servers,
+            ca,
+            items,
+            connections: opts.connections,
+            durationSec: opts.duration,
+            warmupSec: opts.warmup,
+            rounds: opts.rounds,
+            log,
+          }),
+        );
+      }
+      if (want('memory')) {
+        sections.memory = await section('memory', log, () =>
+          runMemorySection({
+            server: servers.portguard,
+            items,
+            connections: opts.connections,
+            loadSeconds: opts.loadSeconds,
+            log,
+          }),
+        );
+      }
+    }).catch((err: unknown) => {
+      const failed: SkippedSection = {
+        status: 'error',
+        reason: err instanceof Error ? err.message : String(err),
+      };
+      log(`servers: FAILED: ${failed.reason}`);
+      if (want('webhook')) sections.webhook ??= failed;
+      if (want('memory')) sections.memory ??= failed;
+    });
+  }
+
   const values: Parameters<typeof evaluateTargets>[0] = {};
-  const { decision, reload } = sections;
+  const { decision, reload, check, webhook, memory } = sections;
   if (isOk(decision)) {
     values['decision-service'] = decision.cases.service.medianUs;
     values['decision-pod-script'] = decision.cases['pod-script-cold'].medianUs;
@@ -125,11 +198,31 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchSumma
     values['reload-eld-p99'] = { missing: reload.reason };
   }
 
+  if (isOk(check)) {
+    values['check-wall'] = opts.quick
+      ? { value: check.wallMs, note: `quick run: ${check.objects} objects` }
+      : check.wallMs;
+  } else if (check) values['check-wall'] = { missing: check.reason };
+  if (isOk(webhook)) {
+    values['webhook-throughput'] = webhook.ratios.throughputVsFastify;
+    values['webhook-p99'] = webhook.ratios.p99VsFastify;
+  } else if (webhook) {
+    values['webhook-throughput'] = { missing: webhook.reason };
+    values['webhook-p99'] = { missing: webhook.reason };
+  }
+  if (isOk(memory)) {
+    values['rss-loaded'] = memory.rssLoadedMb;
+    values['rss-growth'] = { value: memory.growthPct, note: `over ${memory.loadSeconds} s` };
+  } else if (memory) {
+    values['rss-loaded'] = { missing: memory.reason };
+    values['rss-growth'] = { missing: memory.reason };
+  }
+
   return {
     schema: 1,
     startedAt: started.toISOString(),
     durationSec: round((performance.now() - t0) / 1000, 1),
-    machine: machine(),
+    machine: machine(loadAvgStart),
     options: opts,
     state: {
       nodes: cluster.nodes.length,
@@ -143,6 +236,46 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchSumma
     sections,
     targets: evaluateTargets(values),
   };
+}
+
+/**
+ * Generates a serving certificate for 127.0.0.1, starts portguard and both baselines as
+ * child processes, runs `body`, and always stops them.
+ */
+async function withServers(
+  opts: BenchOptions,
+  log: Log,
+  sizes: SyntheticSizes,
+  body: (servers: Record<WebhookTarget, ServerChild>, ca: string) => Promise<void>,
+): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'portguard-bench-tls-'));
+  const started: ServerChild[] = [];
+  try {
+    const bundle = await generateCertificates({ extraDnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+    const certFile = join(dir, 'tls.crt');
+    const keyFile = join(dir, 'tls.key');
+    writeFileSync(certFile, bundle.cert);
+    writeFileSync(keyFile, bundle.key, { mode: 0o600 });
+    const config = { certFile, keyFile, sizes, seed: opts.seed };
+    const scripts: Record<WebhookTarget, string> = {
+      portguard: compiled('servers/portguard-server.ts'),
+      fastify: compiled('servers/fastify-allow.ts'),
+      https: compiled('servers/https-allow.ts'),
+    };
+    const servers = {} as Record<WebhookTarget, ServerChild>;
+    for (const target of WEBHOOK_TARGETS) {
+      const child = await startChild(target, scripts[target], config);
+      started.push(child);
+      servers[target] = child;
+      log(
+        `server ${target}: pid ${child.pid}, port ${child.port}, RSS ${round(child.ready.rssBytes / MB, 1)} MB`,
+      );
+    }
+    await body(servers, bundle.caCert);
+  } finally {
+    await Promise.all(started.map((c) => c.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Writes the summary where `--out` says, relative to the repo root. */

@@ -111,8 +111,9 @@ export function profilesOf(
 ): { profile: NodeProfile; nodes: string[] }[] {
   const groups = new Map<string, { profile: NodeProfile; nodes: string[] }>();
   if (placement.unconstrained) {
-    for (const g of ranges.profiles.values())
-      groups.set(g.profile.key, { profile: g.profile, nodes: [...g.nodes] });
+    // Shares the index's node lists (read-only here) instead of copying every node name
+    // per review; the default-node branch below copies before it appends.
+    for (const g of ranges.profiles.values()) groups.set(g.profile.key, { profile: g.profile, nodes: g.nodes });
   } else {
     for (const node of placement.nodes) {
       let g = groups.get(node.profile.key);
@@ -126,7 +127,7 @@ export function profilesOf(
   if (placement.includesDefault) {
     const key = ranges.defaultProfile.key;
     const g = groups.get(key);
-    if (g) g.nodes.push(DEFAULT_NODES);
+    if (g) g.nodes = [...g.nodes, DEFAULT_NODES];
     else groups.set(key, { profile: ranges.defaultProfile, nodes: [DEFAULT_NODES] });
   }
   return [...groups.values()];

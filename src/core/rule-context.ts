@@ -129,7 +129,8 @@ export const MAX_NODES_LISTED = 50;
 
 /** "worker-1, worker-2 and 3 more" — `*` reads as the nodes on the default profile. */
 export function describeNodes(nodes: string[], max = 3): string {
-  const names = nodes.map((n) => (n === '*' ? 'nodes without their own entry (default)' : n));
-  if (names.length <= max) return names.join(', ');
-  return `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+  // Only the names shown are mapped: `nodes` can list every node of a large cluster.
+  const label = (n: string) => (n === '*' ? 'nodes without their own entry (default)' : n);
+  if (nodes.length <= max) return nodes.map(label).join(', ');
+  return `${nodes.slice(0, max).map(label).join(', ')} and ${nodes.length - max} more`;
 }

@@ -42,12 +42,13 @@ export const nodeportHostportCollision: Rule = {
       }
     }
     if (view.pod) {
-      const podNodes = ctx.profiles().flatMap((g) => g.nodes);
       for (const ref of hostPortsOf(view.pod)) {
         const services = state.inventory
           .ownersOf(ref.protocol, ref.port, self)
           .filter((o) => o.kind === 'Service');
         if (services.length === 0) continue;
+        // Built only on a collision: the list can hold every node of a large cluster.
+        const podNodes = ctx.profiles().flatMap((g) => g.nodes);
         findings.push(
           ctx.finding(
             'nodeport-hostport-collision',

@@ -38,14 +38,15 @@ function evaluateSetting(ctx: RuleContext, s: SysctlSetting, sysctls: PodSysctls
   const { ranges } = ctx.state;
   const targetText = s.target === 'node' ? "the node's" : "the pod's own";
   const severity = s.target === 'node' ? 'deny' : 'info';
-  const nodes = ctx.profiles().flatMap((g) => g.nodes);
+  // Lazy: the list can hold every node of a large cluster and most settings need none.
+  const nodes = () => ctx.profiles().flatMap((g) => g.nodes);
   if (s.value === null) {
     return [
       ctx.finding(
         'port-range-overlaps-nodeports',
         s.target === 'node' ? 'warn' : 'info',
         s.path,
-        s.target === 'node' ? nodes : [],
+        s.target === 'node' ? nodes() : [],
         `sets ${RANGE_KEY} in ${targetText} network namespace to a value portguard cannot resolve ` +
           `(${s.reason ?? 'dynamic value'}); make it a literal so it can be checked against the NodePort range ` +
           `${formatRange(ranges.nodePortRange)}.`,
@@ -76,7 +77,7 @@ function evaluateSetting(ctx: RuleContext, s: SysctlSetting, sysctls: PodSysctls
         'port-range-overlaps-nodeports',
         'warn',
         s.path,
-        s.target === 'node' ? nodes : [],
+        s.target === 'node' ? nodes() : [],
         `sets ${RANGE_KEY} to ${formatRange(range)}, overlapping the NodePort range, and sets ` +
           `${RESERVED_KEY} to a value portguard cannot resolve; make it a literal covering ${overlap}.`,
         [range.lo, range.hi],

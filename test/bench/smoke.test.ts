@@ -2,6 +2,11 @@
  * Keeps the benchmark harness from rotting: runs it at tiny sizes and checks that every
  * figure it promises is a number. It says nothing about speed.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseOptions } from '../../bench/options.js';
 import { runBench } from '../../bench/run.js';
@@ -44,4 +49,73 @@ describe('bench harness (in-process sections, quick sizes)', () => {
     expect(byId['check-wall']).toMatchObject({ value: null, pass: null });
     expect(lines.some((l) => l.includes('decision: done'))).toBe(true);
   }, 60_000);
+});
+
+describe('bench harness (server children and check, quick sizes)', () => {
+  it('runs the compiled harness end to end and writes the JSON summary', async () => {
+    const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+    // Children cannot run TypeScript, so the harness runs from dist/ like `npm run bench`.
+    // tsc emits even when another module has a type error; the run below is what must work.
+    spawnSync(
+      process.execPath,
+      [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+      {
+        cwd: root,
+      },
+    );
+    const out = join(mkdtempSync(join(tmpdir(), 'portguard-bench-smoke-')), 'summary.json');
+    const run = spawnSync(
+      process.execPath,
+      [
+        join(root, 'dist', 'bench', 'run.js'),
+        '--quick',
+        '--json',
+        '--sections',
+        'check,webhook,memory',
+        '--duration',
+        '0.5',
+        '--warmup',
+        '0.2',
+        '--load-seconds',
+        '1.5',
+        '--connections',
+        '2',
+        '--out',
+        out,
+      ],
+      { cwd: root, encoding: 'utf8', timeout: 150_000 },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout);
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(summary);
+
+    expect(summary.sections.check).toMatchObject({ status: 'ok', objects: 400, wallMs: finite, exitCode: 1 });
+    const webhook = summary.sections.webhook;
+    expect(webhook.status, webhook.reason).toBe('ok');
+    for (const target of ['portguard', 'fastify', 'https']) {
+      expect(webhook.targets[target]).toMatchObject({
+        reqPerSec: finite,
+        p50Ms: finite,
+        p99Ms: finite,
+        maxMs: finite,
+      });
+      expect(webhook.targets[target].requests).toBeGreaterThan(0);
+      expect(webhook.targets[target].errors + webhook.targets[target].non2xx).toBe(0);
+    }
+    expect(webhook.ratios).toMatchObject({
+      throughputVsFastify: finite,
+      throughputVsHttps: finite,
+      p99VsFastify: finite,
+    });
+    // The mix must exercise the real review: some denials and some patches.
+    expect(webhook.portguardAnswers.denied).toBeGreaterThan(0);
+    expect(webhook.portguardAnswers.patched).toBeGreaterThan(0);
+    expect(summary.sections.memory).toMatchObject({ status: 'ok', rssLoadedMb: finite, growthPct: finite });
+    expect(summary.sections.memory.samples.length).toBeGreaterThan(1);
+
+    const byId = Object.fromEntries(summary.targets.map((t: { id: string }) => [t.id, t]));
+    for (const id of ['webhook-throughput', 'webhook-p99', 'check-wall', 'rss-loaded', 'rss-growth']) {
+      expect(typeof byId[id].pass, id).toBe('boolean');
+    }
+  }, 180_000);
 });
