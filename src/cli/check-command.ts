@@ -3,10 +3,8 @@
  * `runCheck`, and sets the exit code. Everything else lives in check.ts.
  */
 import { type Command, Option } from 'commander';
-import { runCheck } from './check.js';
 import { ExitCode } from './exit-codes.js';
 import { OUTPUT_FORMATS, type OutputFormat } from './format/index.js';
-import { readLimited } from './manifest-loader.js';
 
 /** Colour only for a terminal, and never when NO_COLOR is set to anything (no-color.org). */
 export function wantsColor(isTTY: boolean | undefined, env: NodeJS.ProcessEnv): boolean {
@@ -37,7 +35,11 @@ export function registerCheckCommand(program: Command): void {
     )
     .option('--config <file>', 'policy file (mode and exemptions)')
     .action(async (paths: string[], flags: CheckFlags) => {
-      // Commander exits 1 on usage errors by default; bad usage is bad input, exit 2.
+      // Loaded here, so other commands do not pay for the policy core at start-up.
+      const [{ runCheck }, { readLimited }] = await Promise.all([
+        import('./check.js'),
+        import('./manifest-loader.js'),
+      ]);
       const code = await runCheck(
         {
           paths,
@@ -55,6 +57,7 @@ export function registerCheckCommand(program: Command): void {
       );
       process.exitCode = code;
     })
+    // Commander exits 1 on usage errors by default; bad usage is bad input, exit 2.
     .exitOverride((err) => {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version')
         process.exit(ExitCode.Ok);

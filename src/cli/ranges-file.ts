@@ -27,8 +27,8 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * Picks the data map out of parsed YAML: `kind: ConfigMap` uses `.data`, anything else
- * is taken as the data map itself. Exported for tests and the server's file mode.
+ * Picks the data map out of parsed YAML: `kind: ConfigMap` (or a bare `data:` map) uses
+ * `.data`; anything else is taken as the data map itself. Exported for tests and the server's file mode.
  */
 export function rangesDataOf(doc: unknown, file: string): Record<string, unknown> {
   if (!isPlainObject(doc)) {
@@ -39,6 +39,8 @@ export function rangesDataOf(doc: unknown, file: string): Record<string, unknown
     if (!isPlainObject(doc.data)) throw new RangesFileError(file, [], 'ConfigMap data must be a map');
     return doc.data;
   }
+  // A ConfigMap fragment without kind (`data:` only) is common in hand-written files.
+  if (doc.kind === undefined && isPlainObject(doc.data)) return doc.data;
   if (typeof doc.kind === 'string') {
     throw new RangesFileError(file, [], `expected a ConfigMap, found kind ${doc.kind}`);
   }

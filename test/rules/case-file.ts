@@ -11,7 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import type { Finding, Operation, Severity } from '../../src/core/types.js';
+import type { Operation, Severity } from '../../src/core/types.js';
 
 export const CASES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'cases');
 
@@ -86,7 +86,7 @@ export function rulesOf(c: RuleCase): Set<string> {
  */
 export function comparable(
   c: RuleCase,
-  actual: Pick<Finding, 'rule' | 'severity' | 'path' | 'nodes'>[],
+  actual: { rule: string; severity: Severity; path: string; nodes: string[] }[],
 ): { actual: ExpectedFinding[]; expected: ExpectedFinding[] } {
   const rules = rulesOf(c);
   const withNodes = c.expect.findings.length > 0 && c.expect.findings.every((f) => f.nodes !== undefined);

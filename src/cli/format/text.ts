@@ -23,7 +23,12 @@ export function formatText(report: CheckReport, color: boolean): string {
       lines.push(`       ${f.message}`);
       if (f.nodeCount > 0) {
         const more = f.nodeCount > f.nodes.length ? ` (+${f.nodeCount - f.nodes.length} more)` : '';
-        lines.push(paint('dim', `       nodes: ${f.nodes.join(', ')}${more}`));
+        lines.push(
+          paint(
+            'dim',
+            `       nodes: ${f.nodes.map((n) => (n === '*' ? '* (nodes on the default profile)' : n)).join(', ')}${more}`,
+          ),
+        );
       }
     }
     lines.push('');

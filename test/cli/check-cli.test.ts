@@ -1,0 +1,293 @@
+/** `./bin/portguard check` end to end: exit codes, stdin, formats and bad input. */
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, mkTmp, runCli } from './run-cli.js';
+import { XMLValidator } from './xml.js';
+
+const RANGES = 'examples/node-ranges.yaml';
+let tmp: string;
+
+const BAD_SERVICE = `apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: shop}
+spec:
+  type: NodePort
+  ports: [{port: 80, nodePort: 32582}]
+`;
+const GOOD_SERVICE = BAD_SERVICE.replace('32582', '30080').replace('name: api', 'name: ok');
+
+beforeAll(async () => {
+  await ensureBuilt();
+  tmp = mkTmp('pg-cli-');
+  writeFileSync(join(tmp, 'bad-svc.yaml'), BAD_SERVICE);
+  writeFileSync(join(tmp, 'good-svc.yaml'), GOOD_SERVICE);
+  writeFileSync(
+    join(tmp, 'multi.yaml'),
+    `${GOOD_SERVICE}---\n# comment\n${BAD_SERVICE.replace('name: api', 'name: second')}`,
+  );
+  writeFileSync(
+    join(tmp, 'list.yaml'),
+    [
+      'apiVersion: v1',
+      'kind: List',
+      'items:',
+      '  - apiVersion: v1',
+      '    kind: Service',
+      '    metadata: {name: one, namespace: a}',
+      '    spec: {type: NodePort, ports: [{port: 80, nodePort: 30080}]}',
+      '  - apiVersion: v1',
+      '    kind: Service',
+      '    metadata: {name: two, namespace: a}',
+      '    spec: {type: NodePort, ports: [{port: 80, nodePort: 31111}]}',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(tmp, 'broken.yaml'),
+    'apiVersion: v1\nkind: Service\nmetadata:\n  name: x\n   bad: indent\n',
+  );
+  writeFileSync(
+    join(tmp, 'bad-ranges.yaml'),
+    `data:\n  node.worker-1: '{"ipLocalPortRange": "65535 1024"}'\n`,
+  );
+  writeFileSync(
+    join(tmp, 'policy.yaml'),
+    'exemptions:\n  - {namespaces: [shop], rules: [nodeport-in-ephemeral-range]}\n',
+  );
+  const bomb = [
+    'kind: ConfigMap',
+    'data:',
+    '  a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+  ];
+  for (let i = 1; i < 10; i++) {
+    const p = String.fromCharCode(96 + i);
+    const c = String.fromCharCode(97 + i);
+    bomb.push(`  ${c}: &${c} [${Array(9).fill(`*${p}`).join(',')}]`);
+  }
+  writeFileSync(join(tmp, 'bomb.yaml'), `${bomb.join('\n')}\n`);
+  writeFileSync(join(tmp, 'binary.yaml'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x00, 0x00]));
+  mkdirSync(join(tmp, 'loop/sub'), { recursive: true });
+  writeFileSync(join(tmp, 'loop/sub/svc.yaml'), GOOD_SERVICE);
+  symlinkSync(join(tmp, 'loop'), join(tmp, 'loop/sub/up'));
+  // 40 MiB of valid-looking YAML: refused by size before it is parsed.
+  const line = `# ${'x'.repeat(1021)}\n`;
+  writeFileSync(join(tmp, 'huge.yaml'), line.repeat(40 * 1024));
+}, 120_000);
+
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('portguard check exit codes', () => {
+  it('denies examples/ (the README command) and passes examples/good', async () => {
+    const all = await runCli(['check', 'examples/', '--ranges', RANGES]);
+    expect(all.code, all.stderr).toBe(1);
+    expect(all.stdout).toMatch(/examples\/bad\/seed-000-nodeport-32582\.yaml:\d+ Service shop\/api/);
+    expect(all.stdout).not.toMatch(/examples\/good\/\S+ .*\n\s+deny/);
+    const good = await runCli(['check', 'examples/good', '--ranges', RANGES]);
+    expect(good.code, good.stdout + good.stderr).toBe(0);
+  });
+
+  it('every file in examples/bad is denied on its own', async () => {
+    const res = await runCli(['check', 'examples/', '--ranges', RANGES, '--output', 'json']);
+    const report = JSON.parse(res.stdout) as { findings: { file: string; severity: string }[] };
+    const denied = new Set(report.findings.filter((f) => f.severity === 'deny').map((f) => f.file));
+    expect([...denied].sort()).toEqual([
+      'examples/bad/seed-000-hostnetwork-init-sysctl.yaml',
+      'examples/bad/seed-000-nodeport-32582.yaml',
+      'examples/bad/seed-001-tw-recycle-cronjob.yaml',
+      'examples/bad/seed-002-hostnetwork-vs-nodeport.yaml',
+      'examples/bad/seed-004-forwarding-off.yaml',
+    ]);
+  });
+
+  it.each([
+    ['a clean file', ['good-svc.yaml'], 0],
+    ['a denied file', ['bad-svc.yaml'], 1],
+    ['a denied file in warn mode', ['bad-svc.yaml', '--mode', 'warn'], 0],
+    ['a denied file exempted by the policy file', ['bad-svc.yaml', '--config', 'policy.yaml'], 0],
+  ])('%s', async (_n, args, code) => {
+    const res = await runCli(['check', '--ranges', join(process.cwd(), RANGES), ...args], { cwd: tmp });
+    expect(res.code, res.stderr).toBe(code);
+  });
+
+  it('reports deny findings in warn mode but exits 0', async () => {
+    const res = await runCli(
+      [
+        'check',
+        'bad-svc.yaml',
+        '--ranges',
+        join(process.cwd(), RANGES),
+        '--mode',
+        'warn',
+        '--output',
+        'json',
+      ],
+      {
+        cwd: tmp,
+      },
+    );
+    const report = JSON.parse(res.stdout);
+    expect(res.code).toBe(0);
+    expect(report.summary).toMatchObject({ deny: 1, denied: false, mode: 'warn' });
+  });
+
+  it('says so on stderr when no --ranges is given, and keeps stdout machine-readable', async () => {
+    const res = await runCli(['check', 'good-svc.yaml', '--output', 'json'], { cwd: tmp });
+    expect(res.code).toBe(0);
+    expect(res.stderr).toMatch(/no --ranges given; using built-in defaults/);
+    expect(JSON.parse(res.stdout).summary.objects).toBe(1);
+  });
+});
+
+describe('portguard check input forms', () => {
+  it('reads - from stdin (helm template . | portguard check -)', async () => {
+    const res = await runCli(['check', '-', '--ranges', RANGES, '--output', 'json'], { stdin: BAD_SERVICE });
+    expect(res.code).toBe(1);
+    const [f] = JSON.parse(res.stdout).findings;
+    expect(f).toMatchObject({ file: '<stdin>', line: 1, rule: 'nodeport-in-ephemeral-range', name: 'api' });
+  });
+
+  it('keeps the line of each document in a multi-document file', async () => {
+    const res = await runCli(
+      ['check', 'multi.yaml', '--ranges', join(process.cwd(), RANGES), '--output', 'json'],
+      { cwd: tmp },
+    );
+    const report = JSON.parse(res.stdout);
+    expect(res.code).toBe(1);
+    expect(report.summary).toMatchObject({ objects: 2, checked: 2 });
+    expect(
+      report.findings.map((f: { name: string; file: string; line: number }) => [f.name, f.file, f.line]),
+    ).toEqual([['second', 'multi.yaml', 9]]);
+  });
+
+  it('expands kind: List items with their own lines', async () => {
+    const res = await runCli(
+      ['check', 'list.yaml', '--ranges', join(process.cwd(), RANGES), '--output', 'json'],
+      { cwd: tmp },
+    );
+    const report = JSON.parse(res.stdout);
+    expect(report.summary.objects).toBe(2);
+    expect(report.findings.map((f: { name: string; line: number }) => [f.name, f.line])).toEqual([
+      ['two', 8],
+    ]);
+  });
+
+  it('finds collisions across files in both directions', async () => {
+    const res = await runCli([
+      'check',
+      'examples/bad/seed-002-hostnetwork-vs-nodeport.yaml',
+      '--ranges',
+      RANGES,
+      '--output',
+      'json',
+    ]);
+    const collisions = JSON.parse(res.stdout).findings.filter(
+      (f: { rule: string }) => f.rule === 'nodeport-hostport-collision',
+    );
+    expect(collisions.map((f: { kind: string }) => f.kind).sort()).toEqual(['DaemonSet', 'Service']);
+  });
+});
+
+describe('portguard check bad input (exit 2)', () => {
+  it.each([
+    ['invalid YAML names file and line', ['broken.yaml'], /broken\.yaml:4: invalid YAML/],
+    ['a missing file', ['nope.yaml'], /nope\.yaml: no such file or directory/],
+    ['an alias bomb', ['bomb.yaml'], /bomb\.yaml:1: cannot expand YAML aliases/],
+    ['a binary file', ['binary.yaml'], /binary\.yaml:1: binary file/],
+    ['a symlink loop', ['loop'], /loop\/sub\/up: symlink loop/],
+    ['a 40 MiB file', ['huge.yaml'], /huge\.yaml: file is 41943040 bytes, over the 33554432-byte limit/],
+    ['no paths at all', [], /no input/],
+    ['an unknown --output', ['good-svc.yaml', '--output', 'xml'], /--output <format>.*Allowed choices/s],
+    ['an unknown --mode', ['good-svc.yaml', '--mode', 'audit'], /Allowed choices are enforce, warn/],
+    [
+      'a missing ranges file',
+      ['good-svc.yaml', '--ranges', 'none.yaml'],
+      /none\.yaml: cannot read ranges file/,
+    ],
+    [
+      'a bad policy file',
+      ['good-svc.yaml', '--config', 'bad-ranges.yaml'],
+      /bad-ranges\.yaml: invalid policy/,
+    ],
+  ])('%s', async (_n, args, re) => {
+    const res = await runCli(['check', ...args], { cwd: tmp });
+    expect(res.stderr).toMatch(re);
+    expect(res.code).toBe(2);
+    expect(res.stdout).toBe('');
+    expect(res.ms).toBeLessThan(20_000);
+  });
+
+  it('names the bad ranges key with the parser message', async () => {
+    const res = await runCli(['check', 'good-svc.yaml', '--ranges', 'bad-ranges.yaml'], { cwd: tmp });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain(
+      'bad-ranges.yaml: key "node.worker-1": ipLocalPortRange: low port 65535 is greater than high port 1024',
+    );
+  });
+});
+
+describe('portguard check output formats', () => {
+  const bad = ['check', 'examples/bad', '--ranges', RANGES];
+
+  it('json has the documented finding fields and summary', async () => {
+    const res = await runCli([...bad, '--output', 'json']);
+    const report = JSON.parse(res.stdout);
+    expect(Object.keys(report.findings[0]).sort()).toEqual(
+      [
+        'file',
+        'kind',
+        'line',
+        'message',
+        'name',
+        'namespace',
+        'nodeCount',
+        'nodes',
+        'path',
+        'rule',
+        'severity',
+      ].sort(),
+    );
+    expect(report.summary).toMatchObject({ denied: true });
+    expect(report.summary.findings).toBe(report.findings.length);
+    expect(report.summary.deny + report.summary.warn + report.summary.info).toBe(report.findings.length);
+  });
+
+  it('sarif is 2.1.0 with rules, levels and locations', async () => {
+    const res = await runCli([...bad, '--output', 'sarif']);
+    expect(res.code).toBe(1);
+    const sarif = JSON.parse(res.stdout);
+    expect(sarif.version).toBe('2.1.0');
+    expect(sarif.$schema).toMatch(/sarif-2\.1\.0/);
+    const run = sarif.runs[0];
+    const ruleIds = run.tool.driver.rules.map((r: { id: string }) => r.id);
+    expect(ruleIds).toEqual(expect.arrayContaining(['nodeport-in-ephemeral-range', 'hazardous-node-sysctl']));
+    for (const r of run.tool.driver.rules) expect(r.help.text.length).toBeGreaterThan(20);
+    expect(run.results.length).toBeGreaterThan(0);
+    for (const r of run.results) {
+      expect(ruleIds[r.ruleIndex]).toBe(r.ruleId);
+      expect(['error', 'warning', 'note']).toContain(r.level);
+      expect(r.message.text).not.toBe('');
+      const loc = r.locations[0].physicalLocation;
+      expect(loc.artifactLocation.uri).toMatch(/^examples\/bad\/[\w.-]+\.yaml$/);
+      expect(loc.region.startLine).toBeGreaterThanOrEqual(1);
+    }
+  });
+
+  it('junit is well-formed XML with a failure per denied object', async () => {
+    const res = await runCli([...bad, '--output', 'junit']);
+    expect(XMLValidator(res.stdout)).toBe(true);
+    expect(res.stdout).toMatch(
+      /<testsuite name="examples\/bad\/seed-000-nodeport-32582\.yaml" tests="1" failures="1"/,
+    );
+    expect(res.stdout).toMatch(/<failure type="nodeport-in-ephemeral-range"/);
+  });
+
+  it('text groups findings under file:line Kind ns/name and ends with a summary; no colour off a TTY', async () => {
+    const res = await runCli([...bad], { env: { NO_COLOR: '' } });
+    expect(res.stdout).toMatch(
+      /^examples\/bad\/seed-000-hostnetwork-init-sysctl\.yaml:\d+ Pod shop\/tuner\n {2}deny/m,
+    );
+    expect(res.stdout).toMatch(/objects checked: \d+ finding\(s\) .* denied\n$/);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for ANSI escapes.
+    expect(res.stdout).not.toMatch(/\u001b\[/);
+  });
+});
