@@ -113,7 +113,8 @@ export function profilesOf(
   if (placement.unconstrained) {
     // Shares the index's node lists (read-only here) instead of copying every node name
     // per review; the default-node branch below copies before it appends.
-    for (const g of ranges.profiles.values()) groups.set(g.profile.key, { profile: g.profile, nodes: g.nodes });
+    for (const g of ranges.profiles.values())
+      groups.set(g.profile.key, { profile: g.profile, nodes: g.nodes });
   } else {
     for (const node of placement.nodes) {
       let g = groups.get(node.profile.key);
