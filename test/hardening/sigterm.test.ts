@@ -1,0 +1,236 @@
+/**
+ * SIGTERM under load against the real binary (`portguard serve` as a child process):
+ * reviews in flight when the signal arrives complete with a well-formed answer, new
+ * connections are refused (ECONNREFUSED, not a hang or a half answer), and the process
+ * exits 0 well within its grace period.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { Agent, request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_GRACE_PERIOD_MS } from '../../src/server/serve.js';
+import { loadFixture } from '../server/helpers.js';
+import { buildCli, repoRoot } from './build.js';
+import { type Json, sleep, tempCertificates } from './helpers.js';
+
+const review = JSON.stringify(loadFixture('validate-create-service-nodeport-explicit'));
+const uid = loadFixture('validate-create-service-nodeport-explicit').request.uid as string;
+
+interface Served {
+  child: ChildProcess;
+  port: number;
+  stdout: string[];
+  exited: Promise<{ code: number | null; at: number }>;
+}
+
+/** Starts `portguard serve` on free ports and waits for its "serving" log line. */
+export async function spawnServe(main: string, certs: { cert: string; key: string }): Promise<Served> {
+  const child = spawn(
+    process.execPath,
+    [
+      main,
+      'serve',
+      '--ranges',
+      path.join(repoRoot, 'examples/node-ranges.yaml'),
+      '--port',
+      '0',
+      '--health-port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--tls-cert',
+      certs.cert,
+      '--tls-key',
+      certs.key,
+    ],
+    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const stdout: string[] = [];
+  const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
+    child.on('exit', (code) => resolve({ code, at: Date.now() })),
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    let buf = '';
+    child.stdout?.on('data', (d) => {
+      buf += String(d);
+      for (;;) {
+        const nl = buf.indexOf('\n');
+        if (nl < 0) break;
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        stdout.push(line);
+        if (line.includes('portguard serving')) resolve(JSON.parse(line).port);
+      }
+    });
+    let err = '';
+    child.stderr?.on('data', (d) => {
+      err += String(d);
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
+  });
+  return { child, port, stdout, exited };
+}
+
+type Outcome = { started: number; ended: number; status?: number; uid?: string; error?: string };
+
+describe('SIGTERM under load (real binary)', () => {
+  let main: string;
+  let certs: Awaited<ReturnType<typeof tempCertificates>>;
+  beforeAll(async () => {
+    main = buildCli();
+    certs = await tempCertificates();
+  }, 180_000);
+  afterAll(async () => {
+    await rm(certs.dir, { recursive: true, force: true });
+  });
+
+  it('finishes in-flight reviews, refuses new connections, exits 0 within the grace period', async () => {
+    const served = await spawnServe(main, certs);
+    const url = `https://127.0.0.1:${served.port}/validate?timeout=10s`;
+    const keepAlive = new Agent({ connect: { ca: [certs.bundle.caCert] }, connections: 4 });
+    const fresh = new Agent({ connect: { ca: [certs.bundle.caCert] } });
+    const outcomes: Outcome[] = [];
+    let running = true;
+    const once = async (agent: Agent, reset: boolean) => {
+      const o: Outcome = { started: Date.now(), ended: 0 };
+      try {
+        const res = await request(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: review,
+          dispatcher: agent,
+          reset,
+          headersTimeout: 10_000,
+          bodyTimeout: 10_000,
+        });
+        o.status = res.statusCode;
+        const body = (await res.body.json()) as Json;
+        o.uid = body?.response?.uid;
+      } catch (err) {
+        o.error = (err as { code?: string }).code ?? (err as Error).message;
+      }
+      o.ended = Date.now();
+      outcomes.push(o);
+    };
+    const loop = async (agent: Agent, reset: boolean) => {
+      while (running) await once(agent, reset);
+    };
+    const loops = [loop(keepAlive, false), loop(keepAlive, false), loop(keepAlive, false), loop(fresh, true)];
+
+    // One review whose body is still arriving when the signal comes.
+    const slowAgent = new Agent({ connect: { ca: [certs.bundle.caCert] } });
+    async function* trickle() {
+      yield review.slice(0, 50);
+      await sleep(400);
+      yield review.slice(50);
+    }
+    await sleep(1_000);
+    const slow = request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(review)) },
+      body: Readable.from(trickle()),
+      dispatcher: slowAgent,
+    }).then(async (res) => ({ status: res.statusCode, body: (await res.body.json()) as Json }));
+    await sleep(100);
+
+    const signalledAt = Date.now();
+    served.child.kill('SIGTERM');
+    const exit = await served.exited;
+    // Keep knocking briefly after exit: new connections must be refused, not hang.
+    await sleep(200);
+    running = false;
+    await Promise.all(loops);
+    const late = outcomes.filter((o) => o.started > exit.at);
+    await Promise.all([keepAlive.close(), fresh.close()]);
+
+    const slowAnswer = await slow;
+    await slowAgent.close();
+    expect(slowAnswer.status).toBe(200);
+    expect(slowAnswer.body.response.uid).toBe(uid);
+
+    expect(exit.code).toBe(0);
+    expect(exit.at - signalledAt).toBeLessThan(Math.min(10_000, DEFAULT_GRACE_PERIOD_MS));
+    expect(served.stdout.join('\n')).toMatch(/portguard stopped/);
+
+    // Everything sent before the signal got a full answer.
+    const before = outcomes.filter((o) => o.ended < signalledAt || o.started < signalledAt - 50);
+    expect(before.length).toBeGreaterThan(10);
+    for (const o of before) expect(o).toMatchObject({ status: 200, uid });
+    // After it: either a full answer, a clean 503 from the closing server, or a refused/closed connection.
+    for (const o of outcomes.filter((x) => x.started >= signalledAt - 50)) {
+      if (o.status !== undefined) expect([200, 503]).toContain(o.status);
+      if (o.status === 200) expect(o.uid).toBe(uid);
+      expect(o.ended - o.started).toBeLessThan(5_000);
+    }
+    expect(late.length).toBeGreaterThan(0);
+    for (const o of late) expect(o.error).toBe('ECONNREFUSED');
+    console.info(
+      `SIGTERM: ${before.length} reviews before, exit after ${exit.at - signalledAt} ms, ` +
+        `after-signal outcomes ${JSON.stringify(
+          outcomes
+            .filter((x) => x.started >= signalledAt - 50)
+            .reduce<Record<string, number>>((m, o) => {
+              const k = o.error ?? String(o.status);
+              m[k] = (m[k] ?? 0) + 1;
+              return m;
+            }, {}),
+        )}`,
+    );
+  }, 60_000);
+});
+
+describe('graceful close on a keep-alive connection (in process)', () => {
+  it('a review that arrives on an open connection while closing gets an answer, not a bare 503', async () => {
+    const { startServer } = await import('../../src/server/serve.js');
+    const { createMetrics } = await import('../../src/server/metrics.js');
+    const { DEFAULT_POLICY } = await import('../../src/core/policy.js');
+    const { recordingLogger, sharedReviewer, stateWith, WIDENED } = await import('../server/helpers.js');
+    const { connect } = await import('node:tls');
+    const certs = await tempCertificates();
+    const handle = await startServer({
+      deps: {
+        reviewer: await sharedReviewer(),
+        getState: () => stateWith({ 'worker-1': WIDENED }),
+        getPolicy: () => DEFAULT_POLICY,
+        isReady: () => ({ ready: true, detail: {} }),
+        metrics: createMetrics(),
+        logger: recordingLogger().logger,
+      },
+      port: 0,
+      host: '127.0.0.1',
+      tls: { certFile: certs.cert, keyFile: certs.key },
+      gracePeriodMs: 5_000,
+    });
+    const socket = connect({
+      host: '127.0.0.1',
+      port: handle.port,
+      ca: [certs.bundle.caCert],
+      servername: 'localhost',
+    });
+    await new Promise((r) => socket.once('secureConnect', r));
+    let received = '';
+    socket.on('data', (d) => {
+      received += String(d);
+    });
+    const closed = new Promise((r) => socket.on('close', r));
+    const head = `POST /validate?timeout=10s HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(review)}\r\n\r\n`;
+    // The first review is in flight (body half sent) when close starts; the apiserver then
+    // sends the next review on the same keep-alive connection, as it does under load.
+    socket.write(head + review.slice(0, 100));
+    await sleep(100);
+    const closing = handle.close();
+    await sleep(50);
+    socket.write(review.slice(100) + head + review);
+    await Promise.race([closed, sleep(3_000)]);
+    socket.destroy();
+    await closing;
+    await rm(certs.dir, { recursive: true, force: true });
+    const statuses = [...received.matchAll(/^HTTP\/1\.1 (\d+)/gm)].map((m) => Number(m[1]));
+    expect(statuses[0]).toBe(200);
+    // The second review is either answered or its connection closed unanswered (clients retry
+    // an unanswered request on a new connection); a 503 is a failed admission under failurePolicy Fail.
+    expect(statuses.slice(1).filter((s) => s !== 200)).toEqual([]);
+  });
+});
