@@ -5,6 +5,7 @@
  * in-process; all I/O goes through `CheckIO`.
  */
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { type ClusterRanges, defaultRanges } from '../core/node-ranges.js';
 import { objectKey, viewOf } from '../core/object-view.js';
@@ -121,10 +122,10 @@ export function reviewObjects(
 }
 
 /** Reads the administrator's policy file (YAML or JSON). */
-export async function loadPolicyFile(file: string): Promise<Policy> {
+export async function loadPolicyFile(file: string, cwd = process.cwd()): Promise<Policy> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readFile(resolve(cwd, file), 'utf8');
   } catch (err) {
     throw new PolicyError(`${file}: cannot read policy file: ${(err as Error).message}`);
   }
@@ -150,7 +151,7 @@ export async function runCheck(opts: CheckOptions, io: CheckIO): Promise<ExitCod
     }
     let ranges: ClusterRanges;
     if (opts.ranges) {
-      ranges = await loadRangesFile(opts.ranges);
+      ranges = await loadRangesFile(opts.ranges, io.cwd);
     } else {
       ranges = defaultRanges();
       io.stderr(
@@ -158,7 +159,7 @@ export async function runCheck(opts: CheckOptions, io: CheckIO): Promise<ExitCod
           'every node on the kernel default ip_local_port_range 32768 60999)\n',
       );
     }
-    let policy = opts.config ? await loadPolicyFile(opts.config) : DEFAULT_POLICY;
+    let policy = opts.config ? await loadPolicyFile(opts.config, io.cwd) : DEFAULT_POLICY;
     if (opts.mode) policy = { ...policy, mode: opts.mode };
     // Namespace labels are unknown to check, so the policy's mode applies everywhere.
     policy = { ...policy, allowNamespaceModeLabel: false };

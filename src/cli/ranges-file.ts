@@ -4,7 +4,8 @@
  * unlike in the server, because CI must not pass on ranges it only half understood.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
+import { resolve } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
 import { type ClusterRanges, parseNodeRanges, type RangesError } from '../core/node-ranges.js';
 import { decodeText, MAX_ALIAS_COUNT, MAX_FILE_BYTES } from './manifest-loader.js';
 
@@ -49,10 +50,11 @@ export function rangesDataOf(doc: unknown, file: string): Record<string, unknown
 
 /** Parses ranges text; throws `RangesFileError` on any YAML or key error. */
 export function parseRangesText(text: string, file: string): ClusterRanges {
-  const doc = parseDocument(text, { prettyErrors: false });
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter: counter });
   const err = doc.errors[0];
   if (err) {
-    const line = err.linePos?.[0]?.line;
+    const line = counter.linePos(err.pos[0]).line;
     throw new RangesFileError(
       file,
       [],
@@ -70,13 +72,14 @@ export function parseRangesText(text: string, file: string): ClusterRanges {
   return ranges;
 }
 
-/** Reads and parses a ranges file. */
-export async function loadRangesFile(file: string): Promise<ClusterRanges> {
+/** Reads and parses a ranges file (relative paths against `cwd`). */
+export async function loadRangesFile(file: string, cwd = process.cwd()): Promise<ClusterRanges> {
   let buf: Buffer;
   try {
-    const size = (await stat(file)).size;
+    const path = resolve(cwd, file);
+    const size = (await stat(path)).size;
     if (size > MAX_FILE_BYTES) throw new RangesFileError(file, [], `file is ${size} bytes, over the limit`);
-    buf = await readFile(file);
+    buf = await readFile(path);
   } catch (err) {
     if (err instanceof RangesFileError) throw err;
     const e = err as NodeJS.ErrnoException;

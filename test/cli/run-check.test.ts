@@ -1,0 +1,96 @@
+/** `runCheck` in-process: the orchestration the binary and the benchmark share. */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CheckIO, runCheck } from '../../src/cli/check.js';
+import { ExitCode } from '../../src/cli/exit-codes.js';
+import { createScriptAnalyzer, type ScriptAnalyzer } from '../../src/shell/index.js';
+import { mkTmp } from './run-cli.js';
+
+let dir: string;
+let scripts: ScriptAnalyzer;
+
+function io(stdin = ''): CheckIO & { out: string; err: string } {
+  const sink = {
+    out: '',
+    err: '',
+    stdout: (s: string) => {
+      sink.out += s;
+    },
+    stderr: (s: string) => {
+      sink.err += s;
+    },
+    readStdin: async () => Buffer.from(stdin),
+    cwd: dir,
+    scripts,
+  };
+  return sink;
+}
+
+const svc = (name: string, nodePort: number, ns = 'shop') =>
+  `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: ${ns}}\nspec: {type: NodePort, ports: [{port: 80, nodePort: ${nodePort}}]}\n`;
+const hostPod = (name: string, port: number) =>
+  `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: shop}\nspec: {hostNetwork: true, containers: [{name: c, image: i, ports: [{containerPort: ${port}}]}]}\n`;
+
+beforeAll(async () => {
+  scripts = await createScriptAnalyzer();
+  dir = mkTmp('pg-run-');
+  mkdirSync(join(dir, 'a'));
+  mkdirSync(join(dir, 'b'));
+  writeFileSync(join(dir, 'ranges.yaml'), 'data:\n  node.w1: \'{"ipLocalPortRange": "1024 65535"}\'\n');
+  writeFileSync(join(dir, 'a/svc.yaml'), svc('api', 30584));
+  // The same Service in another folder (another overlay), moved to a port a pod uses.
+  writeFileSync(join(dir, 'b/svc.yaml'), svc('api', 30999));
+  writeFileSync(join(dir, 'b/pod.yaml'), hostPod('agent', 30999));
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('runCheck', () => {
+  it('reviews both definitions of a duplicated object, warns about it, and never lets them collide with each other', async () => {
+    const sink = io();
+    const code = await runCheck({ paths: ['a', 'b'], ranges: 'ranges.yaml', output: 'json' }, sink);
+    expect(code).toBe(ExitCode.Denied);
+    expect(sink.err).toContain('Service/shop/api is defined twice (a/svc.yaml:1 and b/svc.yaml:1)');
+    const findings = JSON.parse(sink.out).findings as { rule: string; file: string; kind: string }[];
+    const collisions = findings.filter((f) => f.rule === 'nodeport-hostport-collision');
+    // b/svc.yaml holds the slot: the pod sees it, and b/svc.yaml sees the pod.
+    expect(collisions.map((f) => `${f.file} ${f.kind}`).sort()).toEqual([
+      'b/pod.yaml Pod',
+      'b/svc.yaml Service',
+    ]);
+    expect(findings.filter((f) => f.rule === 'nodeport-in-ephemeral-range').map((f) => f.file)).toEqual([
+      'a/svc.yaml',
+      'b/svc.yaml',
+    ]);
+  });
+
+  it('reads stdin through the injected reader', async () => {
+    const sink = io(svc('x', 31000));
+    expect(await runCheck({ paths: ['-'], ranges: 'ranges.yaml', output: 'json' }, sink)).toBe(
+      ExitCode.Denied,
+    );
+    expect(JSON.parse(sink.out).findings[0].file).toBe('<stdin>');
+  });
+
+  it.each([
+    ['enforce', ExitCode.Denied],
+    ['warn', ExitCode.Ok],
+  ] as const)('--mode %s exits %i on a denial', async (mode, code) => {
+    expect(await runCheck({ paths: ['a'], ranges: 'ranges.yaml', output: 'text', mode }, io())).toBe(code);
+  });
+
+  it('uses built-in defaults without --ranges and says so on stderr only', async () => {
+    const sink = io();
+    expect(await runCheck({ paths: ['a'], output: 'json' }, sink)).toBe(ExitCode.Ok);
+    expect(sink.err).toMatch(/using built-in defaults/);
+    expect(JSON.parse(sink.out).summary).toMatchObject({ objects: 1, findings: 0, denied: false });
+  });
+
+  it('turns bad input into exit 2 with nothing on stdout', async () => {
+    const sink = io('kind: [');
+    expect(await runCheck({ paths: ['-'], output: 'json' }, sink)).toBe(ExitCode.BadInput);
+    expect(sink.out).toBe('');
+    expect(sink.err).toMatch(/<stdin>:\d+: invalid YAML/);
+  });
+});
