@@ -14,7 +14,7 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../src/core/policy.js';
 import { createMetrics } from '../../src/server/metrics.js';
-import { type ServerHandle, startServer } from '../../src/server/serve.js';
+import { startServer } from '../../src/server/serve.js';
 import { writeCertificates } from '../../src/tls/write-certs.js';
 import {
   loadFixture,

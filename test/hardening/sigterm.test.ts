@@ -26,7 +26,7 @@ interface Served {
 }
 
 /** Starts `portguard serve` on free ports and waits for its "serving" log line. */
-export async function spawnServe(main: string, certs: { cert: string; key: string }): Promise<Served> {
+async function spawnServe(main: string, certs: { cert: string; key: string }): Promise<Served> {
   const child = spawn(
     process.execPath,
     [
