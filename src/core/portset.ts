@@ -145,8 +145,19 @@ export class PortSet {
 
 export class PortParseError extends Error {}
 
+const QUOTE_LIMIT = 100;
+
+/**
+ * Quotes input text for an error message, cut to QUOTE_LIMIT characters: a 1 MiB value
+ * must not be copied into every log line, /readyz and kubectl output that shows the error.
+ */
+export function quoted(text: string): string {
+  if (text.length <= QUOTE_LIMIT) return `"${text}"`;
+  return `"${text.slice(0, QUOTE_LIMIT)}…" (${text.length} characters)`;
+}
+
 function parsePort(text: string, what: string): number {
-  if (!/^\d{1,5}$/.test(text)) throw new PortParseError(`${what}: "${text}" is not a port number`);
+  if (!/^\d{1,5}$/.test(text)) throw new PortParseError(`${what}: ${quoted(text)} is not a port number`);
   const n = Number(text);
   if (n < MIN_PORT || n > MAX_PORT)
     throw new PortParseError(`${what}: ${n} is outside ${MIN_PORT}-${MAX_PORT}`);
@@ -160,7 +171,9 @@ function parsePort(text: string, what: string): number {
 export function parseLocalPortRange(text: string): PortRange {
   const parts = text.trim().split(/\s+/);
   if (parts.length !== 2 || parts[0] === '') {
-    throw new PortParseError(`"${text}" must be two integers separated by whitespace, e.g. "32768 60999"`);
+    throw new PortParseError(
+      `${quoted(text)} must be two integers separated by whitespace, e.g. "32768 60999"`,
+    );
   }
   const lo = parsePort(parts[0]!, 'low port');
   const hi = parsePort(parts[1]!, 'high port');
@@ -182,7 +195,7 @@ export function parseReservedPorts(text: string): PortSet {
     } else {
       const lo = parsePort(item.slice(0, dash).trim(), 'reserved range start');
       const hi = parsePort(item.slice(dash + 1).trim(), 'reserved range end');
-      if (lo > hi) throw new PortParseError(`reserved range "${item}" has start greater than end`);
+      if (lo > hi) throw new PortParseError(`reserved range ${quoted(item)} has start greater than end`);
       ranges.push({ lo, hi });
     }
   }
@@ -197,15 +210,15 @@ export function parseNodePortRange(text: string): PortRange {
     const lo = parsePort(t.slice(0, plus), 'nodePortRange start');
     const size = Number(t.slice(plus + 1));
     if (!Number.isInteger(size) || size < 0 || lo + size > MAX_PORT) {
-      throw new PortParseError(`nodePortRange "${text}": bad size`);
+      throw new PortParseError(`nodePortRange ${quoted(text)}: bad size`);
     }
     return { lo, hi: lo + size };
   }
   const dash = t.indexOf('-');
-  if (dash <= 0) throw new PortParseError(`nodePortRange "${text}" must look like "30000-32767"`);
+  if (dash <= 0) throw new PortParseError(`nodePortRange ${quoted(text)} must look like "30000-32767"`);
   const lo = parsePort(t.slice(0, dash).trim(), 'nodePortRange start');
   const hi = parsePort(t.slice(dash + 1).trim(), 'nodePortRange end');
-  if (lo > hi) throw new PortParseError(`nodePortRange "${text}" has start greater than end`);
+  if (lo > hi) throw new PortParseError(`nodePortRange ${quoted(text)} has start greater than end`);
   return { lo, hi };
 }
 

@@ -41,7 +41,12 @@ const PAGE_SIZE = 500;
 /** Metrics the source reports into; duck-typed so the server's metrics module plugs in. */
 export interface ClusterStateMetrics {
   rangesReloadErrors?: { inc(): void };
+  /** Unix seconds of the last ConfigMap data that was applied cleanly. */
+  rangesLastGood?: { set(value: number): void };
+  /** 1 while the ranges ConfigMap exists, 0 when absent or deleted (last data kept). */
+  rangesConfigMapPresent?: { set(value: number): void };
   informerSynced?: { set(labels: { resource: string }, value: number): void };
+  informerRestarts?: { inc(labels: { resource: string }): void };
 }
 
 export interface ClusterStateSourceOptions {
@@ -174,6 +179,7 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
     lastParsed = parsed;
     const at = now();
     const resourceVersion = cm.metadata?.resourceVersion;
+    metrics?.rangesConfigMapPresent?.set(1);
     if (parsed.errors.length > 0) {
       metrics?.rangesReloadErrors?.inc();
       const errors = parsed.errors.map((e) => ({ key: e.key, message: e.message }));
@@ -196,6 +202,7 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
       );
     } else {
       firstErrors = undefined;
+      metrics?.rangesLastGood?.set(at.getTime() / 1000);
     }
     hadGood = true;
     rejected = undefined;
@@ -229,6 +236,7 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
       if (cm) applyData(cm);
       else if (cmStatus.kind === 'waiting' || cmStatus.kind === 'absent') {
         cmStatus = { kind: 'absent' };
+        metrics?.rangesConfigMapPresent?.set(0);
         logger.warn({ configMap: cmSource }, 'ranges ConfigMap not found; serving built-in defaults');
       } else markDeleted();
       changed();
@@ -249,6 +257,7 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
   function markDeleted(): void {
     if (cmStatus.kind === 'deleted') return;
     cmStatus = { kind: 'deleted' };
+    metrics?.rangesConfigMapPresent?.set(0);
     logger.warn(
       { configMap: cmSource, since: dataSince?.toISOString() },
       'ranges ConfigMap deleted; serving the last known data',
@@ -383,6 +392,7 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
         metrics?.informerSynced?.set({ resource: name }, synced ? 1 : 0);
         if (synced) logger.info({ resource: name }, 'informer synced');
       },
+      onRestart: () => metrics?.informerRestarts?.inc({ resource: name }),
     };
   }
 

@@ -60,6 +60,8 @@ export interface ResourceWatchOptions<T extends KubernetesObject> {
   onDelete(obj: T): void;
   /** Called when `synced` changes. */
   onSynced?(synced: boolean): void;
+  /** Called each time the informer is restarted after an error. */
+  onRestart?(): void;
   logger: KubeLogger;
   backoff?: Backoff;
   random?: () => number;
@@ -205,6 +207,7 @@ export class ResourceWatch<T extends KubernetesObject> {
       this.timer = undefined;
       if (this.stopped) return;
       this.state.restarts++;
+      this.opts.onRestart?.();
       this.run();
     }, delay);
     this.timer.unref?.();

@@ -6,6 +6,7 @@ import { podSysctls } from '../core/pod-sysctls.js';
 import { describeNodes, type Rule } from '../core/rule-context.js';
 import type { Finding } from '../core/types.js';
 import { HAZARDOUS_BY_KEY } from './hazardous-sysctls.js';
+import { shownValue } from './shown-value.js';
 
 export const hazardousNodeSysctl: Rule = {
   id: 'hazardous-node-sysctl',
@@ -34,7 +35,7 @@ export const hazardousNodeSysctl: Rule = {
             'deny',
             s.path,
             nodes,
-            `sets ${s.key}=${s.value.trim()} on the node (hostNetwork script) on ${describeNodes(nodes)}: ` +
+            `sets ${s.key} to ${shownValue(s.value)} on the node (hostNetwork script) on ${describeNodes(nodes)}: ` +
               `${hazard.why}. Fix: ${hazard.fix}.`,
           ),
         );

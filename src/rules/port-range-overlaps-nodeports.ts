@@ -14,6 +14,7 @@ import {
 } from '../core/portset.js';
 import { describeNodes, type Rule, type RuleContext } from '../core/rule-context.js';
 import type { Finding } from '../core/types.js';
+import { isShowable, shownValue } from './shown-value.js';
 
 const RANGE_KEY = 'net.ipv4.ip_local_port_range';
 const RESERVED_KEY = 'net.ipv4.ip_local_reserved_ports';
@@ -64,7 +65,9 @@ function evaluateSetting(ctx: RuleContext, s: SysctlSetting, sysctls: PodSysctls
         'warn',
         s.path,
         [],
-        `sets ${RANGE_KEY} to "${s.value}", which the kernel rejects: ${err.message}.`,
+        isShowable(s.value)
+          ? `sets ${RANGE_KEY} to ${shownValue(s.value)}, which the kernel rejects: ${err.message}.`
+          : `sets ${RANGE_KEY} to a value that is not a port range, which the kernel rejects. Use "low high".`,
       ),
     ];
   }

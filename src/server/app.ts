@@ -50,12 +50,20 @@ function installErrorHandling(app: FastifyInstance, deps: Pick<AppDeps, 'logger'
   );
 }
 
+/**
+ * node enforces headersTimeout/requestTimeout only when it sweeps connections, every
+ * 30 s by default, which lets a slowloris outlive the apiserver's 10 s webhook timeout;
+ * sweep every second instead. A TCP peer that never finishes the TLS handshake is cut
+ * after 5 s (node's default is 120 s).
+ */
+const CONNECTION_CHECKS = { connectionsCheckingInterval: 1_000, handshakeTimeout: 5_000 } as const;
+
 /** The HTTPS admission app: /validate, /mutate, and the health routes for convenience. */
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
     logger: false,
     bodyLimit: BODY_LIMIT_BYTES,
-    ...(deps.https ? { https: deps.https } : {}),
+    ...(deps.https ? { https: { ...deps.https, ...CONNECTION_CHECKS } } : {}),
   }) as unknown as FastifyInstance;
   // Only application/json is an AdmissionReview; drop fastify's text/plain parser so
   // anything else is a clean 415.

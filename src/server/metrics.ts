@@ -18,10 +18,10 @@ export interface Metrics {
   rangesReloadErrors: Counter<string>;
   /** Unix time of the last ranges ConfigMap that parsed cleanly. */
   rangesLastGood: Gauge<string>;
+  /** 1 while the ranges ConfigMap exists; 0 when absent or deleted (last data kept). */
+  rangesConfigMapPresent: Gauge<string>;
   /** 1 once the informer for `resource` has synced, 0 while (re)listing. */
   informerSynced: Gauge<'resource'>;
-  /** Objects currently held by the informer for `resource`. */
-  informerObjects: Gauge<'resource'>;
   /** Watch restarts per resource (reconnects with backoff). */
   informerRestarts: Counter<'resource'>;
 }
@@ -54,15 +54,14 @@ export function createMetrics(registry: Registry = new Registry()): Metrics {
       help: 'Unix time when the node-ranges ConfigMap last parsed cleanly',
       registers,
     }),
+    rangesConfigMapPresent: new Gauge({
+      name: 'portguard_ranges_configmap_present',
+      help: '1 while the node-ranges ConfigMap exists; 0 when absent or deleted (the last known data stays in use)',
+      registers,
+    }),
     informerSynced: new Gauge({
       name: 'portguard_informer_synced',
       help: '1 when the informer for the resource has completed its initial list',
-      labelNames: ['resource'],
-      registers,
-    }),
-    informerObjects: new Gauge({
-      name: 'portguard_informer_objects',
-      help: 'Objects held by the informer for the resource',
       labelNames: ['resource'],
       registers,
     }),

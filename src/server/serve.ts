@@ -21,14 +21,14 @@ import type { AppDeps } from './deps.js';
  * anything slower is a stuck or hostile client and is cut before the apiserver's own
  * deadline, freeing the socket:
  * - headers must arrive within 5 s, the whole request (headers + up to 16 MiB body)
- *   within 9 s;
+ *   within 6 s (node checks both every second, see app.ts);
  * - an idle keep-alive connection is closed after 8 s. The apiserver simply dials (and
  *   handshakes) again; the saving is one TLS handshake per 8 s of silence, which is
  *   negligible, while idle sockets are not held for minutes.
  */
 export const SERVER_TIMEOUTS = {
   headersTimeout: 5_000,
-  requestTimeout: 9_000,
+  requestTimeout: 6_000,
   keepAliveTimeout: 8_000,
 } as const;
 

@@ -32,7 +32,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Compiles with tsconfig.build.json unless dist is up to date. */
 export async function ensureBuilt(): Promise<void> {
-  for (let waited = 0; !isFresh(); waited += 200) {
+  while (!isFresh()) {
     try {
       mkdirSync(LOCK);
     } catch {
