@@ -11,7 +11,12 @@ import type { KubeConfig } from '../kube/k8s.js';
 import type { KubeLogger } from '../kube/logger.js';
 import { buildPolicyReports, type PolicyReportObject } from './policy-report.js';
 import { auditCluster } from './run-audit.js';
-import { type WriteOutcome, writePolicyReports } from './write-reports.js';
+import {
+  listReportNamespaces,
+  type WriteOptions,
+  type WriteOutcome,
+  writePolicyReports,
+} from './write-reports.js';
 
 export interface PeriodicAuditOptions {
   kc: KubeConfig;
@@ -26,11 +31,15 @@ export interface PeriodicAuditOptions {
   /** Told after each run, e.g. to count runs and failures in metrics. */
   onRun?: (outcome: PeriodicRunOutcome) => void;
   /** Injected for tests; defaults to `writePolicyReports`. */
-  write?: (kc: KubeConfig, reports: PolicyReportObject[]) => Promise<WriteOutcome>;
+  write?: (kc: KubeConfig, reports: PolicyReportObject[], options: WriteOptions) => Promise<WriteOutcome>;
+  /** Injected for tests; defaults to `listReportNamespaces`. */
+  listWritten?: (kc: KubeConfig) => Promise<Set<string>>;
 }
 
 export type PeriodicRunOutcome =
   | { ran: false; reason: 'not-leader' }
+  /** Leadership was lost while scanning or writing; the rest is left to the new leader. */
+  | { ran: true; ok: false; error: 'lost leadership'; write?: WriteOutcome }
   | { ran: true; ok: true; findings: number; write: WriteOutcome }
   | { ran: true; ok: false; error: string };
 
@@ -54,7 +63,10 @@ function emptied(namespace: string, template: PolicyReportObject): PolicyReportO
 
 export function startPeriodicAudit(opts: PeriodicAuditOptions): PeriodicAudit {
   const write = opts.write ?? writePolicyReports;
-  let written = new Set<string>();
+  const listWritten = opts.listWritten ?? listReportNamespaces;
+  // Namespaces that hold a report from an earlier run; undefined until read from the
+  // cluster, because an earlier leader may have written them.
+  let written: Set<string> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<PeriodicRunOutcome> | undefined;
   let stopped = false;
@@ -75,11 +87,30 @@ export function startPeriodicAudit(opts: PeriodicAuditOptions): PeriodicAudit {
         reviewer: opts.reviewer,
         warn: (message) => opts.logger.warn({}, `periodic audit: ${message}`),
       });
+      if (!written) {
+        try {
+          written = await listWritten(opts.kc);
+        } catch (err) {
+          // Without the list, stale reports of an earlier leader stay until their namespace
+          // has results again; not worth failing the run for.
+          opts.logger.warn(
+            { err: String(err).split('\n')[0] },
+            'periodic audit: cannot list existing reports',
+          );
+          written = new Set();
+        }
+      }
+      if (!opts.isLeader()) return { ran: true, ok: false, error: 'lost leadership' };
       const reports = buildPolicyReports(audit, { now: (opts.now ?? (() => new Date()))() });
       const now = new Set(reports.flatMap((r) => (r.metadata.namespace ? [r.metadata.namespace] : [])));
       const cluster = reports.at(-1)!;
       for (const ns of written) if (!now.has(ns)) reports.push(emptied(ns, cluster));
-      const outcome = await write(opts.kc, reports);
+      const outcome = await write(opts.kc, reports, { shouldContinue: opts.isLeader });
+      if (outcome.aborted) {
+        opts.logger.warn({}, 'periodic audit: lost leadership while writing; stopped');
+        written = undefined;
+        return { ran: true, ok: false, error: 'lost leadership', write: outcome };
+      }
       written = now;
       for (const f of outcome.failed) opts.logger.warn({ ...f }, 'periodic audit: cannot write report');
       opts.logger.info(

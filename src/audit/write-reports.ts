@@ -6,7 +6,7 @@
  */
 import { CustomObjectsApi, type KubeConfig } from '../kube/k8s.js';
 import { statusOf } from './list-cluster.js';
-import type { PolicyReportObject } from './policy-report.js';
+import { MANAGED_BY_LABEL, type PolicyReportObject, REPORT_NAME } from './policy-report.js';
 
 const GROUP = 'wgpolicyk8s.io';
 const VERSION = 'v1alpha2';
@@ -17,6 +17,16 @@ export interface WriteOutcome {
   updated: number;
   /** Reports that could not be written, with the reason (e.g. CRD missing, forbidden). */
   failed: { kind: string; namespace?: string; name: string; reason: string }[];
+  /** Set when `shouldContinue` turned false and the remaining reports were not written. */
+  aborted?: true;
+}
+
+export interface WriteOptions {
+  /**
+   * Checked before each report; the periodic audit passes "still leader", so a replica
+   * that lost the Lease mid-run stops writing instead of racing the new leader.
+   */
+  shouldContinue?: () => boolean;
 }
 
 function reasonOf(err: unknown): string {
@@ -29,10 +39,15 @@ function reasonOf(err: unknown): string {
 export async function writePolicyReports(
   kc: KubeConfig,
   reports: PolicyReportObject[],
+  options: WriteOptions = {},
 ): Promise<WriteOutcome> {
   const api = kc.makeApiClient(CustomObjectsApi);
   const outcome: WriteOutcome = { created: 0, updated: 0, failed: [] };
   for (const report of reports) {
+    if (options.shouldContinue && !options.shouldContinue()) {
+      outcome.aborted = true;
+      break;
+    }
     const name = report.metadata.name;
     const ns = report.metadata.namespace;
     const plural = report.kind === 'PolicyReport' ? 'policyreports' : 'clusterpolicyreports';
@@ -76,4 +91,26 @@ export async function writePolicyReports(
     }
   }
   return outcome;
+}
+
+/**
+ * Namespaces that hold a portguard PolicyReport now. A new leader (or a restarted one)
+ * starts with this set, so it empties reports an earlier leader wrote for namespaces
+ * that have no results any more.
+ */
+export async function listReportNamespaces(kc: KubeConfig): Promise<Set<string>> {
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const list = (await api.listClusterCustomObject({
+    group: GROUP,
+    version: VERSION,
+    plural: 'policyreports',
+    labelSelector: `${MANAGED_BY_LABEL}=portguard`,
+  })) as { items?: { metadata?: { name?: string; namespace?: string; labels?: Record<string, string> } }[] };
+  const namespaces = new Set<string>();
+  for (const item of list.items ?? []) {
+    const m = item.metadata;
+    if (m?.name === REPORT_NAME && m.namespace && m.labels?.[MANAGED_BY_LABEL] === 'portguard')
+      namespaces.add(m.namespace);
+  }
+  return namespaces;
 }

@@ -6,6 +6,7 @@
  * prints a curl command that sends a sample review.
  */
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { type Logger, pino } from 'pino';
@@ -13,7 +14,9 @@ import { type ClusterRanges, parseNodeRanges } from '../core/node-ranges.js';
 import { DEFAULT_POLICY, type Policy } from '../core/policy.js';
 import { createReviewer } from '../core/review.js';
 import { emptyState } from '../core/state.js';
+import { parseDuration } from '../reporter/duration.js';
 import type { AppDeps } from '../server/deps.js';
+import type { ElectionTimings } from '../server/leader-jobs.js';
 import { createMetrics } from '../server/metrics.js';
 import { type ServerHandle, startServer } from '../server/serve.js';
 import { createScriptAnalyzer } from '../shell/index.js';
@@ -35,6 +38,12 @@ export interface ServeFlags {
   kubeconfig?: string;
   config?: string;
   dev?: boolean;
+  /** With --kubeconfig: the leader writes PolicyReports this often (e.g. `10m`); off when unset. */
+  auditInterval?: string;
+  /** `--no-prune-node-keys` sets false; with --kubeconfig the leader prunes unless disabled. */
+  pruneNodeKeys?: boolean;
+  /** How often the leader prunes besides on start and on Node deletions (default 10m). */
+  pruneInterval?: string;
 }
 
 export interface ServeIo {
@@ -43,6 +52,10 @@ export interface ServeIo {
   logger: Logger;
   /** Signals that trigger a graceful close; tests pass none. */
   signals?: NodeJS.Signals[];
+  /** Leader-election identity: the action passes $POD_NAME (downward API), else the hostname. */
+  identity?: string;
+  /** Leader-election timings; tests shorten them. */
+  election?: ElectionTimings;
 }
 
 export type ServeOutcome =
@@ -51,6 +64,7 @@ export type ServeOutcome =
 
 export const DEV_RANGES_FILE = 'examples/node-ranges.yaml';
 export const SAMPLE_REVIEW_FILE = 'examples/sample-review.json';
+export const DEFAULT_PRUNE_INTERVAL = '10m';
 
 /**
  * Used by --dev when examples/node-ranges.yaml is missing: worker-1 is the seed-000 node
@@ -99,24 +113,44 @@ async function devRanges(cwd: string, io: ServeIo): Promise<ClusterRanges> {
  * the Kubernetes client (and keep working where it cannot load).
  */
 async function startInformers(kubeconfig: string, logger: Logger, metrics: ReturnType<typeof createMetrics>) {
-  const [{ KubeConfig }, { startClusterStateSource }] = await Promise.all([
-    import('@kubernetes/client-node'),
-    import('../kube/cluster-state-source.js'),
-  ]);
-  const kubeConfig = new KubeConfig();
-  if (kubeconfig === 'in-cluster') kubeConfig.loadFromCluster();
-  else kubeConfig.loadFromFile(kubeconfig);
-  return startClusterStateSource({ kubeConfig, logger, metrics });
+  // Through k8s.js (via these modules), never the package itself: the Node 20 shims must load first.
+  const [{ loadKubeConfig }, { startClusterStateSource, DEFAULT_NAMESPACE, DEFAULT_CONFIGMAP }] =
+    await Promise.all([import('../kube/load-kubeconfig.js'), import('../kube/cluster-state-source.js')]);
+  const kubeConfig = loadKubeConfig(kubeconfig);
+  const source = startClusterStateSource({ kubeConfig, logger, metrics });
+  return { source, kubeConfig, namespace: DEFAULT_NAMESPACE, configMapName: DEFAULT_CONFIGMAP };
+}
+
+/** Parses a duration flag; a bad value is a start-up error (exit 2), not a crash. */
+function durationFlag(name: string, value: string): number {
+  try {
+    return parseDuration(value);
+  } catch (err) {
+    throw new StartupError(`--${name}: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 /** Starts the webhook; returns an exit code when it cannot (bad flags or files → 2). */
 export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOutcome> {
   const { logger } = io;
   const metrics = createMetrics();
-  let stop: (() => Promise<void>) | undefined;
+  // Undone in reverse order on close or on a failed start: leader jobs before informers.
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const s of stops.splice(0).reverse()) await s();
+  };
   try {
     if (flags.ranges && flags.kubeconfig)
       throw new StartupError('use either --ranges or --kubeconfig, not both');
+    if (flags.auditInterval && !flags.kubeconfig)
+      throw new StartupError('--audit-interval needs --kubeconfig (it writes PolicyReports to the cluster)');
+    const auditIntervalMs = flags.auditInterval
+      ? durationFlag('audit-interval', flags.auditInterval)
+      : undefined;
+    const pruneIntervalMs =
+      flags.pruneNodeKeys === false
+        ? undefined
+        : durationFlag('prune-interval', flags.pruneInterval ?? DEFAULT_PRUNE_INTERVAL);
     const policy: Policy = flags.config
       ? await loadPolicyFile(path.resolve(io.cwd, flags.config))
       : DEFAULT_POLICY;
@@ -132,9 +166,11 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOut
     }
 
     let source: Pick<AppDeps, 'getState' | 'isReady'>;
+    let cluster: Awaited<ReturnType<typeof startInformers>> | undefined;
     if (flags.kubeconfig) {
-      const live = await startInformers(flags.kubeconfig, logger, metrics);
-      stop = () => live.stop();
+      cluster = await startInformers(flags.kubeconfig, logger, metrics);
+      const live = cluster.source;
+      stops.push(() => live.stop());
       source = live;
     } else {
       let ranges: ClusterRanges;
@@ -170,9 +206,33 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOut
       healthHost: flags.host ?? (flags.dev ? '127.0.0.1' : '0.0.0.0'),
       tls,
       signals: io.signals ?? [],
-      ...(stop ? { onClose: stop } : {}),
+      onClose: stopAll,
     });
     logger.info({ port: handle.port, healthPort: handle.healthPort, mode: policy.mode }, 'portguard serving');
+    if (cluster) {
+      // Leader-only writes, off the admission path: reviews never wait for or cause them.
+      try {
+        const { startServerLeaderJobs } = await import('../server/leader-jobs.js');
+        const jobs = startServerLeaderJobs({
+          kubeConfig: cluster.kubeConfig,
+          namespace: cluster.namespace,
+          configMapName: cluster.configMapName,
+          identity: io.identity || hostname(),
+          getState: cluster.source.getState,
+          onStateChange: cluster.source.onChange,
+          reviewer,
+          getPolicy: () => policy,
+          logger,
+          pruneIntervalMs,
+          auditIntervalMs,
+          ...(io.election ? { election: io.election } : {}),
+        });
+        if (jobs) stops.push(() => jobs.stop());
+      } catch (err) {
+        await handle.close();
+        throw err;
+      }
+    }
     if (flags.dev) {
       io.stderr(
         `portguard: listening on https://localhost:${handle.port} (health on :${handle.healthPort})\n`,
@@ -183,7 +243,7 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOut
     }
     return { code: ExitCode.Ok, handle };
   } catch (err) {
-    await stop?.();
+    await stopAll();
     io.stderr(`portguard serve: ${err instanceof Error ? err.message : String(err)}\n`);
     return { code: ExitCode.BadInput };
   }
@@ -209,6 +269,19 @@ export function registerServeCommand(program: Command): void {
     .option('--kubeconfig <file|in-cluster>', 'watch the cluster (ranges ConfigMap, Services, pods, Nodes)')
     .option('--config <file>', 'policy file (mode, exemptions, mutations)')
     .option('--dev', 'no cluster needed: self-signed certs in certs/, example ranges, prints a curl command')
+    .option(
+      '--audit-interval <duration>',
+      'with --kubeconfig: the leader audits the cluster and writes PolicyReports this often (e.g. 10m; default off)',
+    )
+    .option(
+      '--no-prune-node-keys',
+      'do not prune node.<name> keys of deleted nodes from the ranges ConfigMap',
+    )
+    .option(
+      '--prune-interval <duration>',
+      'the leader prunes on start, on Node deletions and this often',
+      DEFAULT_PRUNE_INTERVAL,
+    )
     .action(async (flags: ServeFlags) => {
       const logger = pino({ base: { app: 'portguard' } });
       const outcome = await runServe(flags, {
@@ -216,6 +289,8 @@ export function registerServeCommand(program: Command): void {
         cwd: process.cwd(),
         logger,
         signals: ['SIGTERM', 'SIGINT'],
+        // The pod name from the downward API (manifests/base/deployment.yaml), unique per replica.
+        identity: process.env['POD_NAME'] || hostname(),
       });
       if (!outcome.handle) {
         process.exitCode = outcome.code;

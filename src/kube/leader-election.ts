@@ -37,6 +37,9 @@ export interface LeaderElector {
   stop(): Promise<void>;
 }
 
+/** The server's Lease; manifests/base/rbac.yaml grants get/update on exactly this name. */
+export const LEADER_LEASE_NAME = 'portguard-leader';
+
 export const LEASE_DURATION_SECONDS = 15;
 export const RENEW_DEADLINE_SECONDS = 10;
 export const RETRY_PERIOD_SECONDS = 2;
