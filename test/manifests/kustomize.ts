@@ -3,7 +3,7 @@
  * command users run) and index the resulting objects.
  */
 import { execFileSync } from 'node:child_process';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -64,6 +64,31 @@ export async function buildSelfSigned(): Promise<{ objects: K8sObject[]; caBundl
     );
     if (code !== 0) throw new Error(`portguard certs exited ${code}`);
     return { objects: kustomize(join(tmp, 'manifests/overlays/self-signed')), caBundle: out.join('').trim() };
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Build `resources` plus `components` the way a user adds a component to their overlay:
+ * a kustomization of their own next to ours (in a temp copy, so the repo stays clean).
+ */
+export async function buildWithComponents(resources: string, components: string[]): Promise<K8sObject[]> {
+  const tmp = await mkdtemp(join(tmpdir(), 'portguard-manifests-'));
+  try {
+    await cp(MANIFESTS, join(tmp, 'manifests'), { recursive: true });
+    const dir = join(tmp, 'manifests/overlays/with-components');
+    await mkdir(dir);
+    const lines = [
+      'apiVersion: kustomize.config.k8s.io/v1beta1',
+      'kind: Kustomization',
+      'resources:',
+      `  - ../../${resources}`,
+      'components:',
+      ...components.map((c) => `  - ../../components/${c}`),
+    ];
+    await writeFile(join(dir, 'kustomization.yaml'), `${lines.join('\n')}\n`);
+    return kustomize(dir);
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }

@@ -3,7 +3,15 @@ import { join, relative } from 'node:path';
 import * as certManager from '@kubernetes-models/cert-manager';
 import * as k8s from 'kubernetes-models';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildSelfSigned, find, type K8sObject, kustomize, MANIFESTS, parseYamlStream } from './kustomize.js';
+import {
+  buildSelfSigned,
+  buildWithComponents,
+  find,
+  type K8sObject,
+  kustomize,
+  MANIFESTS,
+  parseYamlStream,
+} from './kustomize.js';
 
 type ModelCtor = new (data: unknown) => { validate(): void };
 type Registry = Record<string, Record<string, Record<string, ModelCtor>>>;
@@ -52,7 +60,21 @@ beforeAll(async () => {
   builds['cert-manager'] = kustomize(join(MANIFESTS, 'overlays/cert-manager'));
   builds['audit-only'] = kustomize(join(MANIFESTS, 'overlays/audit-only'));
   builds['self-signed'] = (await buildSelfSigned()).objects;
+  builds['policy-reports'] = await buildWithComponents('overlays/cert-manager', ['policy-reports']);
+  builds['audit-only+policy-reports'] = await buildWithComponents('overlays/cert-manager', [
+    'audit-only',
+    'policy-reports',
+  ]);
 });
+
+const BUILDS = [
+  'base',
+  'self-signed',
+  'cert-manager',
+  'audit-only',
+  'policy-reports',
+  'audit-only+policy-reports',
+];
 
 describe('manifests', () => {
   const files = yamlFiles(MANIFESTS);
@@ -65,29 +87,26 @@ describe('manifests', () => {
     expect(() => parseYamlStream(readFileSync(file, 'utf8'), file)).not.toThrow();
   });
 
-  it.each(['base', 'self-signed', 'cert-manager', 'audit-only'])(
-    '%s builds and every object validates against its Kubernetes schema',
-    (name) => {
-      const objects = builds[name]!;
-      expect(objects.length).toBeGreaterThan(10);
-      const problems: string[] = [];
-      for (const o of objects) {
-        const model = modelFor(o);
-        if (!model) {
-          problems.push(`${o.apiVersion} ${o.kind}: no schema`);
-          continue;
-        }
-        try {
-          new model(unfoldBase64(o)).validate();
-        } catch (err) {
-          problems.push(`${o.kind}/${o.metadata.name}: ${(err as Error).message}`);
-        }
+  it.each(BUILDS)('%s builds and every object validates against its Kubernetes schema', (name) => {
+    const objects = builds[name]!;
+    expect(objects.length).toBeGreaterThan(10);
+    const problems: string[] = [];
+    for (const o of objects) {
+      const model = modelFor(o);
+      if (!model) {
+        problems.push(`${o.apiVersion} ${o.kind}: no schema`);
+        continue;
       }
-      expect(problems).toEqual([]);
-    },
-  );
+      try {
+        new model(unfoldBase64(o)).validate();
+      } catch (err) {
+        problems.push(`${o.kind}/${o.metadata.name}: ${(err as Error).message}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
 
-  it.each(['base', 'self-signed', 'cert-manager', 'audit-only'])('%s has no duplicate objects', (name) => {
+  it.each(BUILDS)('%s has no duplicate objects', (name) => {
     const keys = builds[name]!.map(
       (o) => `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`,
     );
