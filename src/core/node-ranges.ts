@@ -87,44 +87,177 @@ export function makeProfile(ephemeral: PortRange, reserved: PortSet): NodeProfil
   };
 }
 
-function parseEntry(
-  key: string,
+/** What one entry's JSON text parses to; cached by text, so it holds no key. */
+type EntryOutcome =
+  | { ok: true; profile: NodeProfile; labels: Record<string, string> }
+  | { ok: false; message: string };
+
+/** The entry cache's caps: past them a cache is cleared, so hostile data cannot grow it. */
+const MAX_PROFILES = 4096;
+const MAX_OUTCOMES = 20_000;
+/** Longer values are parsed every time: caching a 1 MiB value would pin it in memory. */
+const MAX_CACHED_VALUE = 4096;
+
+/**
+ * Memoises entry parsing. Real clusters (and the synthetic 5,000-node one) have a
+ * handful of distinct `(ipLocalPortRange, ipLocalReservedPorts)` pairs, so building each
+ * profile (range parse, reserved-list parse, subtraction, key) once per pair instead of
+ * once per node removes most of a full reload's cost; identical entry texts skip
+ * JSON.parse and the schema check as well. Outcomes depend on the default profile an
+ * entry inherits from, which is part of every cache key. The caller owns the cache (one
+ * per ConfigMap source), so nothing is global and tests start clean.
+ */
+export class EntryCache {
+  private readonly profiles = new Map<string, NodeProfile | PortParseError>();
+  /** Outcomes by the inherited default profile's key, then by entry text (no key concatenation). */
+  private readonly outcomes = new Map<string, Map<string, EntryOutcome>>();
+  private outcomeCount = 0;
+
+  /** Number of cached profiles and entry texts, for tests. */
+  get size(): { profiles: number; outcomes: number } {
+    return { profiles: this.profiles.size, outcomes: this.outcomeCount };
+  }
+
+  /** @internal */
+  outcome(raw: string, fallback: NodeProfile | undefined, parse: () => EntryOutcome): EntryOutcome {
+    if (raw.length > MAX_CACHED_VALUE) return parse();
+    const fallbackKey = fallback?.key ?? '';
+    let byText = this.outcomes.get(fallbackKey);
+    let hit = byText?.get(raw);
+    if (!hit) {
+      hit = parse();
+      if (this.outcomeCount >= MAX_OUTCOMES) {
+        this.outcomes.clear();
+        this.outcomeCount = 0;
+        byText = undefined;
+      }
+      if (!byText) {
+        byText = new Map();
+        this.outcomes.set(fallbackKey, byText);
+      }
+      byText.set(raw, hit);
+      this.outcomeCount++;
+    }
+    return hit;
+  }
+
+  /** @internal */
+  profile(
+    range: string | undefined,
+    reserved: string | undefined,
+    fallback: NodeProfile | undefined,
+  ): NodeProfile {
+    // A field an entry leaves out comes from the fallback, so the fallback is in the key.
+    const key = `${range ?? `<${fallback?.key ?? ''}>`}\n${reserved ?? `<${fallback?.key ?? ''}>`}`;
+    let hit = this.profiles.get(key);
+    if (!hit) {
+      try {
+        hit = buildProfile(range, reserved, fallback);
+      } catch (err) {
+        if (!(err instanceof PortParseError)) throw err;
+        hit = err;
+      }
+      if (this.profiles.size >= MAX_PROFILES) this.profiles.clear();
+      this.profiles.set(key, hit);
+    }
+    if (hit instanceof PortParseError) throw hit;
+    return hit;
+  }
+}
+
+function buildProfile(
+  range: string | undefined,
+  reserved: string | undefined,
+  fallback: NodeProfile | undefined,
+): NodeProfile {
+  const ephemeral =
+    range !== undefined
+      ? parseLocalPortRange(range)
+      : (fallback?.ephemeral ?? parseLocalPortRange(KERNEL_DEFAULT_LOCAL_PORT_RANGE));
+  const reservedSet =
+    reserved !== undefined ? parseReservedPorts(reserved) : (fallback?.reserved ?? PortSet.empty());
+  return makeProfile(ephemeral, reservedSet);
+}
+
+function parseEntryText(
   raw: string,
   fallback: NodeProfile | undefined,
-  errors: RangesError[],
-): { profile: NodeProfile; labels: Record<string, string> } | undefined {
+  cache: EntryCache | undefined,
+): EntryOutcome {
   let json: unknown;
   try {
     json = JSON.parse(raw);
   } catch (err) {
-    errors.push({ key, message: `value is not valid JSON: ${(err as Error).message}` });
-    return undefined;
+    return { ok: false, message: `value is not valid JSON: ${(err as Error).message}` };
   }
   if (!validateEntry(json)) {
     const detail = (validateEntry.errors ?? [])
       .map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`)
       .join('; ');
-    errors.push({ key, message: `value does not match the schema: ${detail}` });
-    return undefined;
+    return { ok: false, message: `value does not match the schema: ${detail}` };
   }
   try {
-    const ephemeral =
-      json.ipLocalPortRange !== undefined
-        ? parseLocalPortRange(json.ipLocalPortRange)
-        : (fallback?.ephemeral ?? parseLocalPortRange(KERNEL_DEFAULT_LOCAL_PORT_RANGE));
-    const reserved =
-      json.ipLocalReservedPorts !== undefined
-        ? parseReservedPorts(json.ipLocalReservedPorts)
-        : (fallback?.reserved ?? PortSet.empty());
-    return { profile: makeProfile(ephemeral, reserved), labels: json.labels ?? {} };
+    const profile = cache
+      ? cache.profile(json.ipLocalPortRange, json.ipLocalReservedPorts, fallback)
+      : buildProfile(json.ipLocalPortRange, json.ipLocalReservedPorts, fallback);
+    return { ok: true, profile, labels: json.labels ?? {} };
   } catch (err) {
     if (err instanceof PortParseError) {
       const field = /reserved/.test(err.message) ? 'ipLocalReservedPorts' : 'ipLocalPortRange';
-      errors.push({ key, message: `${field}: ${err.message}` });
-      return undefined;
+      return { ok: false, message: `${field}: ${err.message}` };
     }
     throw err;
   }
+}
+
+function parseEntry(
+  key: string,
+  raw: string,
+  fallback: NodeProfile | undefined,
+  errors: RangesError[],
+  cache?: EntryCache,
+): { profile: NodeProfile; labels: Record<string, string> } | undefined {
+  const outcome = cache
+    ? cache.outcome(raw, fallback, () => parseEntryText(raw, fallback, cache))
+    : parseEntryText(raw, fallback, undefined);
+  if (!outcome.ok) {
+    errors.push({ key, message: outcome.message });
+    return undefined;
+  }
+  // Entries with equal text share one outcome, labels included: NodeInfo labels are read-only.
+  return { profile: outcome.profile, labels: outcome.labels };
+}
+
+/**
+ * Parses one data key other than `nodePortRange` and `default`, pushing its errors:
+ * the per-key step of `parseNodeRanges`, exported so an incremental parser can run it
+ * key by key (in chunks) and keep every check in the core.
+ */
+export function parseDataEntry(
+  key: string,
+  value: unknown,
+  defaultProfile: NodeProfile,
+  errors: RangesError[],
+  cache?: EntryCache,
+): NodeInfo | undefined {
+  if (!key.startsWith(NODE_KEY_PREFIX)) {
+    errors.push({
+      key,
+      message: `unknown key; expected "${NODE_PORT_RANGE_KEY}", "${DEFAULT_KEY}" or "node.<nodeName>"`,
+    });
+    return undefined;
+  }
+  const name = key.slice(NODE_KEY_PREFIX.length);
+  if (name === '') {
+    errors.push({ key, message: 'node name is empty' });
+    return undefined;
+  }
+  if (typeof value !== 'string') {
+    errors.push({ key, message: 'value must be a JSON string' });
+    return undefined;
+  }
+  const parsed = parseEntry(key, value, defaultProfile, errors, cache);
+  return parsed ? { name, profile: parsed.profile, labels: parsed.labels } : undefined;
 }
 
 export interface ParseResult {
@@ -136,7 +269,11 @@ export interface ParseResult {
  * Parses ConfigMap `data`. Bad node entries are reported and skipped (that node falls
  * back to the default profile); callers decide whether any error is fatal.
  */
-export function parseNodeRanges(data: Record<string, unknown>, source = 'configmap'): ParseResult {
+export function parseNodeRanges(
+  data: Record<string, unknown>,
+  source = 'configmap',
+  cache?: EntryCache,
+): ParseResult {
   const errors: RangesError[] = [];
   let nodePortRange = parseNodePortRange(DEFAULT_NODE_PORT_RANGE);
   const npr = data[NODE_PORT_RANGE_KEY];
@@ -156,32 +293,15 @@ export function parseNodeRanges(data: Record<string, unknown>, source = 'configm
   if (def !== undefined) {
     if (typeof def !== 'string') errors.push({ key: DEFAULT_KEY, message: 'value must be a JSON string' });
     else {
-      const parsed = parseEntry(DEFAULT_KEY, def, undefined, errors);
+      const parsed = parseEntry(DEFAULT_KEY, def, undefined, errors, cache);
       if (parsed) defaultProfile = parsed.profile;
     }
   }
   const nodes = new Map<string, NodeInfo>();
   for (const [key, value] of Object.entries(data)) {
-    if (!key.startsWith(NODE_KEY_PREFIX)) {
-      if (key !== DEFAULT_KEY && key !== NODE_PORT_RANGE_KEY) {
-        errors.push({
-          key,
-          message: `unknown key; expected "${NODE_PORT_RANGE_KEY}", "${DEFAULT_KEY}" or "node.<nodeName>"`,
-        });
-      }
-      continue;
-    }
-    const name = key.slice(NODE_KEY_PREFIX.length);
-    if (name === '') {
-      errors.push({ key, message: 'node name is empty' });
-      continue;
-    }
-    if (typeof value !== 'string') {
-      errors.push({ key, message: 'value must be a JSON string' });
-      continue;
-    }
-    const parsed = parseEntry(key, value, defaultProfile, errors);
-    if (parsed) nodes.set(name, { name, profile: parsed.profile, labels: parsed.labels });
+    if (key === DEFAULT_KEY || key === NODE_PORT_RANGE_KEY) continue;
+    const node = parseDataEntry(key, value, defaultProfile, errors, cache);
+    if (node) nodes.set(node.name, node);
   }
   return { ranges: buildRanges(nodePortRange, defaultProfile, nodes, source), errors };
 }

@@ -3,18 +3,22 @@
  *
  * The informers feed it one event at a time. Parsing the ConfigMap is the expensive part
  * (JSON + schema + port arithmetic per node), so parsed entries are cached by key and raw
- * value: an update re-parses only the keys whose text changed, and a node label change
- * re-parses nothing, it only re-joins the cached entries with the node list and rebuilds
- * the `ClusterRanges` index.
+ * value: an update re-parses only the keys whose text changed, entries that share a
+ * profile build it once (`EntryCache`), and a node label change re-parses nothing, it
+ * only re-joins the cached entries with the node list and rebuilds the `ClusterRanges`
+ * index. The informer parses in slices (`applyConfigMapInSlices`) so a full rewrite of a
+ * 5,000-node ConfigMap never holds the event loop for more than a few milliseconds.
  */
 import {
   buildRanges,
   type ClusterRanges,
   DEFAULT_KEY,
+  type EntryCache,
   NODE_KEY_PREFIX,
   NODE_PORT_RANGE_KEY,
   type NodeInfo,
   type NodeProfile,
+  parseDataEntry,
   parseNodeRanges,
   type RangesError,
 } from '../core/node-ranges.js';
@@ -40,65 +44,116 @@ export interface ParsedConfigMap {
   readonly errors: readonly RangesError[];
 }
 
+/** Keys handled between two chances to yield; small enough that one batch is well under a millisecond. */
+const KEYS_PER_STEP = 64;
+
 /**
- * Parses ConfigMap `data`, reusing the entries of `previous` whose raw value is
- * unchanged. This is the code path every ConfigMap informer event takes; the benchmark
- * calls it directly to measure a 5,000-node update. A change of `default` re-parses every
- * node entry because entries inherit fields they leave out from it.
+ * The parse as a generator that pauses every `keysPerStep` keys, so one code path serves
+ * the synchronous `applyConfigMap` and the sliced `applyConfigMapInSlices`. Nothing
+ * outside the generator is touched until it returns, which is what lets the informer
+ * swap the result in with one assignment.
  */
-export function applyConfigMap(data: Record<string, unknown>, previous?: ParsedConfigMap): ParsedConfigMap {
+function* parseSteps(
+  data: Record<string, unknown>,
+  previous: ParsedConfigMap | undefined,
+  cache: EntryCache | undefined,
+  keysPerStep: number,
+): Generator<void, ParsedConfigMap, void> {
   const headerRaw = [data[NODE_PORT_RANGE_KEY], data[DEFAULT_KEY]] as const;
   const reuse =
     previous !== undefined && previous.headerRaw[1] === headerRaw[1]
       ? previous.entries
       : new Map<string, CachedEntry>();
-  const changed: Record<string, unknown> = {};
-  let changedCount = 0;
-  for (const [key, raw] of Object.entries(data)) {
-    if (key === NODE_PORT_RANGE_KEY || key === DEFAULT_KEY) continue;
-    if (reuse.get(key)?.raw !== raw) {
-      changed[key] = raw;
-      changedCount++;
-    }
-  }
-  // One core parse covers the header and every changed entry, so all validation stays in
-  // the core; unchanged entries come from the cache.
+  // The header goes through the core parse, so all validation stays in the core.
   const header: Record<string, unknown> = {};
   if (headerRaw[0] !== undefined) header[NODE_PORT_RANGE_KEY] = headerRaw[0];
   if (headerRaw[1] !== undefined) header[DEFAULT_KEY] = headerRaw[1];
-  const parsed = parseNodeRanges(changedCount > 0 ? { ...header, ...changed } : header);
-  const headerErrors = parsed.errors.filter((e) => e.key === NODE_PORT_RANGE_KEY || e.key === DEFAULT_KEY);
-  const errorsByKey = new Map<string, RangesError[]>();
-  for (const e of parsed.errors) {
-    if (e.key === NODE_PORT_RANGE_KEY || e.key === DEFAULT_KEY) continue;
-    const list = errorsByKey.get(e.key);
-    if (list) list.push(e);
-    else errorsByKey.set(e.key, [e]);
-  }
+  const parsedHeader = parseNodeRanges(header, 'configmap', cache);
+  const { nodePortRange, defaultProfile } = parsedHeader.ranges;
+  const headerErrors = parsedHeader.errors;
   const entries = new Map<string, CachedEntry>();
   const errors: RangesError[] = [...headerErrors];
-  for (const [key, raw] of Object.entries(data)) {
+  let sinceYield = 0;
+  for (const key in data) {
     if (key === NODE_PORT_RANGE_KEY || key === DEFAULT_KEY) continue;
-    let entry = key in changed ? undefined : reuse.get(key);
-    if (!entry) {
-      const name = key.startsWith(NODE_KEY_PREFIX) ? key.slice(NODE_KEY_PREFIX.length) : undefined;
-      entry = {
-        raw,
-        node: name !== undefined ? parsed.ranges.nodes.get(name) : undefined,
-        errors: errorsByKey.get(key) ?? [],
-      };
+    const raw = data[key];
+    let entry = reuse.get(key);
+    if (entry === undefined || entry.raw !== raw) {
+      const entryErrors: RangesError[] = [];
+      const node = parseDataEntry(key, raw, defaultProfile, entryErrors, cache);
+      entry = { raw, node, errors: entryErrors };
     }
     entries.set(key, entry);
-    errors.push(...entry.errors);
+    for (const e of entry.errors) errors.push(e);
+    if (++sinceYield >= keysPerStep) {
+      sinceYield = 0;
+      yield;
+    }
   }
-  return {
-    nodePortRange: parsed.ranges.nodePortRange,
-    defaultProfile: parsed.ranges.defaultProfile,
-    headerRaw,
-    headerErrors,
-    entries,
-    errors,
-  };
+  return { nodePortRange, defaultProfile, headerRaw, headerErrors, entries, errors };
+}
+
+/**
+ * Parses ConfigMap `data` in one synchronous step, reusing the entries of `previous`
+ * whose raw value is unchanged. A change of `default` re-parses every node entry because
+ * entries inherit fields they leave out from it. Pass the source's `EntryCache` so
+ * entries sharing a profile build it once. The informer uses `applyConfigMapInSlices`;
+ * this form is for callers with nothing else to serve (tests, tools).
+ */
+export function applyConfigMap(
+  data: Record<string, unknown>,
+  previous?: ParsedConfigMap,
+  cache?: EntryCache,
+): ParsedConfigMap {
+  const steps = parseSteps(data, previous, cache, Number.POSITIVE_INFINITY);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+export interface SliceOptions {
+  cache?: EntryCache;
+  /** Longest run of parsing between two yields to the event loop, in ms. */
+  sliceMs?: number;
+  /** Checked after every yield: when true a newer update exists, and this parse stops. */
+  superseded?: () => boolean;
+  /** Keys between checks of the clock; tests lower it to force many slices. */
+  keysPerStep?: number;
+  /** Called at each yield, for tests and the benchmark. */
+  onYield?: () => void;
+}
+
+/** Default slice: a review queued behind a reload waits at most about this long. */
+export const DEFAULT_SLICE_MS = 4;
+
+/**
+ * The informer's form of `applyConfigMap`: the same parse, run in slices of about
+ * `sliceMs` with a `setImmediate` yield between them, so reviews keep being answered
+ * (from the previous state) while a 5,000-node update is parsed. Returns `undefined` when
+ * `superseded()` turns true at a yield: a newer version has arrived, and its own parse
+ * will win. The caller swaps the returned value in with one assignment.
+ */
+export async function applyConfigMapInSlices(
+  data: Record<string, unknown>,
+  previous: ParsedConfigMap | undefined,
+  opts: SliceOptions = {},
+): Promise<ParsedConfigMap | undefined> {
+  const sliceMs = opts.sliceMs ?? DEFAULT_SLICE_MS;
+  const steps = parseSteps(data, previous, opts.cache, opts.keysPerStep ?? KEYS_PER_STEP);
+  let sliceStart = performance.now();
+  for (;;) {
+    const step = steps.next();
+    // The caller's swap runs right after this returns: yield before it too, so the last
+    // slice and the swap are never one long stall.
+    if (step.done && performance.now() - sliceStart < sliceMs / 2) return step.value;
+    if (!step.done && performance.now() - sliceStart < sliceMs) continue;
+    opts.onYield?.();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (opts.superseded?.()) return undefined;
+    if (step.done) return step.value;
+    sliceStart = performance.now();
+  }
 }
 
 /**
