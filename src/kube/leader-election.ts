@@ -62,6 +62,8 @@ export function startLeaderElection(opts: LeaderElectionOptions): LeaderElector 
   const random = opts.random ?? Math.random;
 
   let leading = false;
+  /** The last Lease write succeeded; differs from `leading` when stop() came mid-request. */
+  let holds = false;
   let stopped = false;
   let lastRenew = 0;
   let observedKey = '';
@@ -152,6 +154,7 @@ export function startLeaderElection(opts: LeaderElectionOptions): LeaderElector 
     } catch (err) {
       logger.warn({ lease: `${namespace}/${name}`, err: String(err).split('\n')[0] }, 'lease request failed');
     }
+    holds = ok;
     if (stopped) return;
     if (ok) {
       lastRenew = now();
@@ -179,7 +182,9 @@ export function startLeaderElection(opts: LeaderElectionOptions): LeaderElector 
       stopped = true;
       if (timer) clearTimeout(timer);
       await inFlight.catch(() => {});
-      if (!leading) return;
+      // A Lease taken by a request that was in flight when stop() came is released too,
+      // or the other replicas would wait a full lease duration for a replica that is gone.
+      if (!leading && !holds) return;
       try {
         const lease = await api.readNamespacedLease({ name, namespace });
         if (lease.spec?.holderIdentity === identity) {
