@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseNodeRanges } from '../../src/core/node-ranges.js';
+import { EntryCache, parseNodeRanges } from '../../src/core/node-ranges.js';
 
 const contract = {
   nodePortRange: '30000-32767',
@@ -85,5 +85,71 @@ describe('parseNodeRanges', () => {
   it('rejects non-string values', () => {
     const { errors } = parseNodeRanges({ 'node.x': 5, nodePortRange: 30000 } as Record<string, unknown>);
     expect(errors.map((e) => e.key).sort()).toEqual(['node.x', 'nodePortRange']);
+  });
+});
+
+describe('EntryCache', () => {
+  const data = {
+    default: '{"ipLocalPortRange": "32768 60999", "ipLocalReservedPorts": "40000"}',
+    'node.a':
+      '{"ipLocalPortRange": "1024 65535", "ipLocalReservedPorts": "30000-32767", "labels": {"n": "a"}}',
+    'node.b':
+      '{"ipLocalPortRange": "1024 65535", "ipLocalReservedPorts": "30000-32767", "labels": {"n": "b"}}',
+    'node.c': '{"ipLocalReservedPorts": "31000"}',
+    'node.d': '{"ipLocalReservedPorts": "31000"}',
+    'node.e': '{"ipLocalPortRange": "65535 1024"}',
+    'node.f': '{"ipLocalPortRange": "65535 1024"}',
+    'node.g': '{',
+    'node.h': '{}',
+  };
+
+  it('gives the same nodes and errors as an uncached parse', () => {
+    const plain = parseNodeRanges(data, 'x');
+    const cache = new EntryCache();
+    // Twice through one cache: the second parse is served from it.
+    for (const cached of [parseNodeRanges(data, 'x', cache), parseNodeRanges(data, 'x', cache)]) {
+      expect(cached.errors).toEqual(plain.errors);
+      expect([...cached.ranges.profiles.keys()]).toEqual([...plain.ranges.profiles.keys()]);
+      for (const [name, node] of plain.ranges.nodes) {
+        const got = cached.ranges.nodes.get(name);
+        expect(got?.labels).toEqual(node.labels);
+        expect(got?.profile.key).toBe(node.profile.key);
+        expect(got?.profile.unreserved.toString()).toBe(node.profile.unreserved.toString());
+      }
+    }
+  });
+
+  it('builds each (range, reserved) pair once and shares it between nodes', () => {
+    const cache = new EntryCache();
+    const { ranges } = parseNodeRanges(data, 'x', cache);
+    expect(ranges.nodes.get('a')?.profile).toBe(ranges.nodes.get('b')?.profile);
+    expect(ranges.nodes.get('c')?.profile).toBe(ranges.nodes.get('d')?.profile);
+    // default, a/b, c/d, the bad e/f pair and h (inherits both fields): five pairs.
+    expect(cache.size.profiles).toBe(5);
+  });
+
+  it.each([
+    ['range', '{"ipLocalPortRange": "20000 29999"}', { lo: 20000, hi: 29999 }, '31000'],
+    ['reserved ports', '{"ipLocalReservedPorts": "45000"}', { lo: 32768, hi: 60999 }, '31000'],
+  ])('keeps inherited fields right when the default %s changes', (_n, def, ephemeral, reserved) => {
+    const cache = new EntryCache();
+    parseNodeRanges(data, 'x', cache);
+    const { ranges } = parseNodeRanges({ ...data, default: def }, 'x', cache);
+    // node.c sets only its reserved ports; its range comes from the new default.
+    expect(ranges.nodes.get('c')?.profile.ephemeral).toEqual(ephemeral);
+    expect(ranges.nodes.get('c')?.profile.reserved.toString()).toBe(reserved);
+    // node.h sets nothing: it is exactly the new default.
+    expect(ranges.nodes.get('h')?.profile.key).toBe(ranges.defaultProfile.key);
+  });
+
+  it('stays bounded when every entry is different', () => {
+    const cache = new EntryCache();
+    const many: Record<string, string> = {};
+    for (let i = 0; i < 30_000; i++) many[`node.n${i}`] = `{"ipLocalReservedPorts": "${1024 + i}"}`;
+    const { errors, ranges } = parseNodeRanges(many, 'x', cache);
+    expect(errors).toEqual([]);
+    expect(ranges.nodes.get('n29999')?.profile.reserved.toString()).toBe(String(1024 + 29_999));
+    expect(cache.size.profiles).toBeLessThanOrEqual(4096);
+    expect(cache.size.outcomes).toBeLessThanOrEqual(20_000);
   });
 });

@@ -276,6 +276,87 @@ describe('startClusterStateSource against a list/watch server', () => {
     expect(source!.isReady().detail['rangesConfigMap']).toMatch(/^ok; /);
   });
 
+  /** A 5,000-node version whose nodePortRange end identifies it. */
+  function bigVersion(end: number, nodes = 5000): Record<string, string> {
+    const data: Record<string, string> = { ...GOOD_DATA, nodePortRange: `30000-${end}` };
+    for (let i = 0; i < nodes; i++) {
+      data[`node.n${i}`] = JSON.stringify({
+        ipLocalPortRange: i % 2 === 0 ? '1024 65535' : '32768 60999',
+        labels: { v: String(end), i: String(i) },
+      });
+    }
+    return data;
+  }
+
+  it('parses a large update in slices while reviews read only the old or the new state, never a mix', async () => {
+    start();
+    await waitFor(ready);
+    await waitFor(allWatching);
+    const before = state();
+    const seen = new Set<unknown>();
+    let duringParse = 0;
+    let sampling = true;
+    const sample = () => {
+      const s = state();
+      seen.add(s.ranges);
+      if (source!.isReady().detail['rangesUpdateInProgress'] === true) {
+        duringParse++;
+        // Still the previous data while the new version is being parsed.
+        expect(s.ranges).toBe(before.ranges);
+      }
+      if (sampling) setImmediate(sample);
+    };
+    setImmediate(sample);
+    server.emit('configmaps', 'MODIFIED', configMap(bigVersion(32000)));
+    await waitFor(() => state().ranges.nodePortRange.hi === 32000, 10_000, 'big update applied');
+    sampling = false;
+    const after = state().ranges;
+    expect(duringParse).toBeGreaterThan(0);
+    expect([...seen].every((r) => r === before.ranges || r === after)).toBe(true);
+    expect(after.nodes.get('worker-1')?.profile.ephemeral).toEqual({ lo: 1024, hi: 65535 });
+    expect(source!.isReady().detail['rangesUpdateInProgress']).toBeUndefined();
+  });
+
+  it('lets the newest ConfigMap version win when updates arrive while one is being parsed', async () => {
+    start();
+    await waitFor(ready);
+    await waitFor(allWatching);
+    const applied: number[] = [];
+    source!.onChange(() => {
+      const hi = state().ranges.nodePortRange.hi;
+      if (applied.at(-1) !== hi) applied.push(hi);
+    });
+    for (const end of [31000, 31500, 32000])
+      server.emit('configmaps', 'MODIFIED', configMap(bigVersion(end)));
+    await waitFor(() => state().ranges.nodePortRange.hi === 32000, 10_000, 'newest version applied');
+    // Give a stale parse every chance to land late; none may.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(state().ranges.nodePortRange.hi).toBe(32000);
+    // Versions are applied in order, if at all: an older one never replaces a newer one.
+    expect(applied).toEqual([...applied].sort((a, b) => a - b));
+    expect(applied.at(-1)).toBe(32000);
+    expect(logger.records.filter((r) => r.level === 'error')).toEqual([]);
+  });
+
+  it('a delete arriving during a parse wins: the parsed version is never applied', async () => {
+    start();
+    await waitFor(ready);
+    await waitFor(allWatching);
+    const before = state().ranges;
+    // 20,000 nodes: a parse long enough (100 ms or more) for the delete to arrive during it.
+    server.emit('configmaps', 'MODIFIED', configMap(bigVersion(31000, 20_000)));
+    await new Promise<void>((resolve) => {
+      const poll = () =>
+        source!.isReady().detail['rangesUpdateInProgress'] === true ? resolve() : setImmediate(poll);
+      poll();
+    });
+    server.emit('configmaps', 'DELETED', configMap({}));
+    await waitFor(() => /^deleted/.test(String(source!.isReady().detail['rangesConfigMap'])), 10_000);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(state().ranges).toBe(before);
+    expect(source!.isReady().detail['rangesConfigMap']).toMatch(/^deleted/);
+  });
+
   it('keeps the last known data when the ConfigMap is deleted and says so', async () => {
     start();
     await waitFor(ready);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyConfigMap, composeRanges } from '../../src/kube/ranges-model.js';
+import { EntryCache } from '../../src/core/node-ranges.js';
+import { applyConfigMap, applyConfigMapInSlices, composeRanges } from '../../src/kube/ranges-model.js';
 
 const base = {
   nodePortRange: '30000-32767',
@@ -71,5 +72,89 @@ describe('composeRanges', () => {
     expect(ranges.nodes.get('a')?.labels).toEqual({ pool: 'live' });
     expect(ranges.nodes.get('c')?.profile).toBe(parsed.defaultProfile);
     expect(ranges.profiles.get(parsed.defaultProfile.key)?.nodes).toEqual(['c']);
+  });
+});
+
+function bigData(nodes: number, version: number): Record<string, string> {
+  const data: Record<string, string> = { nodePortRange: '30000-32767', default: base.default };
+  for (let i = 0; i < nodes; i++) {
+    data[`node.n${i}`] = JSON.stringify({
+      ipLocalPortRange: i % 3 === 0 ? '1024 65535' : '32768 60999',
+      ipLocalReservedPorts: i % 2 === 0 ? '30000-32767' : '',
+      labels: { v: String(version) },
+    });
+  }
+  return data;
+}
+
+const summary = (p: ReturnType<typeof applyConfigMap>) => ({
+  nodePortRange: p.nodePortRange,
+  defaultKey: p.defaultProfile.key,
+  errors: p.errors,
+  entries: [...p.entries].map(([k, e]) => [k, e.raw, e.node?.profile.key, e.node?.labels, e.errors]),
+});
+
+describe('applyConfigMapInSlices', () => {
+  it.each([
+    ['the contract example', base, undefined],
+    [
+      'errors in header and entries',
+      { ...base, nodePortRange: '1-2-3', 'node.c': '{', stray: 'x' },
+      undefined,
+    ],
+    ['a 2,000-node update against a previous version', bigData(2000, 2), bigData(2000, 1)],
+  ])('gives the same result as the synchronous parse: %s', async (_n, data, prev) => {
+    const previous = prev ? applyConfigMap(prev) : undefined;
+    const sliced = await applyConfigMapInSlices(data, previous, {
+      cache: new EntryCache(),
+      sliceMs: 0,
+      keysPerStep: 7,
+    });
+    expect(sliced).toBeDefined();
+    expect(summary(sliced!)).toEqual(summary(applyConfigMap(data, previous)));
+  });
+
+  it('yields to the event loop between slices, so other work runs while it parses', async () => {
+    let yields = 0;
+    let ticks = 0;
+    let ticking = true;
+    const tick = () => {
+      ticks++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const parsed = await applyConfigMapInSlices(bigData(1000, 1), undefined, {
+      sliceMs: 0,
+      keysPerStep: 50,
+      onYield: () => yields++,
+    });
+    ticking = false;
+    expect(parsed?.entries.size).toBe(1000);
+    // 1,000 keys at 50 per step: a yield after each of the 20 steps, and one more before
+    // returning, so the caller's swap does not run in the same turn as the last slice.
+    expect(yields).toBe(21);
+    expect(ticks).toBeGreaterThanOrEqual(yields - 1);
+  });
+
+  it('stops at the next yield once superseded, and returns nothing', async () => {
+    let yields = 0;
+    let newer = false;
+    const parsed = await applyConfigMapInSlices(bigData(1000, 1), undefined, {
+      sliceMs: 0,
+      keysPerStep: 50,
+      superseded: () => newer,
+      onYield: () => {
+        if (++yields === 3) newer = true;
+      },
+    });
+    expect(parsed).toBeUndefined();
+    expect(yields).toBe(3);
+  });
+
+  it('does not yield at all when a small update fits in one slice', async () => {
+    let yields = 0;
+    const parsed = await applyConfigMapInSlices(base, undefined, { sliceMs: 1_000, onYield: () => yields++ });
+    expect(parsed?.errors).toEqual([]);
+    expect(yields).toBe(0);
   });
 });
