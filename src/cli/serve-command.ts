@@ -40,7 +40,11 @@ export interface ServeFlags {
   dev?: boolean;
   /** With --kubeconfig: the leader writes PolicyReports this often (e.g. `10m`); off when unset. */
   auditInterval?: string;
-  /** `--no-prune-node-keys` sets false; with --kubeconfig the leader prunes unless disabled. */
+  /**
+   * The leader prunes stale node keys. The CLI defaults it to true (`--no-prune-node-keys`
+   * turns it off); in-process callers such as `portguard dev`, a developer's process
+   * against a real cluster, leave it unset and so never take the Lease or write.
+   */
   pruneNodeKeys?: boolean;
   /** How often the leader prunes besides on start and on Node deletions (default 10m). */
   pruneInterval?: string;
@@ -148,7 +152,7 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOut
       ? durationFlag('audit-interval', flags.auditInterval)
       : undefined;
     const pruneIntervalMs =
-      flags.pruneNodeKeys === false
+      flags.pruneNodeKeys !== true
         ? undefined
         : durationFlag('prune-interval', flags.pruneInterval ?? DEFAULT_PRUNE_INTERVAL);
     const policy: Policy = flags.config

@@ -79,8 +79,8 @@ describe('serve --kubeconfig: leader-only pruning', () => {
       },
     });
     const kubeconfig = await kubeconfigFile(server);
-    const a = await serve('pod-a', { kubeconfig });
-    const b = await serve('pod-b', { kubeconfig });
+    const a = await serve('pod-a', { kubeconfig, pruneNodeKeys: true });
+    const b = await serve('pod-b', { kubeconfig, pruneNodeKeys: true });
     expect([a.code, b.code]).toEqual([0, 0]);
 
     // On gaining leadership, once the Node informer has synced.
@@ -101,14 +101,20 @@ describe('serve --kubeconfig: leader-only pruning', () => {
     expect(other.handle).toBeDefined();
   });
 
-  it('with --no-prune-node-keys and no audit there is nothing to lead: no Lease, no writes', async () => {
+  it.each([
+    ['--no-prune-node-keys', false],
+    ['in-process callers such as `portguard dev` (unset)', undefined],
+  ])('%s and no audit: nothing to lead, no Lease, no writes', async (_name, pruneNodeKeys) => {
     server = await startListWatchServer({
       seed: {
         nodes: [{ metadata: { name: 'a' } }],
         configmaps: [{ metadata: { name: CM, namespace: NS }, data: { 'node.gone': '{}' } }],
       },
     });
-    const { code } = await serve('pod-a', { kubeconfig: await kubeconfigFile(server), pruneNodeKeys: false });
+    const { code } = await serve('pod-a', {
+      kubeconfig: await kubeconfigFile(server),
+      ...(pruneNodeKeys === undefined ? {} : { pruneNodeKeys }),
+    });
     expect(code).toBe(0);
     await new Promise((r) => setTimeout(r, 300));
     expect(server.requests.filter((r) => r.method !== 'GET' || r.path.includes('/leases'))).toEqual([]);
@@ -130,7 +136,7 @@ describe('serve: leader flag errors exit 2', () => {
     ],
     [
       'a bad --prune-interval',
-      { kubeconfig: 'k', pruneInterval: '0s' },
+      { kubeconfig: 'k', pruneNodeKeys: true, pruneInterval: '0s' },
       /--prune-interval: duration "0s" must be positive/,
     ],
   ])('%s', async (_name, flags, message) => {
