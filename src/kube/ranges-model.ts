@@ -28,7 +28,7 @@ interface CachedEntry {
   raw: unknown;
   /** Parsed node, when the key is `node.<name>` and parsed cleanly. */
   node: NodeInfo | undefined;
-  errors: RangesError[];
+  errors: readonly RangesError[];
 }
 
 /** The parsed form of one ConfigMap `data`, reusable as the `previous` of the next update. */
@@ -43,6 +43,9 @@ export interface ParsedConfigMap {
   /** Every error in the data, header and entries, in key order. */
   readonly errors: readonly RangesError[];
 }
+
+/** Shared by every clean entry, so a 5,000-entry parse allocates no empty arrays. */
+const NO_ERRORS: readonly RangesError[] = [];
 
 /** Keys handled between two chances to yield; small enough that one batch is well under a millisecond. */
 const KEYS_PER_STEP = 64;
@@ -73,15 +76,15 @@ function* parseSteps(
   const headerErrors = parsedHeader.errors;
   const entries = new Map<string, CachedEntry>();
   const errors: RangesError[] = [...headerErrors];
+  const scratch: RangesError[] = [];
   let sinceYield = 0;
   for (const key in data) {
     if (key === NODE_PORT_RANGE_KEY || key === DEFAULT_KEY) continue;
     const raw = data[key];
     let entry = reuse.get(key);
     if (entry === undefined || entry.raw !== raw) {
-      const entryErrors: RangesError[] = [];
-      const node = parseDataEntry(key, raw, defaultProfile, entryErrors, cache);
-      entry = { raw, node, errors: entryErrors };
+      const node = parseDataEntry(key, raw, defaultProfile, scratch, cache);
+      entry = { raw, node, errors: scratch.length === 0 ? NO_ERRORS : scratch.splice(0) };
     }
     entries.set(key, entry);
     for (const e of entry.errors) errors.push(e);
