@@ -1,5 +1,7 @@
 /** The --ranges file: ConfigMap or bare data map, and every error names its key. */
+
 import { describe, expect, it } from 'vitest';
+import { LineCounter, parseDocument } from 'yaml';
 import { parseRangesText, RangesFileError } from '../../src/cli/ranges-file.js';
 
 describe('parseRangesText', () => {
@@ -42,5 +44,49 @@ describe('parseRangesText', () => {
     } catch (err) {
       expect((err as RangesFileError).errors.map((e) => e.key)).toEqual(['node.a', 'node.b']);
     }
+  });
+
+  // The Set-based duplicate check must say what yaml's own (quadratic) check says.
+  function yamlVerdict(text: string): string {
+    const counter = new LineCounter();
+    const err = parseDocument(text, { prettyErrors: false, lineCounter: counter }).errors[0];
+    return err
+      ? `line ${counter.linePos(err.pos[0]).line}: invalid YAML: ${err.message.split('\n')[0]}`
+      : 'ok';
+  }
+  function ourVerdict(text: string): string {
+    try {
+      parseRangesText(text, 'r.yaml');
+      return 'ok';
+    } catch (err) {
+      return (err as Error).message.replace('r.yaml: ', '');
+    }
+  }
+  it.each([
+    ['a repeated key', 'data:\n  a: 1\n  b: 2\n  a: 3\n', 'line 4: invalid YAML: Map keys must be unique'],
+    ['a repeated key in a flow map', 'a: {x: 1, x: 2}\n', 'line 1: invalid YAML: Map keys must be unique'],
+    [
+      'the earliest of two repeats',
+      'node.a: "{}"\nx:\n  y: 1\n  y: 2\nnode.a: "{}"\n',
+      'line 4: invalid YAML: Map keys must be unique',
+    ],
+    [
+      'a repeat before a syntax error',
+      'a: 1\na: 2\nb: [1\n',
+      'line 2: invalid YAML: Map keys must be unique',
+    ],
+    ['a syntax error before a repeat', 'b: [1\na: 1\na: 2\n', 'line 2: invalid YAML'],
+    ['null keys written two ways', 'null: 1\n~: 2\n', 'line 2: invalid YAML: Map keys must be unique'],
+  ])('reports %s as yaml would', (_n, text, expected) => {
+    expect(yamlVerdict(text).startsWith(expected)).toBe(true);
+    expect(ourVerdict(text)).toBe(yamlVerdict(text));
+  });
+
+  it.each([
+    ['1 and "1"', '1: a\n"1": b\n'],
+    ['.nan twice (NaN is never equal to itself)', '.nan: 1\n.nan: 2\n'],
+  ])('does not call %s a repeated key, as yaml does not', (_n, text) => {
+    expect(yamlVerdict(text)).toBe('ok');
+    expect(ourVerdict(text)).toMatch(/^key ".*": unknown key/);
   });
 });
