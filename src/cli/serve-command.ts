@@ -169,7 +169,7 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOut
         throw new StartupError(`TLS file ${f} not found (set --tls-cert/--tls-key, or run portguard certs)`);
     }
 
-    let source: Pick<AppDeps, 'getState' | 'isReady'>;
+    let source: Pick<AppDeps, 'getState' | 'isReady' | 'namespaceLabels'>;
     let cluster: Awaited<ReturnType<typeof startInformers>> | undefined;
     if (flags.kubeconfig) {
       cluster = await startInformers(flags.kubeconfig, logger, metrics);
@@ -201,6 +201,8 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOut
         getState: source.getState,
         getPolicy: () => policy,
         isReady: source.isReady,
+        // Live Namespace labels for `portguard.io/mode`; static state has none.
+        ...(source.namespaceLabels ? { namespaceLabels: source.namespaceLabels } : {}),
         metrics,
         logger,
       },

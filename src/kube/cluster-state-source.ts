@@ -1,6 +1,7 @@
 /**
- * Live `ClusterState` for the webhook, fed by five informers: the ranges ConfigMap,
- * Services, hostNetwork pods, pods with hostPorts, and Nodes.
+ * Live `ClusterState` for the webhook, fed by six informers: the ranges ConfigMap,
+ * Services, hostNetwork pods, pods with hostPorts, Nodes, and Namespaces (their labels,
+ * for the per-namespace mode label `portguard.io/mode`; AdmissionReviews do not carry them).
  *
  * Consistency: reviews read `getState()` synchronously, and every change is applied in
  * one synchronous step, so a review never sees half an event. A full (re)list, after a
@@ -82,6 +83,21 @@ export interface ClusterStateSource {
   stop(): Promise<void>;
   /** Calls `cb` after every applied change; returns an unsubscribe function. */
   onChange(cb: () => void): () => void;
+  /**
+   * Labels of a namespace from the Namespace informer, or `undefined` for a namespace it
+   * has not seen (the review then uses the policy's mode). The object is shared: read only.
+   */
+  namespaceLabels(name: string): Record<string, string> | undefined;
+}
+
+/** Namespaces keep only name and labels: the mode label is all the server reads of them. */
+export function projectNamespace(ns: KubernetesObject): Obj {
+  const meta = ns.metadata ?? {};
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: meta.name, resourceVersion: meta.resourceVersion, labels: { ...(meta.labels ?? {}) } },
+  };
 }
 
 type Obj = KubernetesObject & Record<string, unknown>;
@@ -133,6 +149,7 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
   const hostNetworkPods = new Map<string, Obj>();
   const hostPortPods = new Map<string, Obj>();
   const nodes = new Map<string, Record<string, string>>();
+  const namespaceLabels = new Map<string, Record<string, string>>();
 
   let config: ParsedConfigMap = applyConfigMap({});
   /** The last parse of any version, good or bad: the cache for incremental parsing. */
@@ -431,6 +448,34 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
     },
   });
 
+  const namespaceWatch = new ResourceWatch<Obj>({
+    ...common('namespaces'),
+    path: '/api/v1/namespaces',
+    list: () =>
+      listAll((cont) => api.listNamespace({ limit: PAGE_SIZE, _continue: cont })) as Promise<
+        KubernetesListObject<Obj>
+      >,
+    transform: projectNamespace,
+    onList: (items) => {
+      namespaceLabels.clear();
+      for (const ns of items)
+        if (ns.metadata?.name) namespaceLabels.set(ns.metadata.name, ns.metadata.labels ?? {});
+      changed();
+    },
+    onUpsert: (ns) => {
+      const name = ns.metadata?.name;
+      if (!name) return;
+      const labels = ns.metadata?.labels ?? {};
+      if (sameLabels(namespaceLabels.get(name), labels)) return;
+      namespaceLabels.set(name, labels);
+      changed();
+    },
+    onDelete: (ns) => {
+      const name = ns.metadata?.name;
+      if (name && namespaceLabels.delete(name)) changed();
+    },
+  });
+
   function rebuildRangesWithNodes(): void {
     state = { ...state, ranges: composeRanges(config, nodes, rangesSource), nodesComplete: true };
   }
@@ -451,7 +496,7 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
     };
   }
 
-  watches.push(configMapWatch, serviceWatch, hostNetworkWatch, hostPortWatch, nodeWatch);
+  watches.push(configMapWatch, serviceWatch, hostNetworkWatch, hostPortWatch, nodeWatch, namespaceWatch);
   for (const w of watches) metrics?.informerSynced?.set({ resource: w.name }, 0);
   for (const w of watches) w.start();
 
@@ -499,6 +544,7 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
           nodes: state.ranges.nodes.size,
           nodesComplete: state.nodesComplete,
           inventoryObjects: state.inventory.objectCount,
+          namespaces: namespaceLabels.size,
         },
       };
     },
@@ -507,6 +553,7 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
       await Promise.all(watches.map((w) => w.stop()));
       listeners.clear();
     },
+    namespaceLabels: (name) => namespaceLabels.get(name),
     onChange: (cb) => {
       listeners.add(cb);
       return () => listeners.delete(cb);

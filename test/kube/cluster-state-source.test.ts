@@ -1,5 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ClusterStateSource, startClusterStateSource } from '../../src/kube/cluster-state-source.js';
+import { MODE_LABEL } from '../../src/core/policy.js';
+import {
+  type ClusterStateSource,
+  projectNamespace,
+  startClusterStateSource,
+} from '../../src/kube/cluster-state-source.js';
 import {
   type ListWatchServer,
   recordingLogger,
@@ -47,6 +52,13 @@ function plainPod(name: string) {
 
 function node(name: string, labels: Record<string, string> = {}) {
   return { metadata: { name, labels }, status: { images: [{ names: ['big'], sizeBytes: 1 }] } };
+}
+
+function namespace(name: string, labels: Record<string, string> = {}) {
+  return {
+    metadata: { name, labels, annotations: { big: 'x'.repeat(1000) } },
+    spec: { finalizers: ['kubernetes'] },
+  };
 }
 
 function configMap(data: Record<string, string>) {
@@ -99,6 +111,7 @@ describe('startClusterStateSource against a list/watch server', () => {
         services: [nodePortService('web', 30080), clusterIpService('internal')],
         pods: [hostNetworkPod('agent', 9100), hostPortPod('ingress', 8443), plainPod('app')],
         nodes: [node('worker-1', { pool: 'general' }), node('worker-2', { pool: 'edge' })],
+        namespaces: [namespace('shop', { [MODE_LABEL]: 'warn', team: 'a' }), namespace('apps')],
       },
     });
   });
@@ -115,13 +128,13 @@ describe('startClusterStateSource against a list/watch server', () => {
     state()
       .inventory.ownersOf('TCP', port)
       .map((o) => `${o.kind}/${o.name}`);
-  const allWatching = () => server.watchCount() === 5;
+  const allWatching = () => server.watchCount() === 6;
 
   it('is not ready before the initial sync and ready after it, with every resource loaded', async () => {
     const s = start();
     expect(s.isReady().ready).toBe(false);
     await waitFor(ready, 10_000, 'ready');
-    expect([...synced.values()]).toEqual([1, 1, 1, 1, 1]);
+    expect([...synced.values()]).toEqual([1, 1, 1, 1, 1, 1]);
     expect(owners(30080)).toEqual(['Service/web']);
     expect(owners(9100)).toEqual(['Pod/agent']);
     expect(owners(8443)).toEqual(['Pod/ingress']);
@@ -394,11 +407,45 @@ describe('startClusterStateSource against a list/watch server', () => {
     await waitFor(() => state().ranges.nodes.has('worker-9'), 5000, 'node added');
   });
 
+  it('knows namespace labels from the initial list, and follows label changes and deletes', async () => {
+    const s = start();
+    await waitFor(ready);
+    await waitFor(allWatching);
+    expect(s.namespaceLabels('shop')).toEqual({ [MODE_LABEL]: 'warn', team: 'a' });
+    expect(s.namespaceLabels('apps')).toEqual({});
+    expect(s.namespaceLabels('unknown')).toBeUndefined();
+    expect(s.isReady().detail['namespaces']).toBe(2);
+    server.emit('namespaces', 'MODIFIED', namespace('shop', { [MODE_LABEL]: 'audit' }));
+    server.emit('namespaces', 'ADDED', namespace('late', { [MODE_LABEL]: 'enforce' }));
+    await waitFor(() => s.namespaceLabels('late') !== undefined, 5000, 'new namespace');
+    expect(s.namespaceLabels('shop')).toEqual({ [MODE_LABEL]: 'audit' });
+    expect(s.namespaceLabels('late')).toEqual({ [MODE_LABEL]: 'enforce' });
+    server.emit('namespaces', 'DELETED', namespace('shop'));
+    await waitFor(() => s.namespaceLabels('shop') === undefined, 5000, 'namespace deleted');
+  });
+
+  it('is not ready until the Namespace informer has listed', async () => {
+    server.failRequests('namespaces', 2);
+    const s = start();
+    await waitFor(() => server.watchCount('nodes') === 1, 5000, 'nodes watching');
+    expect(s.isReady().ready).toBe(false);
+    await waitFor(ready, 10_000, 'ready after retries');
+    expect(s.namespaceLabels('shop')?.[MODE_LABEL]).toBe('warn');
+  });
+
+  it('keeps only name and labels of a Namespace', () => {
+    expect(projectNamespace(namespace('shop', { a: 'b' }) as never)).toEqual({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'shop', resourceVersion: undefined, labels: { a: 'b' } },
+    });
+  });
+
   it.each(['abrupt', 'clean'] as const)('converges after watches are broken (%s)', async (mode) => {
     start();
     await waitFor(ready);
     await waitFor(allWatching);
-    expect(server.breakWatches(mode)).toBe(5);
+    expect(server.breakWatches(mode)).toBe(6);
     // Changes while no watch is open are replayed from the last resourceVersion.
     server.emit('services', 'ADDED', nodePortService('late', 31111));
     server.emit('services', 'DELETED', nodePortService('web', 30080));

@@ -2,7 +2,7 @@
  * A small real HTTP server that speaks enough of the Kubernetes API for
  * @kubernetes/client-node: LIST, WATCH (newline-delimited events with resourceVersion
  * replay), GET, POST, PUT (with optimistic concurrency), merge PATCH and DELETE, for
- * core resources (services, pods, nodes, configmaps) and coordination.k8s.io leases.
+ * core resources (services, pods, nodes, namespaces, configmaps) and coordination.k8s.io leases.
  *
  * Tests drive it through `emit()` and break it on purpose with `breakWatches()` and
  * `expireResourceVersion()`. It keeps a log of every request so tests can assert what a
@@ -15,7 +15,7 @@ import { KubeConfig } from '../../src/kube/k8s.js';
 // biome-ignore lint/suspicious/noExplicitAny: Kubernetes objects are untyped JSON here.
 type Obj = any;
 
-export type Resource = 'services' | 'pods' | 'nodes' | 'configmaps' | 'leases';
+export type Resource = 'services' | 'pods' | 'nodes' | 'configmaps' | 'leases' | 'namespaces';
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 interface ResourceInfo {
@@ -28,6 +28,7 @@ const RESOURCES: Record<Resource, ResourceInfo> = {
   services: { kind: 'Service', apiVersion: 'v1', namespaced: true },
   pods: { kind: 'Pod', apiVersion: 'v1', namespaced: true },
   nodes: { kind: 'Node', apiVersion: 'v1', namespaced: false },
+  namespaces: { kind: 'Namespace', apiVersion: 'v1', namespaced: false },
   configmaps: { kind: 'ConfigMap', apiVersion: 'v1', namespaced: true },
   leases: { kind: 'Lease', apiVersion: 'coordination.k8s.io/v1', namespaced: true },
 };
