@@ -11,8 +11,10 @@ program
   .description('Keeps Kubernetes NodePorts out of node ephemeral port ranges')
   .version('0.1.0')
   .showHelpAfterError();
-registerCommands(program);
-program.parseAsync(process.argv).catch((err: unknown) => {
-  process.stderr.write(`portguard: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 2;
-});
+// argv names the command, so only that command's module (and its dependencies) loads.
+registerCommands(program, process.argv.slice(2))
+  .then(() => program.parseAsync(process.argv))
+  .catch((err: unknown) => {
+    process.stderr.write(`portguard: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 2;
+  });

@@ -79,8 +79,39 @@ function matches(node: NodeInfo, selector: Record<string, string>, terms: Term[]
 }
 
 /**
+ * Placements already resolved, per ranges snapshot. Pods in a cluster (and in a `check`
+ * run) share a handful of selectors, yet each resolution walks every node: with 5,000
+ * nodes that walk was most of a Pod review. `ClusterRanges` is never changed after it is
+ * built (a reload builds a new one), so the snapshot itself is the cache key and the
+ * cache goes when the snapshot does.
+ */
+const placements = new WeakMap<ClusterRanges, Map<string, Placement>>();
+
+/**
+ * Distinct selectors kept per snapshot. A placement can hold every node (~40 KB at
+ * 5,000 nodes), and webhook input is untrusted, so the cache starts over when full.
+ */
+export const PLACEMENT_CACHE_SIZE = 256;
+
+function resolve(
+  selector: Record<string, string>,
+  terms: Term[] | undefined,
+  ranges: ClusterRanges,
+  complete: boolean,
+): Placement {
+  if (Object.keys(selector).length === 0 && !terms) {
+    return { nodes: [...ranges.nodes.values()], includesDefault: !complete, unconstrained: true };
+  }
+  const nodes: NodeInfo[] = [];
+  for (const node of ranges.nodes.values()) if (matches(node, selector, terms)) nodes.push(node);
+  // Label data for unknown nodes is unknown, so they stay possible unless the list is complete.
+  return { nodes, includesDefault: !complete, unconstrained: false };
+}
+
+/**
  * Resolves the pod's candidate nodes. `ranges.complete` (every node known, as from the
  * Node informer) decides whether unknown nodes on the default profile remain possible.
+ * The result may be shared with other pods of the same placement: treat it as read-only.
  */
 export function placementOf(pod: PodView, ranges: ClusterRanges, complete: boolean): Placement {
   const spec = pod.spec;
@@ -95,17 +126,41 @@ export function placementOf(pod: PodView, ranges: ClusterRanges, complete: boole
     for (const [k, v] of Object.entries(spec.nodeSelector)) selector[k] = String(v);
   }
   const terms = requiredTerms(spec);
-  if (Object.keys(selector).length === 0 && !terms) {
-    return { nodes: [...ranges.nodes.values()], includesDefault: !complete, unconstrained: true };
+  // The normalised selector and terms are everything the result depends on, besides the snapshot.
+  const key = `${complete ? 1 : 0}${JSON.stringify(selector)}${terms ? JSON.stringify(terms) : ''}`;
+  let cache = placements.get(ranges);
+  if (!cache) {
+    cache = new Map();
+    placements.set(ranges, cache);
   }
-  const nodes: NodeInfo[] = [];
-  for (const node of ranges.nodes.values()) if (matches(node, selector, terms)) nodes.push(node);
-  // Label data for unknown nodes is unknown, so they stay possible unless the list is complete.
-  return { nodes, includesDefault: !complete, unconstrained: false };
+  let placement = cache.get(key);
+  if (!placement) {
+    if (cache.size >= PLACEMENT_CACHE_SIZE) cache.clear();
+    placement = resolve(selector, terms, ranges, complete);
+    cache.set(key, placement);
+  }
+  return placement;
 }
 
-/** Groups the placement by profile: rules evaluate each distinct profile once. */
+/** Profile groups already built per placement; placements are shared, so their groups can be. */
+const groupsByPlacement = new WeakMap<Placement, { profile: NodeProfile; nodes: string[] }[]>();
+
+/**
+ * Groups the placement by profile: rules evaluate each distinct profile once. The result
+ * is shared by every review with the same placement: treat it as read-only.
+ */
 export function profilesOf(
+  placement: Placement,
+  ranges: ClusterRanges,
+): { profile: NodeProfile; nodes: string[] }[] {
+  const cached = groupsByPlacement.get(placement);
+  if (cached) return cached;
+  const result = groupProfiles(placement, ranges);
+  groupsByPlacement.set(placement, result);
+  return result;
+}
+
+function groupProfiles(
   placement: Placement,
   ranges: ClusterRanges,
 ): { profile: NodeProfile; nodes: string[] }[] {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseNodeRanges } from '../../src/core/node-ranges.js';
 import { viewOf } from '../../src/core/object-view.js';
-import { DEFAULT_NODES, placementOf, profilesOf } from '../../src/core/placement.js';
+import { DEFAULT_NODES, PLACEMENT_CACHE_SIZE, placementOf, profilesOf } from '../../src/core/placement.js';
 
 const { ranges } = parseNodeRanges({
   'node.a1': '{"ipLocalPortRange": "1024 65535", "labels": {"pool": "a", "zone": "z1", "gpus": "4"}}',
@@ -57,5 +57,54 @@ describe('placementOf', () => {
   it('groups candidates by profile and adds the default pseudo-node', () => {
     const groups = profilesOf(placementOf(podWith({ nodeSelector: { zone: 'z1' } }), ranges, false), ranges);
     expect(groups.map((g) => g.nodes)).toEqual([['a1'], ['b1', DEFAULT_NODES]]);
+  });
+});
+
+describe('placement cache', () => {
+  const names = (spec: object, r = ranges, complete = false) =>
+    placementOf(podWith(spec), r, complete).nodes.map((n) => n.name);
+
+  it('answers a repeated selector with the same placement and profile groups', () => {
+    const a = placementOf(podWith({ nodeSelector: { pool: 'a' } }), ranges, false);
+    const b = placementOf(podWith({ nodeSelector: { pool: 'a' } }), ranges, false);
+    expect(b).toBe(a);
+    expect(profilesOf(b, ranges)).toBe(profilesOf(a, ranges));
+  });
+
+  it.each([
+    ['a different selector value', { nodeSelector: { pool: 'b' } }, ['b1']],
+    ['the same value under another key', { nodeSelector: { zone: 'a' } }, []],
+    ['an affinity term', term([{ key: 'pool', operator: 'In', values: ['b'] }]), ['b1']],
+    [
+      'the same term with another operator',
+      term([{ key: 'pool', operator: 'NotIn', values: ['b'] }]),
+      ['a1', 'a2'],
+    ],
+  ])('keeps %s apart from a cached one', (_n, spec, expected) => {
+    names({ nodeSelector: { pool: 'a' } });
+    names(term([{ key: 'pool', operator: 'In', values: ['b'] }]));
+    expect(names(spec)).toEqual(expected);
+  });
+
+  it('keys on the completeness of the node list', () => {
+    const spec = { nodeSelector: { pool: 'b' } };
+    expect(placementOf(podWith(spec), ranges, false).includesDefault).toBe(true);
+    expect(placementOf(podWith(spec), ranges, true).includesDefault).toBe(false);
+    expect(placementOf(podWith(spec), ranges, false).includesDefault).toBe(true);
+  });
+
+  it('answers from the new snapshot after a reload', () => {
+    expect(names({ nodeSelector: { pool: 'b' } })).toEqual(['b1']);
+    const reloaded = parseNodeRanges({ 'node.b9': '{"labels": {"pool": "b"}}' }).ranges;
+    expect(names({ nodeSelector: { pool: 'b' } }, reloaded)).toEqual(['b9']);
+    expect(names({}, reloaded)).toEqual(['b9']);
+  });
+
+  it('stays correct past its size bound', () => {
+    const many = Array.from({ length: PLACEMENT_CACHE_SIZE + 10 }, (_, i) => ({
+      nodeSelector: { gpus: String(i) },
+    }));
+    for (const spec of many) names(spec);
+    expect(many.map((spec) => names(spec).length)).toEqual(many.map((_, i) => (i === 0 || i === 4 ? 1 : 0)));
   });
 });
