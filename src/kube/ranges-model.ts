@@ -14,7 +14,6 @@ import {
   type ClusterRanges,
   DEFAULT_KEY,
   type EntryCache,
-  NODE_KEY_PREFIX,
   NODE_PORT_RANGE_KEY,
   type NodeInfo,
   type NodeProfile,
@@ -40,6 +39,8 @@ export interface ParsedConfigMap {
   readonly headerErrors: readonly RangesError[];
   /** Every other key, parsed. */
   readonly entries: ReadonlyMap<string, CachedEntry>;
+  /** The cleanly parsed nodes by name, so joining with live nodes needs no `node.` + name keys. */
+  readonly nodes: ReadonlyMap<string, NodeInfo>;
   /** Every error in the data, header and entries, in key order. */
   readonly errors: readonly RangesError[];
 }
@@ -75,6 +76,7 @@ function* parseSteps(
   const { nodePortRange, defaultProfile } = parsedHeader.ranges;
   const headerErrors = parsedHeader.errors;
   const entries = new Map<string, CachedEntry>();
+  const nodes = new Map<string, NodeInfo>();
   const errors: RangesError[] = [...headerErrors];
   const scratch: RangesError[] = [];
   let sinceYield = 0;
@@ -87,13 +89,14 @@ function* parseSteps(
       entry = { raw, node, errors: scratch.length === 0 ? NO_ERRORS : scratch.splice(0) };
     }
     entries.set(key, entry);
+    if (entry.node) nodes.set(entry.node.name, entry.node);
     for (const e of entry.errors) errors.push(e);
     if (++sinceYield >= keysPerStep) {
       sinceYield = 0;
       yield;
     }
   }
-  return { nodePortRange, defaultProfile, headerRaw, headerErrors, entries, errors };
+  return { nodePortRange, defaultProfile, headerRaw, headerErrors, entries, nodes, errors };
 }
 
 /**
@@ -174,11 +177,11 @@ export function composeRanges(
   const nodes = new Map<string, NodeInfo>();
   if (liveNodes) {
     for (const [name, labels] of liveNodes) {
-      const entry = config.entries.get(NODE_KEY_PREFIX + name)?.node;
+      const entry = config.nodes.get(name);
       nodes.set(name, { name, profile: entry?.profile ?? config.defaultProfile, labels });
     }
   } else {
-    for (const entry of config.entries.values()) if (entry.node) nodes.set(entry.node.name, entry.node);
+    for (const node of config.nodes.values()) nodes.set(node.name, node);
   }
   return buildRanges(config.nodePortRange, config.defaultProfile, nodes, source);
 }
