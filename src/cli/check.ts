@@ -17,7 +17,8 @@ import { createScriptAnalyzer, type ScriptAnalyzer } from '../shell/index.js';
 import { ExitCode } from './exit-codes.js';
 import { formatReport, type OutputFormat } from './format/index.js';
 import type { CheckedObject, CheckReport, ReportedFinding } from './format/report.js';
-import { type LoadedObject, loadManifests, MAX_ALIAS_COUNT, ManifestError } from './manifest-loader.js';
+import { type LoadedObject, MAX_ALIAS_COUNT, ManifestError } from './manifest-loader.js';
+import { loadManifestsParallel } from './parallel-load.js';
 import { loadRangesFile, RangesFileError } from './ranges-file.js';
 
 export interface CheckOptions {
@@ -149,25 +150,48 @@ export async function runCheck(opts: CheckOptions, io: CheckIO): Promise<ExitCod
       io.stderr('portguard check: no input; give files, directories, or - for stdin\n');
       return ExitCode.BadInput;
     }
-    let ranges: ClusterRanges;
-    if (opts.ranges) {
-      ranges = await loadRangesFile(opts.ranges, io.cwd);
-    } else {
-      ranges = defaultRanges();
-      io.stderr(
-        'portguard check: no --ranges given; using built-in defaults (NodePort range 30000-32767, ' +
-          'every node on the kernel default ip_local_port_range 32768 60999)\n',
+    // Large inputs load on worker threads, which also analyse pod scripts unless the
+    // caller brought its own analyzer (then there is no cache to hand the results to).
+    const stop = new AbortController();
+    const load = () =>
+      loadManifestsParallel(opts.paths, {
+        readStdin: io.readStdin,
+        ...(io.cwd ? { cwd: io.cwd } : {}),
+        analyzeScripts: !io.scripts,
+        signal: stop.signal,
+      }).then(
+        // Settled, so a failure is not "unhandled" while the ranges are still being read.
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
       );
+    // Files start loading now, so the workers parse while this thread reads the ranges and
+    // policy, whose errors still come first. Stdin waits: it may never end, and a bad
+    // ranges file must fail without reading it.
+    const early = opts.paths.includes('-') ? undefined : load();
+    let ranges: ClusterRanges;
+    let policy: Policy;
+    try {
+      if (opts.ranges) {
+        ranges = await loadRangesFile(opts.ranges, io.cwd);
+      } else {
+        ranges = defaultRanges();
+        io.stderr(
+          'portguard check: no --ranges given; using built-in defaults (NodePort range 30000-32767, ' +
+            'every node on the kernel default ip_local_port_range 32768 60999)\n',
+        );
+      }
+      policy = opts.config ? await loadPolicyFile(opts.config, io.cwd) : DEFAULT_POLICY;
+    } catch (err) {
+      stop.abort();
+      throw err;
     }
-    let policy = opts.config ? await loadPolicyFile(opts.config, io.cwd) : DEFAULT_POLICY;
     if (opts.mode) policy = { ...policy, mode: opts.mode };
     // Namespace labels are unknown to check, so the policy's mode applies everywhere.
     policy = { ...policy, allowNamespaceModeLabel: false };
 
-    const objects = await loadManifests(opts.paths, {
-      readStdin: io.readStdin,
-      ...(io.cwd ? { cwd: io.cwd } : {}),
-    });
+    const result = await (early ?? load());
+    if ('error' in result) throw result.error;
+    const { objects, analyses } = result.value;
     const { state, duplicates } = buildCheckState(objects, ranges);
     for (const d of duplicates) {
       io.stderr(
@@ -175,7 +199,7 @@ export async function runCheck(opts: CheckOptions, io: CheckIO): Promise<ExitCod
           `${d.again.file}:${d.again.line}); each is reviewed, and the later one is used for collisions\n`,
       );
     }
-    const scripts = io.scripts ?? (await createScriptAnalyzer());
+    const scripts = io.scripts ?? (await createScriptAnalyzer({ preloaded: analyses }));
     const reviewer = createReviewer({ scripts });
     const report = reviewObjects(objects, state, reviewer, policy, uniqueFiles(objects));
     io.stdout(formatReport(opts.output, report, { color: io.color === true }));

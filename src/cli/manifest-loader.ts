@@ -26,7 +26,8 @@ export class ManifestError extends Error {
   constructor(
     readonly file: string,
     readonly line: number | undefined,
-    detail: string,
+    /** The message without the file and line (a worker sends these three across). */
+    readonly detail: string,
   ) {
     super(`${file}${line !== undefined ? `:${line}` : ''}: ${detail}`);
   }
@@ -165,7 +166,8 @@ interface Walk {
   cwd: string;
 }
 
-function display(path: string, cwd: string): string {
+/** How a path is shown in messages and reports: relative to `cwd` when below it. */
+export function display(path: string, cwd: string): string {
   const rel = relative(cwd, path);
   return rel !== '' && !rel.startsWith('..') && !rel.startsWith(sep) ? rel : path;
 }
@@ -265,35 +267,52 @@ export async function readLimited(
   return Buffer.concat(chunks);
 }
 
+/**
+ * Reads and parses one listed file (`name` is how messages show it). Shared by the
+ * sequential loader and the worker threads of parallel-load.ts, so both read alike.
+ */
+export async function loadManifestFile(
+  file: string,
+  name: string,
+  maxBytes: number,
+): Promise<LoadedObject[]> {
+  let buf: Buffer;
+  try {
+    // Check the size before reading, so a 50 GiB file is refused without touching it.
+    const size = (await stat(file)).size;
+    if (size > maxBytes) {
+      throw new ManifestError(name, undefined, `file is ${size} bytes, over the ${maxBytes}-byte limit`);
+    }
+    buf = await readFile(file);
+  } catch (err) {
+    if (err instanceof ManifestError) throw err;
+    throw new ManifestError(name, undefined, `cannot read file: ${describeFsError(err)}`);
+  }
+  return parseManifests(decodeText(buf, name, maxBytes), name);
+}
+
 /** Reads and parses every file; stops at the first bad one (bad input is exit 2). */
 export async function loadManifests(paths: string[], opts: LoaderOptions = {}): Promise<LoadedObject[]> {
   const cwd = opts.cwd ?? process.cwd();
-  const maxBytes = opts.maxFileBytes ?? MAX_FILE_BYTES;
   const files = await listManifestFiles(paths, cwd);
+  return loadListedFiles(files, opts);
+}
+
+/** `loadManifests` after the listing step, for callers that listed the files already. */
+export async function loadListedFiles(files: string[], opts: LoaderOptions = {}): Promise<LoadedObject[]> {
+  const cwd = opts.cwd ?? process.cwd();
+  const maxBytes = opts.maxFileBytes ?? MAX_FILE_BYTES;
   const out: LoadedObject[] = [];
   for (const file of files) {
-    let buf: Buffer;
-    let name: string;
+    let loaded: LoadedObject[];
     if (file === '-') {
-      name = STDIN_NAME;
-      if (!opts.readStdin) throw new ManifestError(name, undefined, 'stdin is not available');
-      buf = await opts.readStdin();
+      if (!opts.readStdin) throw new ManifestError(STDIN_NAME, undefined, 'stdin is not available');
+      const buf = await opts.readStdin();
+      loaded = parseManifests(decodeText(buf, STDIN_NAME, maxBytes), STDIN_NAME);
     } else {
-      name = display(file, cwd);
-      try {
-        // Check the size before reading, so a 50 GiB file is refused without touching it.
-        const size = (await stat(file)).size;
-        if (size > maxBytes) {
-          throw new ManifestError(name, undefined, `file is ${size} bytes, over the ${maxBytes}-byte limit`);
-        }
-        buf = await readFile(file);
-      } catch (err) {
-        if (err instanceof ManifestError) throw err;
-        throw new ManifestError(name, undefined, `cannot read file: ${describeFsError(err)}`);
-      }
+      loaded = await loadManifestFile(file, display(file, cwd), maxBytes);
     }
-    const text = decodeText(buf, name, maxBytes);
-    for (const o of parseManifests(text, name)) out.push(o);
+    for (const o of loaded) out.push(o);
   }
   return out;
 }

@@ -22,7 +22,9 @@ const DEFAULTS = { budgetMs: 50, maxBytes: 256 * 1024, cacheSize: 2000 };
 export async function createScriptAnalyzer(opts: AnalyzerOptions = {}): Promise<ScriptAnalyzer> {
   const budgetMs = opts.budgetMs ?? DEFAULTS.budgetMs;
   const maxBytes = opts.maxBytes ?? DEFAULTS.maxBytes;
-  const cache = new LruCache<ScriptAnalysis>(opts.cacheSize ?? DEFAULTS.cacheSize);
+  const preloaded = opts.preloaded ?? [];
+  const cache = new LruCache<ScriptAnalysis>((opts.cacheSize ?? DEFAULTS.cacheSize) + preloaded.length);
+  for (const [key, analysis] of preloaded) cache.set(key, deepFreeze(analysis));
   const parser = await BashParser.create();
 
   const cached = (key: string, run: () => ScriptAnalysis): ScriptAnalysis => {
@@ -62,7 +64,7 @@ export async function createScriptAnalyzer(opts: AnalyzerOptions = {}): Promise<
     analyzeContainer(command, args, env) {
       const rejected = tooBig([...(command ?? []), ...(args ?? [])].join(' '));
       if (rejected) return rejected;
-      return cached(cacheKey('container', [command ?? null, args ?? null, envFingerprint(env)]), () => {
+      return cached(containerCacheKey(command, args, env), () => {
         // Kubernetes substitutes $(VAR) before the process starts.
         const argv = [...(command ?? []), ...(args ?? [])].map((a) => expandKubeVars(a, env));
         const inner = stripWrappers(argv, (s) => s);
@@ -79,6 +81,18 @@ export async function createScriptAnalyzer(opts: AnalyzerOptions = {}): Promise<
       });
     },
   };
+}
+
+/**
+ * The cache key of `analyzeContainer(command, args, env)`: a worker that analysed a
+ * container sends its result under this key, and `preloaded` files it here.
+ */
+export function containerCacheKey(
+  command: string[] | undefined,
+  args: string[] | undefined,
+  env: ScriptEnv | undefined,
+): string {
+  return cacheKey('container', [command ?? null, args ?? null, envFingerprint(env)]);
 }
 
 function envFingerprint(env: ScriptEnv | undefined): [string, string | null, string | null][] {

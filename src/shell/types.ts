@@ -47,4 +47,9 @@ export interface AnalyzerOptions {
   maxBytes?: number;
   /** Number of analyses kept in the LRU cache, default 2000. */
   cacheSize?: number;
+  /**
+   * Analyses done elsewhere (by `check`'s worker threads), keyed by `containerCacheKey`.
+   * They enter the cache as if analysed here; the cache grows to hold them all.
+   */
+  preloaded?: ReadonlyArray<readonly [string, ScriptAnalysis]>;
 }

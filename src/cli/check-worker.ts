@@ -1,0 +1,58 @@
+/**
+ * Worker thread of `check` for large inputs (see parallel-load.ts): reads and parses the
+ * files the main thread hands it, one at a time, and analyses the scripts of the pods it
+ * found, so YAML parsing and tree-sitter, most of a large run, use every core.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { containersOf, viewOf } from '../core/object-view.js';
+import { envOf } from '../core/rule-context.js';
+import { containerCacheKey, createScriptAnalyzer, type ScriptAnalysis } from '../shell/index.js';
+import { type LoadedObject, loadManifestFile, ManifestError } from './manifest-loader.js';
+import type { FileJob, FileResult, WorkerSetup } from './parallel-load.js';
+
+const port = parentPort;
+if (!port) throw new Error('check-worker.js runs only as a worker thread');
+const setup = workerData as WorkerSetup;
+const scripts = setup.analyzeScripts ? await createScriptAnalyzer() : undefined;
+/** Keys this worker sent already: templates repeat across objects, analyses need not. */
+const sent = new Set<string>();
+
+const stringList = (v: unknown): string[] | undefined =>
+  Array.isArray(v) ? v.map((x) => String(x)) : undefined;
+
+/** Analyses each container exactly as the review's rule context will ask for it. */
+function analyse(objects: LoadedObject[]): [string, ScriptAnalysis][] {
+  if (!scripts) return [];
+  const out: [string, ScriptAnalysis][] = [];
+  for (const { object } of objects) {
+    const pod = viewOf(object)?.pod;
+    if (!pod) continue;
+    for (const { container } of containersOf(pod)) {
+      const command = stringList(container.command);
+      const args = stringList(container.args);
+      const env = envOf(container);
+      const key = containerCacheKey(command, args, env);
+      if (sent.has(key)) continue;
+      sent.add(key);
+      const analysis = scripts.analyzeContainer(command, args, env);
+      // An analysis that gave up may have run out of its wall-clock budget because two
+      // workers share the cores; the main thread redoes it under the usual conditions.
+      if (analysis.unknown === undefined) out.push([key, analysis]);
+    }
+  }
+  return out;
+}
+
+port.on('message', async (job: FileJob) => {
+  let result: FileResult;
+  try {
+    const objects = await loadManifestFile(job.file, job.name, job.maxBytes);
+    result = { index: job.index, objects, analyses: analyse(objects) };
+  } catch (err) {
+    result =
+      err instanceof ManifestError
+        ? { index: job.index, error: { file: err.file, line: err.line, detail: err.detail } }
+        : { index: job.index, fatal: err instanceof Error ? (err.stack ?? err.message) : String(err) };
+  }
+  port.postMessage(result);
+});

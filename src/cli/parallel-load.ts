@@ -1,0 +1,166 @@
+/**
+ * Loads a large manifest tree on worker threads. On 10,000 objects, YAML parsing and
+ * the analysis of never-seen pod scripts are most of `check`'s time and need no shared
+ * state, so each worker takes the next file, parses it, analyses its pods' scripts and
+ * sends back plain data (structured clone keeps what YAML can produce: Dates, binary,
+ * NaN, shared aliases). The result is the sequential loader's, in the same order, and
+ * the first bad file in listing order is the error reported, as it would be there.
+ * Small inputs and stdin stay on the main thread, where a worker would only add start-up.
+ */
+import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { ScriptAnalysis } from '../shell/index.js';
+import {
+  display,
+  type LoadedObject,
+  type LoaderOptions,
+  listManifestFiles,
+  loadListedFiles,
+  MAX_FILE_BYTES,
+  ManifestError,
+} from './manifest-loader.js';
+
+/** What the main thread tells each worker once. */
+export interface WorkerSetup {
+  /** Analyse pod scripts too (only when the caller will build the analyzer from the results). */
+  analyzeScripts: boolean;
+}
+
+/** One file for a worker. */
+export interface FileJob {
+  index: number;
+  file: string;
+  name: string;
+  maxBytes: number;
+}
+
+/** A worker's answer for one file. */
+export type FileResult =
+  | { index: number; objects: LoadedObject[]; analyses: [string, ScriptAnalysis][] }
+  | { index: number; error: { file: string; line: number | undefined; detail: string } }
+  | { index: number; fatal: string };
+
+export interface ParallelOptions extends LoaderOptions {
+  /** Worker threads to use; default: one per core, at most 4. 1 or less loads on this thread. */
+  workers?: number;
+  /** Below this many bytes in total, load on this thread (default 2 MiB). */
+  minBytes?: number;
+  analyzeScripts?: boolean;
+  /** The worker module; tests point it at the compiled one, as vitest runs the .ts sources. */
+  workerUrl?: URL;
+  /** Stops the workers: `check` starts loading before it reads the ranges, which may be bad. */
+  signal?: AbortSignal;
+}
+
+export interface LoadResult {
+  objects: LoadedObject[];
+  /** Script analyses done by the workers, for `createScriptAnalyzer({ preloaded })`. */
+  analyses: [string, ScriptAnalysis][];
+}
+
+/** 2 MiB: about 1,700 objects; below that, two workers' start-up (~0.2 s) costs more than they save. */
+export const PARALLEL_MIN_BYTES = 2 * 1024 * 1024;
+
+/** The worker's module: compiled beside this one (dist/src/cli/check-worker.js). */
+const WORKER_URL = new URL('./check-worker.js', import.meta.url);
+
+/** Thrown when no worker could start (e.g. running from TypeScript sources); the caller loads in-process. */
+class WorkersUnavailable extends Error {}
+
+async function totalBytes(files: string[]): Promise<number> {
+  let total = 0;
+  for (const f of files) total += (await stat(f).catch(() => ({ size: 0 }))).size;
+  return total;
+}
+
+/** Like `loadManifests`, on worker threads when the input is large enough to gain from them. */
+export async function loadManifestsParallel(
+  paths: string[],
+  opts: ParallelOptions = {},
+): Promise<LoadResult> {
+  const cwd = opts.cwd ?? process.cwd();
+  const files = await listManifestFiles(paths, cwd);
+  const workers = Math.min(opts.workers ?? Math.min(availableParallelism(), 4), files.length);
+  const sequential = async (): Promise<LoadResult> => ({
+    objects: await loadListedFiles(files, opts),
+    analyses: [],
+  });
+  if (workers < 2 || files.includes('-')) return sequential();
+  if ((await totalBytes(files)) < (opts.minBytes ?? PARALLEL_MIN_BYTES)) return sequential();
+  try {
+    return await runWorkers(files, workers, cwd, opts);
+  } catch (err) {
+    if (err instanceof WorkersUnavailable) return sequential();
+    throw err;
+  }
+}
+
+function runWorkers(files: string[], count: number, cwd: string, opts: ParallelOptions): Promise<LoadResult> {
+  const maxBytes = opts.maxFileBytes ?? MAX_FILE_BYTES;
+  const setup: WorkerSetup = { analyzeScripts: opts.analyzeScripts === true };
+  const results: (FileResult | undefined)[] = new Array(files.length);
+  const pool: Worker[] = [];
+  let next = 0;
+  let done = 0;
+  let answered = false;
+
+  return new Promise<LoadResult>((resolve, reject) => {
+    const finish = (fn: () => void) => {
+      if (answered) return;
+      answered = true;
+      for (const w of pool) void w.terminate();
+      fn();
+    };
+    const give = (w: Worker) => {
+      if (next >= files.length) return;
+      const index = next++;
+      const file = files[index]!;
+      const job: FileJob = { index, file, name: display(file, cwd), maxBytes };
+      w.postMessage(job);
+    };
+    const settle = () => {
+      // The sequential loader stops at the first bad file, so the lowest-numbered error wins.
+      const objects: LoadedObject[] = [];
+      const analyses: [string, ScriptAnalysis][] = [];
+      for (const r of results) {
+        if (!r) continue;
+        if ('fatal' in r) return finish(() => reject(new Error(`check worker failed: ${r.fatal}`)));
+        if ('error' in r) {
+          const { file, line, detail } = r.error;
+          return finish(() => reject(new ManifestError(file, line, detail)));
+        }
+        for (const o of r.objects) objects.push(o);
+        for (const a of r.analyses) analyses.push(a);
+      }
+      finish(() => resolve({ objects, analyses }));
+    };
+    if (opts.signal?.aborted) return finish(() => reject(opts.signal?.reason));
+    opts.signal?.addEventListener('abort', () => finish(() => reject(opts.signal?.reason)), { once: true });
+    for (let i = 0; i < count; i++) {
+      let w: Worker;
+      try {
+        w = new Worker(opts.workerUrl ?? WORKER_URL, { workerData: setup });
+      } catch (err) {
+        return finish(() => reject(new WorkersUnavailable(String(err))));
+      }
+      pool.push(w);
+      let started = false;
+      w.on('message', (r: FileResult) => {
+        started = true;
+        results[r.index] = r;
+        done++;
+        if (done === files.length) settle();
+        else give(w);
+      });
+      w.on('error', (err) => {
+        // A worker that never answered could not load its module: fall back to this thread.
+        finish(() => reject(started ? err : new WorkersUnavailable(err.message)));
+      });
+      w.on('exit', (code) => {
+        if (!answered) finish(() => reject(new Error(`check worker exited with code ${code}`)));
+      });
+      give(w);
+    }
+  });
+}
