@@ -19,6 +19,39 @@ function errorSummary(error: unknown): { type: string; stack?: string } {
   return error instanceof Error ? { type: error.name, stack: error.stack } : { type: typeof error };
 }
 
+/**
+ * Which level a decision is logged at. An admission webhook sees every write in the
+ * cluster (thousands per second during a rollout), and the apiserver's audit log already
+ * records each answer with our audit annotations. So info carries only what an operator
+ * acts on: denials, patches portguard made, and admissions that came with findings or
+ * warnings (warn and audit modes, mutation notes). A clean admission is debug: at info it
+ * was a synchronous stdout write per request (a measurable share of the request path,
+ * and a stall whenever the log pipe is full) that tells nobody anything.
+ */
+export function decisionLogLevel(
+  result: Pick<HandlerResult, 'decision' | 'rules' | 'outcome'>,
+): 'info' | 'debug' {
+  const clean =
+    result.decision === 'allowed' && result.rules.length === 0 && !result.outcome.warnings?.length;
+  return clean ? 'debug' : 'info';
+}
+
+function logFields(webhook: WebhookKind, req: AdmissionRequest, result: HandlerResult, seconds: number) {
+  return {
+    webhook,
+    uid: req.uid,
+    kind: req.kind.kind,
+    namespace: req.namespace ?? '',
+    name: req.name ?? '',
+    operation: req.operation,
+    dryRun: req.dryRun === true,
+    decision: result.decision,
+    mode: result.mode,
+    rules: result.rules,
+    ms: Math.round(seconds * 1e4) / 10,
+  };
+}
+
 export function registerAdmissionRoutes(app: FastifyInstance, deps: AppDeps): void {
   for (const webhook of ['validate', 'mutate'] as const) {
     const handle = HANDLERS[webhook];
@@ -34,22 +67,16 @@ export function registerAdmissionRoutes(app: FastifyInstance, deps: AppDeps): vo
         { operation: webhook, kind: req.kind.kind, decision: result.decision },
         seconds,
       );
-      const fields = {
-        webhook,
-        uid: req.uid,
-        kind: req.kind.kind,
-        namespace: req.namespace ?? '',
-        name: req.name ?? '',
-        operation: req.operation,
-        dryRun: req.dryRun === true,
-        decision: result.decision,
-        mode: result.mode,
-        rules: result.rules,
-        ms: Math.round(seconds * 1e4) / 10,
-      };
-      if (result.error !== undefined)
-        deps.logger.error({ ...fields, err: errorSummary(result.error) }, 'review failed');
-      else deps.logger.info(fields, 'admission decision');
+      if (result.error !== undefined) {
+        deps.logger.error(
+          { ...logFields(webhook, req, result, seconds), err: errorSummary(result.error) },
+          'review failed',
+        );
+      } else {
+        const level = decisionLogLevel(result);
+        if (deps.logger.isLevelEnabled(level))
+          deps.logger[level](logFields(webhook, req, result, seconds), 'admission decision');
+      }
       return reply.code(200).send(body);
     });
   }

@@ -19,8 +19,9 @@ export const MUTATE_ERROR_WARNING =
 
 /** Administrator exemptions switch off the mutation tied to the exempted rule. */
 function effectivePolicy(policy: Policy, object: unknown, namespace: string | undefined): Policy {
+  if (policy.exemptions.length === 0) return policy;
   const view = viewOf(object, namespace);
-  if (!view || policy.exemptions.length === 0) return policy;
+  if (!view) return policy;
   const exempt = (rule: RuleId) =>
     isExempt(policy, { rule, kind: view.kind, namespace: view.namespace, name: view.name } as Finding);
   return {

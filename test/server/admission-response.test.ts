@@ -61,6 +61,16 @@ describe('completeResponse', () => {
     expect(() => completeResponse('u', bad, 'validate')).toThrow(/audit annotation key/);
   });
 
+  it.each([
+    ['allowed', 'allowed'],
+    ['rule-a,rule-b', 'rule-a,rule-b'],
+    ['with\nnewline', 'with newline'],
+    ['x'.repeat(600), `${'x'.repeat(511)}…`],
+  ])('audit annotation value %j is sent as %j', (value, want) => {
+    const r = completeResponse('u', withAuditAnnotations(allowed(), { decision: value }), 'validate');
+    expect(r.response.auditAnnotations).toEqual({ decision: want });
+  });
+
   it('adds warnings after sanitising them', () => {
     const r = completeResponse('u', withWarnings(allowed(), ['a\nb', 'a\nb', '']), 'validate').response;
     expect(r.warnings).toEqual(['a b']);
@@ -73,6 +83,12 @@ describe('sanitizeWarning', () => {
     ['tab\there', 'tab here'],
     ['bell\u0007 and DEL\u007f', 'bell and DEL'],
     ['lone \uD800 surrogate', 'lone \uFFFD surrogate'],
+    // Printable ASCII takes a fast path; these must still be cleaned like any other text.
+    ['double  space', 'double space'],
+    [' leading and trailing ', 'leading and trailing'],
+    ['', ''],
+    ['rule: port 30080/TCP [nodes a, b]', 'rule: port 30080/TCP [nodes a, b]'],
+    ['x'.repeat(120), 'x'.repeat(120)],
   ])('%j → %j', (input, want) => {
     expect(sanitizeWarning(input)).toBe(want);
   });

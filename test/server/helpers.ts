@@ -63,7 +63,7 @@ export function sharedReviewer(): Promise<Reviewer> {
 }
 
 /** Captures log lines so tests can assert what is (not) logged. */
-export function recordingLogger() {
+export function recordingLogger(level = 'debug') {
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk, _enc, cb) {
@@ -71,7 +71,7 @@ export function recordingLogger() {
       cb();
     },
   });
-  return { logger: pino({ level: 'debug' }, stream), lines };
+  return { logger: pino({ level }, stream), lines };
 }
 
 export interface TestAppOptions {
@@ -80,10 +80,12 @@ export interface TestAppOptions {
   namespaceLabels?: Record<string, Record<string, string>>;
   reviewer?: Reviewer;
   random?: () => number;
+  /** Logger level (default debug, so every decision is recorded). */
+  logLevel?: string;
 }
 
 export async function testApp(opts: TestAppOptions = {}) {
-  const { logger, lines } = recordingLogger();
+  const { logger, lines } = recordingLogger(opts.logLevel);
   const metrics = createMetrics();
   const state = opts.state ?? stateWith({ 'worker-1': WIDENED });
   const deps: AppDeps = {
