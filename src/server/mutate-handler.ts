@@ -6,7 +6,7 @@
  */
 import jsonPatch from 'fast-json-patch';
 import { planMutation } from '../core/mutate.js';
-import { viewOf } from '../core/object-view.js';
+import { isObject, viewOf } from '../core/object-view.js';
 import { isExempt, type Policy } from '../core/policy.js';
 import type { Finding, RuleId } from '../core/types.js';
 import type { AdmissionRequest } from './admission-request.js';
@@ -33,14 +33,29 @@ function effectivePolicy(policy: Policy, object: unknown, namespace: string | un
   };
 }
 
+/**
+ * The object as received minus `metadata.managedFields`, which the apiserver owns and no
+ * mutation reads or writes. It is often the largest part of an object (a fifth to a third
+ * of a kubectl-applied Service), and planMutation deep-copies what it is given and the patch
+ * diffs both copies: cloning it was most of the cost of /mutate. Every other field keeps its
+ * path, so the patch applies unchanged to the object as received.
+ */
+export function withoutManagedFields(object: unknown): unknown {
+  if (!isObject(object) || !isObject(object.metadata) || !Object.hasOwn(object.metadata, 'managedFields'))
+    return object;
+  const { managedFields: _owned, ...metadata } = object.metadata;
+  return { ...object, metadata };
+}
+
 export function handleMutate(req: AdmissionRequest, deps: AppDeps): HandlerResult {
   if (req.object === undefined || (req.operation !== 'CREATE' && req.operation !== 'UPDATE')) {
     return { outcome: allowed(), decision: 'allowed', rules: [] };
   }
   try {
     const policy = effectivePolicy(deps.getPolicy(), req.object, req.namespace);
-    const plan = planMutation(req.object, deps.getState(), policy, deps.random ?? Math.random);
-    const ops = plan.changed ? jsonPatch.compare(req.object as object, plan.object) : [];
+    const object = withoutManagedFields(req.object);
+    const plan = planMutation(object, deps.getState(), policy, deps.random ?? Math.random);
+    const ops = plan.changed ? jsonPatch.compare(object as object, plan.object) : [];
     const notes = plan.notes.map((n) => `portguard: ${n}`);
     if (ops.length === 0) return { outcome: withWarnings(allowed(), notes), decision: 'allowed', rules: [] };
     return { outcome: withWarnings(patched(ops), notes), decision: 'patched', rules: [] };
