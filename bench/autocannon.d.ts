@@ -41,6 +41,11 @@ declare module 'autocannon' {
   }
   interface Instance extends Promise<AutocannonResult> {
     stop(): void;
+    /** responseTimeMs is fractional (process.hrtime), unlike the whole-ms result histogram. */
+    on(
+      event: 'response',
+      listener: (client: unknown, statusCode: number, resBytes: number, responseTimeMs: number) => void,
+    ): this;
   }
   function autocannon(opts: AutocannonOptions): Instance;
   export default autocannon;

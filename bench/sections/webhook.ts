@@ -81,12 +81,12 @@ export function postReview(port: number, ca: string, item: MixItem): Promise<Ans
 }
 
 function aggregate(rows: RoundFigures[]): LoadFigures {
-  const pick = (f: (r: RoundFigures) => number) => round(median(rows.map(f)));
+  const pick = (f: (r: RoundFigures) => number) => round(median(rows.map(f)), 3);
   return {
     reqPerSec: pick((r) => r.reqPerSec),
     p50Ms: pick((r) => r.p50Ms),
     p99Ms: pick((r) => r.p99Ms),
-    maxMs: round(Math.max(...rows.map((r) => r.maxMs))),
+    maxMs: round(Math.max(...rows.map((r) => r.maxMs)), 3),
     requests: rows.reduce((s, r) => s + r.requests, 0),
     errors: rows.reduce((s, r) => s + r.errors, 0),
     timeouts: rows.reduce((s, r) => s + r.timeouts, 0),
