@@ -1,8 +1,9 @@
 /**
  * `portguard certs`: mint the CA and serving certificate for the self-signed install path.
- * The CLI flag parsing lives in main.ts; this function owns the I/O and the exit code so it can
+ * `registerCertsCommand` maps flags; `runCertsCommand` owns the I/O and the exit code so it can
  * be tested without spawning a process.
  */
+import type { Command } from 'commander';
 import { CertificateOptionsError, generateCertificates } from '../tls/generate.js';
 import {
   CertificateExistsError,
@@ -11,6 +12,8 @@ import {
   writeOverlayCertificates,
 } from '../tls/write-certs.js';
 import { ExitCode } from './exit-codes.js';
+
+export const DEFAULT_CERTS_DAYS = 365;
 
 /** Flags of `portguard certs`, already parsed and defaulted by the caller. */
 export interface CertsCommandOptions {
@@ -57,4 +60,64 @@ export async function runCertsCommand(opts: CertsCommandOptions, io: CertsComman
     io.stderr(`portguard: cannot write certificates: ${e.code ?? ''} ${e.message}\n`);
     return ExitCode.BadInput;
   }
+}
+
+interface CertsFlags {
+  out: string;
+  service: string;
+  namespace: string;
+  days: string;
+  force?: boolean;
+  writeOverlay?: string;
+}
+
+/** `--days` as a whole number of days, or undefined when it is not one. */
+export function parseDays(raw: string): number | undefined {
+  const trimmed = raw.trim();
+  if (trimmed === '' || ![...trimmed].every((c) => c >= '0' && c <= '9')) return undefined;
+  return Number(trimmed);
+}
+
+export function registerCertsCommand(program: Command): void {
+  program
+    .command('certs')
+    .description('Write a CA and a serving certificate for the webhook Service; print the caBundle')
+    .option('--out <dir>', 'directory for ca.crt, ca.key, tls.crt, tls.key', 'certs/')
+    .option('--service <name>', 'webhook Service name (SAN <service>.<namespace>.svc)', 'portguard')
+    .option('--namespace <ns>', 'namespace of the webhook Service', 'portguard-system')
+    .option(
+      '--days <n>',
+      'validity of the CA and the serving certificate, 1-3650',
+      String(DEFAULT_CERTS_DAYS),
+    )
+    .option('--force', 'overwrite existing keys')
+    .option(
+      '--write-overlay <dir>',
+      'also copy ca.crt, tls.crt and tls.key into <dir>/certs/ (self-signed overlay)',
+    )
+    .action(async (flags: CertsFlags) => {
+      const io = {
+        stdout: (s: string) => process.stdout.write(s),
+        stderr: (s: string) => process.stderr.write(s),
+      };
+      const days = parseDays(flags.days);
+      if (days === undefined) {
+        io.stderr(
+          `portguard: --days: must be a whole number of days between 1 and 3650, got "${flags.days}"\n`,
+        );
+        process.exitCode = ExitCode.BadInput;
+        return;
+      }
+      process.exitCode = await runCertsCommand(
+        {
+          out: flags.out,
+          service: flags.service,
+          namespace: flags.namespace,
+          days,
+          force: flags.force === true,
+          ...(flags.writeOverlay !== undefined ? { writeOverlay: flags.writeOverlay } : {}),
+        },
+        io,
+      );
+    });
 }

@@ -19,6 +19,7 @@ export const COMMAND_LOADERS: ReadonlyArray<readonly [string, () => Promise<Regi
   ['audit', async () => (await import('./audit-command.js')).registerAuditCommand],
   ['dev', async () => (await import('./dev-command.js')).registerDevCommand],
   ['serve', async () => (await import('./serve-command.js')).registerServeCommand],
+  ['certs', async () => (await import('./certs-command.js')).registerCertsCommand],
   ['report-node', async () => (await import('./report-node-command.js')).registerReportNodeCommand],
 ];
 

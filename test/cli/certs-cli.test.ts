@@ -1,0 +1,89 @@
+/** `portguard certs` through the real binary: files, SANs, caBundle on stdout, refusals. */
+import { X509Certificate } from 'node:crypto';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseDays } from '../../src/cli/certs-command.js';
+import { ensureBuilt, mkTmp, runCli } from './run-cli.js';
+
+const tmp = mkTmp('portguard-certs-cli-');
+beforeAll(ensureBuilt, 120_000);
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('parseDays', () => {
+  it.each([
+    ['365', 365],
+    [' 30 ', 30],
+    ['0', 0],
+    ['', undefined],
+    ['1x', undefined],
+    ['-5', undefined],
+    ['1.5', undefined],
+    ['1e3', undefined],
+  ])('%j -> %j', (raw, want) => {
+    expect(parseDays(raw)).toBe(want);
+  });
+});
+
+describe('portguard certs', () => {
+  it('writes CA and serving cert for the Service DNS name and prints the caBundle', async () => {
+    const out = join(tmp, 'a');
+    const r = await runCli(['certs', '--out', out, '--service', 'pg', '--namespace', 'sec', '--days', '10']);
+    expect(r.code, r.stderr).toBe(0);
+    const ca = readFileSync(join(out, 'ca.crt'), 'utf8');
+    expect(r.stdout.trim()).toBe(Buffer.from(ca).toString('base64'));
+    const leaf = new X509Certificate(readFileSync(join(out, 'tls.crt')));
+    expect(leaf.subjectAltName).toContain('DNS:pg.sec.svc');
+    expect(leaf.verify(new X509Certificate(ca).publicKey)).toBe(true);
+    const days = (Date.parse(leaf.validTo) - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(9);
+    expect(days).toBeLessThan(11);
+    expect(r.stderr).toContain('wrote');
+  }, 60_000);
+
+  it('refuses to overwrite an existing key without --force, and replaces it with --force', async () => {
+    const out = join(tmp, 'b');
+    expect((await runCli(['certs', '--out', out])).code).toBe(0);
+    const before = readFileSync(join(out, 'tls.key'), 'utf8');
+    const refused = await runCli(['certs', '--out', out]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/refusing to overwrite .*--force/);
+    expect(readFileSync(join(out, 'tls.key'), 'utf8')).toBe(before);
+    const forced = await runCli(['certs', '--out', out, '--force']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(readFileSync(join(out, 'tls.key'), 'utf8')).not.toBe(before);
+  }, 60_000);
+
+  it.each([
+    ['1x', /--days: must be a whole number/],
+    ['0', /between 1 and 3650/],
+    ['5000', /between 1 and 3650/],
+  ])(
+    '--days %s exits 2 and writes nothing',
+    async (days, message) => {
+      const out = join(tmp, `days-${days}`);
+      const r = await runCli(['certs', '--out', out, '--days', days]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stdout).toBe('');
+      expect(existsSync(join(out, 'ca.key'))).toBe(false);
+    },
+    60_000,
+  );
+
+  it('copies the public parts into the self-signed overlay, never the CA key', async () => {
+    const out = join(tmp, 'c');
+    const overlay = join(tmp, 'overlay');
+    const r = await runCli(['certs', '--out', out, '--write-overlay', overlay]);
+    expect(r.code, r.stderr).toBe(0);
+    for (const f of ['ca.crt', 'tls.crt', 'tls.key']) {
+      expect(readFileSync(join(overlay, 'certs', f), 'utf8')).toBe(readFileSync(join(out, f), 'utf8'));
+    }
+    expect(existsSync(join(overlay, 'certs', 'ca.key'))).toBe(false);
+  }, 60_000);
+
+  it('is listed in the help', async () => {
+    const r = await runCli(['--help']);
+    expect(r.stdout.replace(/\s+/g, ' ')).toMatch(/\bcerts \[options\] +Write a CA .* print the caBundle/);
+  }, 60_000);
+});
