@@ -197,22 +197,34 @@ export function registerDevCommand(program: Command): void {
     .option('--host <address>', 'IP or hostname of this machine as the apiserver sees it', DEFAULT_DEV_HOST)
     .option('--config <file>', 'policy file (mode, exemptions, mutations)')
     .action(async (flags: DevFlags) => {
-      const session = await runDev(flags, {
+      // Handlers go in before runDev prints "Ctrl-C removes them": a signal that arrived between
+      // that line and a later install would take Node's default action and leave the webhooks
+      // registered in the cluster. A signal during start-up stops the session once it exists.
+      let session: DevSession | undefined;
+      let stopRequested = false;
+      const stopSession = (s: DevSession) =>
+        void s.stop().then(() => {
+          process.exitCode = ExitCode.Ok;
+        });
+      const shutdown = () => {
+        stopRequested = true;
+        if (session) stopSession(session);
+      };
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+      const result = await runDev(flags, {
         stderr: (s) => process.stderr.write(s),
         cwd: process.cwd(),
         logger: pino({ base: { app: 'portguard-dev' } }),
       });
-      if ('code' in session) {
-        process.exitCode = session.code;
+      if ('code' in result) {
+        process.off('SIGINT', shutdown);
+        process.off('SIGTERM', shutdown);
+        process.exitCode = result.code;
         return;
       }
-      const shutdown = () => {
-        void session.stop().then(() => {
-          process.exitCode = ExitCode.Ok;
-        });
-      };
-      process.once('SIGINT', shutdown);
-      process.once('SIGTERM', shutdown);
+      session = result;
+      if (stopRequested) stopSession(session);
       // The server closing for any other reason is a normal exit too: unregister first.
       await session.handle.closed;
       await session.stop();
