@@ -29,14 +29,25 @@ export interface RuleContext {
   placement(): Placement;
   profiles(): { profile: NodeProfile; nodes: string[] }[];
   scripts(): ContainerScript[];
+  /** `nodes`: every affected node, or a NodeList already cut to MAX_NODES_LISTED names. */
   finding(
     rule: RuleId,
     severity: Severity,
     path: string,
-    nodes: string[],
+    nodes: readonly string[] | NodeList,
     message: string,
     ports?: number[],
   ): Finding;
+}
+
+/**
+ * The first MAX_NODES_LISTED affected node names and how many nodes there are in all.
+ * A profile can hold thousands of nodes and a finding lists only 50, so rules count the
+ * rest instead of concatenating every name on the request path.
+ */
+export interface NodeList {
+  names: string[];
+  total: number;
 }
 
 export interface Rule {
@@ -113,8 +124,8 @@ export function buildContext(
         namespace: view.namespace,
         name: view.name,
         path,
-        nodes: nodes.slice(0, MAX_NODES_LISTED),
-        nodeCount: nodes.length,
+        nodes: isNodeList(nodes) ? nodes.names.slice(0, MAX_NODES_LISTED) : nodes.slice(0, MAX_NODES_LISTED),
+        nodeCount: isNodeList(nodes) ? nodes.total : nodes.length,
         message,
       };
       if (ports) f.ports = ports;
@@ -127,10 +138,29 @@ export function buildContext(
 /** Findings list at most this many node names; `nodeCount` keeps the total. */
 export const MAX_NODES_LISTED = 50;
 
-/** "worker-1, worker-2 and 3 more" — `*` reads as the nodes on the default profile. */
-export function describeNodes(nodes: string[], max = 3): string {
+function isNodeList(nodes: readonly string[] | NodeList): nodes is NodeList {
+  return !Array.isArray(nodes);
+}
+
+/** Node names of `groups` in order, keeping only the first `max` and counting the rest. */
+export function listNodes(groups: Iterable<{ nodes: readonly string[] }>, max = MAX_NODES_LISTED): NodeList {
+  const names: string[] = [];
+  let total = 0;
+  for (const g of groups) {
+    for (let i = 0; i < g.nodes.length && names.length < max; i++) names.push(g.nodes[i]!);
+    total += g.nodes.length;
+  }
+  return { names, total };
+}
+
+/**
+ * "worker-1, worker-2 and 3 more" — `*` reads as the nodes on the default profile.
+ * `total` is how many nodes there are when `nodes` holds only the first few names
+ * (a NodeList's); it must be at least `nodes.length`.
+ */
+export function describeNodes(nodes: readonly string[], max = 3, total = nodes.length): string {
   // Only the names shown are mapped: `nodes` can list every node of a large cluster.
   const label = (n: string) => (n === '*' ? 'nodes without their own entry (default)' : n);
-  if (nodes.length <= max) return nodes.map(label).join(', ');
-  return `${nodes.slice(0, max).map(label).join(', ')} and ${nodes.length - max} more`;
+  if (total <= max) return nodes.map(label).join(', ');
+  return `${nodes.slice(0, max).map(label).join(', ')} and ${total - max} more`;
 }

@@ -12,7 +12,13 @@ import {
   parseLocalPortRange,
   parseReservedPorts,
 } from '../core/portset.js';
-import { describeNodes, type Rule, type RuleContext } from '../core/rule-context.js';
+import {
+  describeNodes,
+  listNodes,
+  type NodeList,
+  type Rule,
+  type RuleContext,
+} from '../core/rule-context.js';
 import type { Finding } from '../core/types.js';
 import { isShowable, shownValue } from './shown-value.js';
 
@@ -39,8 +45,8 @@ function evaluateSetting(ctx: RuleContext, s: SysctlSetting, sysctls: PodSysctls
   const { ranges } = ctx.state;
   const targetText = s.target === 'node' ? "the node's" : "the pod's own";
   const severity = s.target === 'node' ? 'deny' : 'info';
-  // Lazy: the list can hold every node of a large cluster and most settings need none.
-  const nodes = () => ctx.profiles().flatMap((g) => g.nodes);
+  // Lazy: most settings need no node list.
+  const nodes = () => listNodes(ctx.profiles());
   if (s.value === null) {
     return [
       ctx.finding(
@@ -104,23 +110,24 @@ function evaluateSetting(ctx: RuleContext, s: SysctlSetting, sysctls: PodSysctls
     ];
   }
   // On the node, ports it already reserves stay reserved unless the script replaces the list.
-  const affected: string[] = [];
+  const affectedGroups: { nodes: readonly string[] }[] = [];
   let exposedExample = overlap;
   for (const g of ctx.profiles()) {
     const exposed = overlap.subtract(own ?? g.profile.reserved);
     if (!exposed.isEmpty()) {
-      affected.push(...g.nodes);
+      affectedGroups.push(g);
       exposedExample = exposed;
     }
   }
-  if (affected.length === 0) return [];
+  const affected: NodeList = listNodes(affectedGroups);
+  if (affected.total === 0) return [];
   return [
     ctx.finding(
       'port-range-overlaps-nodeports',
       severity,
       s.path,
       affected,
-      `writes ${RANGE_KEY}=${formatRange(range)} on the node (hostNetwork script) on ${describeNodes(affected)}, ` +
+      `writes ${RANGE_KEY}=${formatRange(range)} on the node (hostNetwork script) on ${describeNodes(affected.names, 3, affected.total)}, ` +
         `so ports ${exposedExample} of the NodePort range become source ports and replies to them are ` +
         `captured by NodePort rules. Keep the range outside ${formatRange(ranges.nodePortRange)}, reserve ` +
         `the overlap with ${RESERVED_KEY}, or guard the script with if [ "$POD_IP" != "$HOST_IP" ].`,
@@ -145,7 +152,7 @@ export const portRangeOverlapsNodeports: Rule = {
           'port-range-overlaps-nodeports',
           'warn',
           u.path,
-          ctx.profiles().flatMap((g) => g.nodes),
+          listNodes(ctx.profiles()),
           `script of a hostNetwork container could not be analysed (${u.reason}); portguard cannot tell ` +
             "whether it changes the node's port ranges. Keep node scripts short and literal.",
         ),

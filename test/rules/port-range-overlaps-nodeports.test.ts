@@ -1,0 +1,79 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PortSet } from '../../src/core/portset.js';
+import { createReviewer, type Reviewer } from '../../src/core/review.js';
+import { describeNodes, MAX_NODES_LISTED } from '../../src/core/rule-context.js';
+import { createScriptAnalyzer } from '../../src/shell/index.js';
+import { allNodesOf, findingsOf, largeState } from '../core/rule-context.large-cluster.js';
+
+const RULE = 'port-range-overlaps-nodeports';
+let reviewer: Reviewer;
+let tinyReviewer: Reviewer;
+beforeAll(async () => {
+  reviewer = createReviewer({ scripts: await createScriptAnalyzer() });
+  // Every script is over its byte limit: the "could not be analysed" path.
+  tinyReviewer = createReviewer({ scripts: await createScriptAnalyzer({ maxBytes: 8 }) });
+});
+
+function tuner(script: string, spec: Record<string, unknown> = {}) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'tuner', namespace: 'shop' },
+    spec: {
+      hostNetwork: true,
+      ...spec,
+      initContainers: [{ name: 'tune', image: 'busybox:1.36', command: ['sh', '-c', script] }],
+      containers: [{ name: 'app', image: 'app:1' }],
+    },
+  };
+}
+
+const WIDEN = 'sysctl -w net.ipv4.ip_local_port_range="1024 65535"';
+const NODE_PORTS = PortSet.range(30000, 32767);
+
+describe('port-range-overlaps-nodeports on large clusters', () => {
+  it.each([5000, 41, 2])(
+    '%d nodes: a node write lists the unreserved nodes first and counts all',
+    (count) => {
+      const state = largeState(count);
+      const pod = tuner(WIDEN);
+      // Profile 1 reserves the whole NodePort range, so its nodes are not affected.
+      const all = allNodesOf(pod, state, (g) => !NODE_PORTS.subtract(g.profile.reserved).isEmpty());
+      const [f, ...rest] = findingsOf(reviewer, pod, state, RULE);
+      expect(rest).toEqual([]);
+      expect(f!.severity).toBe('deny');
+      expect(f!.nodes).toEqual(all.slice(0, MAX_NODES_LISTED));
+      expect(f!.nodeCount).toBe(all.length);
+      expect(f!.message).toContain(`(hostNetwork script) on ${describeNodes(all)}, so ports`);
+    },
+  );
+
+  it('counts 3,750 of 5,000 nodes plus the default ones in the message', () => {
+    const [f] = findingsOf(reviewer, tuner(WIDEN), largeState(5000), RULE);
+    expect(f!.nodeCount).toBe(3751);
+    expect(f!.message).toContain('on w-0, w-4, w-8 and 3748 more, so ports');
+  });
+
+  it('is no finding when every placed node reserves the overlap', () => {
+    expect(findingsOf(reviewer, tuner(WIDEN, { nodeName: 'w-1' }), largeState(5000), RULE)).toEqual([]);
+  });
+
+  it.each([
+    ['an unresolvable range', 'sysctl -w net.ipv4.ip_local_port_range="$(cat /etc/range)"', reviewer],
+    [
+      'an unresolvable reservation',
+      `${WIDEN}\nsysctl -w net.ipv4.ip_local_reserved_ports="$(cat /etc/reserved)"`,
+      reviewer,
+    ],
+    ['a script it cannot analyse', WIDEN, undefined],
+  ])('%s warns with every placed node counted', (_name, script, r) => {
+    const state = largeState(5000);
+    const pod = tuner(script);
+    const all = allNodesOf(pod, state, () => true);
+    const [f, ...rest] = findingsOf(r ?? tinyReviewer, pod, state, RULE);
+    expect(rest).toEqual([]);
+    expect(f!.severity).toBe('warn');
+    expect(f!.nodes).toEqual(all.slice(0, MAX_NODES_LISTED));
+    expect(f!.nodeCount).toBe(5001);
+  });
+});
