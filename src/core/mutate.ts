@@ -1,7 +1,9 @@
 /**
  * Mutation planning: returns a changed copy of the object and notes for warnings.
  * The server turns the difference into a JSON Patch. Every step is idempotent: a
- * second pass over its own output changes nothing.
+ * second pass over its own output changes nothing. Steps read the object as given and
+ * copy it only once one of them has something to write: most objects need no mutation,
+ * and the deep copy was most of the cost of planning for them.
  */
 import { nodesOverlapping } from './affected.js';
 import type { ClusterRanges } from './node-ranges.js';
@@ -12,6 +14,7 @@ import { PortParseError, PortSet, parseLocalPortRange, parseReservedPorts, stati
 import type { ClusterState } from './state.js';
 
 export interface MutationPlan {
+  /** The changed copy; the object as given (not a copy, do not modify it) when nothing changed. */
   object: Json;
   changed: boolean;
   /** Human-readable notes, surfaced as warnings. */
@@ -20,6 +23,19 @@ export interface MutationPlan {
 
 /** A source of randomness in [0, 1); injected so tests are deterministic. */
 export type Random = () => number;
+
+/** The object as given until a step asks to write; then one deep copy, shared by later steps. */
+class CopyOnWrite {
+  private copy: Json | undefined;
+  constructor(private readonly original: unknown) {}
+  get current(): unknown {
+    return this.copy ?? this.original;
+  }
+  writable(): Json {
+    this.copy ??= structuredClone(this.original) as Json;
+    return this.copy;
+  }
+}
 
 const safeCache = new WeakMap<ClusterRanges, Map<boolean, { band: PortSet; rest: PortSet }>>();
 
@@ -63,7 +79,8 @@ export function pickFree(set: PortSet, isUsed: (p: number) => boolean, random: R
   return undefined;
 }
 
-function assignNodePorts(obj: Json, state: ClusterState, random: Random, notes: string[]): boolean {
+function assignNodePorts(doc: CopyOnWrite, state: ClusterState, random: Random, notes: string[]): boolean {
+  const obj = doc.current as Json;
   const view = viewOf(obj);
   const svc = view?.service;
   if (!svc) return false;
@@ -87,7 +104,7 @@ function assignNodePorts(obj: Json, state: ClusterState, random: Random, notes: 
       );
       return changed;
     }
-    obj.spec.ports[u.index].nodePort = p;
+    doc.writable().spec.ports[u.index].nodePort = p;
     taken.add(p);
     changed = true;
     notes.push(`assigned nodePort ${p} to spec.ports[${u.index}] (outside every node's ephemeral range)`);
@@ -95,7 +112,7 @@ function assignNodePorts(obj: Json, state: ClusterState, random: Random, notes: 
   if (wantsHealthCheck) {
     const p = pick();
     if (p !== undefined) {
-      obj.spec.healthCheckNodePort = p;
+      doc.writable().spec.healthCheckNodePort = p;
       changed = true;
       notes.push(`assigned healthCheckNodePort ${p} (outside every node's ephemeral range)`);
     }
@@ -106,8 +123,13 @@ function assignNodePorts(obj: Json, state: ClusterState, random: Random, notes: 
 const RANGE_KEY = 'net.ipv4.ip_local_port_range';
 const RESERVED_KEY = 'net.ipv4.ip_local_reserved_ports';
 
-function reservePorts(obj: Json, state: ClusterState, notes: string[]): boolean {
-  const view = viewOf(obj);
+/** The pod spec's sysctls list in the writable copy (a workload's lives in its template). */
+function writableSysctls(doc: CopyOnWrite): Json[] {
+  return viewOf(doc.writable())!.pod!.spec.securityContext.sysctls;
+}
+
+function reservePorts(doc: CopyOnWrite, state: ClusterState, notes: string[]): boolean {
+  const view = viewOf(doc.current);
   const pod = view?.pod;
   if (!pod || pod.hostNetwork) return false;
   const sysctls = pod.spec.securityContext?.sysctls;
@@ -125,10 +147,11 @@ function reservePorts(obj: Json, state: ClusterState, notes: string[]): boolean 
     throw err;
   }
   if (overlap.isEmpty()) return false;
-  const existing = sysctls.find(
+  const existingIndex = sysctls.findIndex(
     (s: Json) => isObject(s) && normalizeSysctlName(String(s.name)) === RESERVED_KEY,
   );
-  if (existing) {
+  if (existingIndex >= 0) {
+    const existing = sysctls[existingIndex];
     let current: PortSet;
     try {
       current = parseReservedPorts(String(existing.value ?? ''));
@@ -138,28 +161,27 @@ function reservePorts(obj: Json, state: ClusterState, notes: string[]): boolean 
     }
     const merged = current.union(overlap);
     if (merged.equals(current)) return false;
-    existing.value = merged.toString();
-    notes.push(
-      `extended ${RESERVED_KEY} to ${existing.value} to keep NodePorts out of the pod's source ports`,
-    );
+    const value = merged.toString();
+    writableSysctls(doc)[existingIndex]!.value = value;
+    notes.push(`extended ${RESERVED_KEY} to ${value} to keep NodePorts out of the pod's source ports`);
     return true;
   }
-  sysctls.push({ name: RESERVED_KEY, value: overlap.toString() });
+  writableSysctls(doc).push({ name: RESERVED_KEY, value: overlap.toString() });
   notes.push(`added ${RESERVED_KEY}=${overlap} to keep NodePorts out of the pod's source ports`);
   return true;
 }
 
-/** Plans every enabled mutation on a deep copy of `object`. */
+/** Plans every enabled mutation; `object` itself is never modified. */
 export function planMutation(
   object: unknown,
   state: ClusterState,
   policy: Policy,
   random: Random,
 ): MutationPlan {
-  const obj = structuredClone(object) as Json;
+  const doc = new CopyOnWrite(object);
   const notes: string[] = [];
   let changed = false;
-  if (policy.mutations.assignNodePorts) changed = assignNodePorts(obj, state, random, notes) || changed;
-  if (policy.mutations.reservePorts) changed = reservePorts(obj, state, notes) || changed;
-  return { object: obj, changed, notes };
+  if (policy.mutations.assignNodePorts) changed = assignNodePorts(doc, state, random, notes) || changed;
+  if (policy.mutations.reservePorts) changed = reservePorts(doc, state, notes) || changed;
+  return { object: doc.current as Json, changed, notes };
 }

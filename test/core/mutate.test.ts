@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { pickFree, planMutation, safeNodePorts } from '../../src/core/mutate.js';
 import { parseNodeRanges } from '../../src/core/node-ranges.js';
+import type { Json } from '../../src/core/object-view.js';
 import { DEFAULT_POLICY } from '../../src/core/policy.js';
 import { PortSet } from '../../src/core/portset.js';
 import { emptyState } from '../../src/core/state.js';
@@ -184,5 +185,101 @@ describe('planMutation', () => {
     expect(
       planMutation(pod(sysctls, hostNetwork === true), emptyState(), DEFAULT_POLICY, Math.random).changed,
     ).toBe(false);
+  });
+});
+
+describe('planMutation copies only what it changes', () => {
+  const reserve = [{ name: 'net.ipv4.ip_local_port_range', value: '1024 65535' }];
+  const podSpec = (sysctls: object[]) => ({
+    securityContext: { sysctls },
+    containers: [{ name: 'c', image: 'i' }],
+  });
+  const deployment = (sysctls: object[]) => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'd', namespace: 'n' },
+    spec: { template: { metadata: {}, spec: podSpec(sysctls) } },
+  });
+  const cronJob = (sysctls: object[]) => ({
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: { name: 'c', namespace: 'n' },
+    spec: { schedule: '* * * * *', jobTemplate: { spec: { template: { spec: podSpec(sysctls) } } } },
+  });
+  const pod = (sysctls: object[]) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', namespace: 'n' },
+    spec: podSpec(sysctls),
+  });
+
+  it.each([
+    ['Service, unset nodePort', service([{ port: 80 }]), partly, true],
+    [
+      'Service, LoadBalancer Local',
+      service([{ port: 443, nodePort: 30010 }], { type: 'LoadBalancer', externalTrafficPolicy: 'Local' }),
+      partly,
+      true,
+    ],
+    ['Service, nothing to assign', service([{ port: 80, nodePort: 30001 }]), partly, false],
+    ['Service, no safe port', service([{ port: 80 }]), widened, false],
+    ['Pod, reserve', pod(reserve), undefined, true],
+    [
+      'Pod, extend',
+      pod([...reserve, { name: 'net.ipv4.ip_local_reserved_ports', value: '8080' }]),
+      undefined,
+      true,
+    ],
+    [
+      'Pod, no overlap',
+      pod([{ name: 'net.ipv4.ip_local_port_range', value: '40000 60999' }]),
+      undefined,
+      false,
+    ],
+    ['Deployment template, reserve', deployment(reserve), undefined, true],
+    [
+      'CronJob template, extend',
+      cronJob([...reserve, { name: 'net.ipv4.ip_local_reserved_ports', value: '1-2' }]),
+      undefined,
+      true,
+    ],
+    ['ConfigMap', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } }, undefined, false],
+    ['not an object', 'text', undefined, false],
+  ])('%s: the input is never modified; unchanged plans return it as is', (_n, object, ranges, changes) => {
+    const before = structuredClone(object);
+    const plan = planMutation(object, emptyState(ranges), DEFAULT_POLICY, seq([0.5]));
+    expect(object).toEqual(before);
+    expect(plan.changed).toBe(changes);
+    if (changes) expect(plan.object).not.toBe(object);
+    else expect(plan.object).toBe(object);
+  });
+
+  it.each([
+    ['Deployment', deployment(reserve), (o: Json) => o.spec.template.spec],
+    [
+      'CronJob',
+      cronJob([...reserve, { name: 'net.ipv4.ip_local_reserved_ports', value: '1-2' }]),
+      (o: Json) => o.spec.jobTemplate.spec.template.spec,
+    ],
+  ])('%s: writes the reservation into the copied template', (_n, object, specOf) => {
+    const plan = planMutation(object, emptyState(), DEFAULT_POLICY, Math.random);
+    const reserved = specOf(plan.object).securityContext.sysctls.find(
+      (s: { name: string }) => s.name === 'net.ipv4.ip_local_reserved_ports',
+    );
+    expect(reserved.value).toMatch(/30000-32767$/);
+    expect(planMutation(plan.object, emptyState(), DEFAULT_POLICY, Math.random).changed).toBe(false);
+  });
+
+  it('assigns the same ports as before for the same random sequence', () => {
+    const svc = service([{ port: 80 }, { port: 81, nodePort: 30003 }, { port: 82 }], {
+      type: 'LoadBalancer',
+      externalTrafficPolicy: 'Local',
+    });
+    const plan = planMutation(svc, emptyState(partly), DEFAULT_POLICY, seq([0.1, 0.5, 0.9]));
+    expect(plan.object.spec.ports.map((p: { nodePort?: number }) => p.nodePort)).toEqual([
+      30005, 30003, 30025,
+    ]);
+    expect(plan.object.spec.healthCheckNodePort).toBe(30045);
+    expect(plan.notes).toHaveLength(3);
   });
 });
