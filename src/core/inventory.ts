@@ -10,9 +10,28 @@ function portKey(protocol: Protocol, port: number): string {
   return `${protocol}/${port}`;
 }
 
+/** Which owners of a port a rule asks for: Service nodePorts, or ports pods bind on the node. */
+export type OwnerClass = 'service' | 'host';
+
+function classOf(owner: PortOwner): OwnerClass {
+  return owner.kind === 'Service' ? 'service' : 'host';
+}
+
+/**
+ * The owners of one port, by object key, all together and split by class. Rules ask for
+ * one class only: when 1,000 host pods share a port, filtering Services out of every
+ * owner for each of them was quadratic. Each key has one kind, so every map keeps the
+ * keys in the same relative (insertion) order.
+ */
+interface PortEntry {
+  all: Map<string, PortOwner[]>;
+  service: Map<string, PortOwner[]>;
+  host: Map<string, PortOwner[]>;
+}
+
 export class PortInventory {
   private readonly byObject = new Map<string, PortOwner[]>();
-  private readonly byPort = new Map<string, Map<string, PortOwner[]>>();
+  private readonly byPort = new Map<string, PortEntry>();
   /** Reference counts per port number, any protocol: the nodePort allocator ignores protocol. */
   private readonly used = new Map<number, number>();
 
@@ -39,14 +58,19 @@ export class PortInventory {
     this.byObject.set(key, owners);
     for (const o of owners) {
       const pk = portKey(o.protocol, o.port);
-      let m = this.byPort.get(pk);
-      if (!m) {
-        m = new Map();
-        this.byPort.set(pk, m);
+      let entry = this.byPort.get(pk);
+      if (!entry) {
+        entry = { all: new Map(), service: new Map(), host: new Map() };
+        this.byPort.set(pk, entry);
       }
-      const list = m.get(key);
+      const list = entry.all.get(key);
       if (list) list.push(o);
-      else m.set(key, [o]);
+      else {
+        // One array in both maps, so later owners of the same key on this port appear in both.
+        const fresh = [o];
+        entry.all.set(key, fresh);
+        entry[classOf(o)].set(key, fresh);
+      }
       this.used.set(o.port, (this.used.get(o.port) ?? 0) + 1);
     }
   }
@@ -62,9 +86,12 @@ export class PortInventory {
     this.byObject.delete(key);
     for (const o of owners) {
       const pk = portKey(o.protocol, o.port);
-      const m = this.byPort.get(pk);
-      m?.delete(key);
-      if (m && m.size === 0) this.byPort.delete(pk);
+      const entry = this.byPort.get(pk);
+      if (entry) {
+        entry.all.delete(key);
+        entry[classOf(o)].delete(key);
+        if (entry.all.size === 0) this.byPort.delete(pk);
+      }
       const n = (this.used.get(o.port) ?? 1) - 1;
       if (n <= 0) this.used.delete(o.port);
       else this.used.set(o.port, n);
@@ -73,11 +100,14 @@ export class PortInventory {
 
   /** Owners of a port, excluding the object under review (by kind/namespace/name key). */
   ownersOf(protocol: Protocol, port: number, excludeKey?: string): PortOwner[] {
-    const m = this.byPort.get(portKey(protocol, port));
-    if (!m) return [];
-    const out: PortOwner[] = [];
-    for (const [key, owners] of m) if (key !== excludeKey) out.push(...owners);
-    return out;
+    const entry = this.byPort.get(portKey(protocol, port));
+    return entry ? collect(entry.all, excludeKey) : [];
+  }
+
+  /** `ownersOf` restricted to one class, in the same order, without visiting the other class. */
+  ownersOfClass(cls: OwnerClass, protocol: Protocol, port: number, excludeKey?: string): PortOwner[] {
+    const entry = this.byPort.get(portKey(protocol, port));
+    return entry ? collect(entry[cls], excludeKey) : [];
   }
 
   isUsed(port: number): boolean {
@@ -98,4 +128,10 @@ export class PortInventory {
     this.byPort.clear();
     this.used.clear();
   }
+}
+
+function collect(byKey: Map<string, PortOwner[]>, excludeKey: string | undefined): PortOwner[] {
+  const out: PortOwner[] = [];
+  for (const [key, owners] of byKey) if (key !== excludeKey) for (const o of owners) out.push(o);
+  return out;
 }
