@@ -255,6 +255,17 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOut
   }
 }
 
+/**
+ * The serve command's logger: JSON lines on stdout, written asynchronously. A synchronous
+ * write per line blocks the event loop, and so every review in flight, whenever the
+ * container runtime's log pipe is slow or full; buffered lines go out in batches instead.
+ * pino flushes the buffer synchronously on `exit` (process.exit, a crash) and drains it on
+ * `beforeExit` (the loop ran dry after a graceful close), so no line is lost on shutdown.
+ */
+export function createServeLogger(fd = 1): Logger {
+  return pino({ base: { app: 'portguard' } }, pino.destination({ dest: fd, sync: false }));
+}
+
 function portNumber(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`invalid port ${value}`);
@@ -289,7 +300,7 @@ export function registerServeCommand(program: Command): void {
       DEFAULT_PRUNE_INTERVAL,
     )
     .action(async (flags: ServeFlags) => {
-      const logger = pino({ base: { app: 'portguard' } });
+      const logger = createServeLogger();
       const outcome = await runServe(flags, {
         stderr: (s) => process.stderr.write(s),
         cwd: process.cwd(),
