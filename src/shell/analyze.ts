@@ -19,6 +19,7 @@ import {
   normalizeSysctlName,
   sysctlNameFromProcPath,
 } from './sysctl-name.js';
+import { copyTree, type SyntaxNode } from './tree.js';
 import type { ScriptAnalysis, SysctlWrite } from './types.js';
 import {
   chompNewline,
@@ -63,7 +64,7 @@ interface Stream {
 
 interface Io {
   stdin: Stream | null;
-  redirects: Node[];
+  redirects: SyntaxNode[];
 }
 
 const NO_IO: Io = { stdin: null, redirects: [] };
@@ -133,14 +134,15 @@ function runScript(shared: Shared, script: string, scope: Scope, frame: Frame, l
   try {
     const walker = new Walker(script, shared, lineOffset);
     walker.scanErrors(tree.rootNode);
-    walker.block(statements(tree.rootNode), scope, frame);
+    const root = copyTree(tree, script, () => walker.tick());
+    walker.block(statements(root), scope, frame);
   } finally {
     tree.delete();
   }
 }
 
-function statements(node: Node): Node[] {
-  return node.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
+function statements(node: SyntaxNode): SyntaxNode[] {
+  return node.namedChildren.filter((c) => c.type !== 'comment');
 }
 
 class Walker implements ExpandHost {
@@ -166,7 +168,7 @@ class Walker implements ExpandHost {
     this.shared.depth--;
   }
 
-  runSubstitution(node: Node, scope: Scope): void {
+  runSubstitution(node: SyntaxNode, scope: Scope): void {
     this.block(statements(node), scope.clone(), { own: this.ownHint, exited: false });
   }
 
@@ -202,11 +204,11 @@ class Walker implements ExpandHost {
     return text(this, n).includes('sysctl') || text(this, n).includes('/proc/sys');
   }
 
-  private line(n: Node): number {
-    return n.startPosition.row + 1 + this.lineOffset;
+  private line(n: Node | SyntaxNode): number {
+    return ('startRow' in n ? n.startRow : n.startPosition.row) + 1 + this.lineOffset;
   }
 
-  block(nodes: Node[], scope: Scope, frame: Frame): void {
+  block(nodes: SyntaxNode[], scope: Scope, frame: Frame): void {
     for (const n of nodes) {
       if (frame.exited) return;
       this.stmt(n, scope, frame, NO_IO);
@@ -214,7 +216,7 @@ class Walker implements ExpandHost {
   }
 
   /** Runs one statement; returns its stdout when it is known and not redirected. */
-  private stmt(node: Node, scope: Scope, frame: Frame, io: Io): Stream | null {
+  private stmt(node: SyntaxNode, scope: Scope, frame: Frame, io: Io): Stream | null {
     this.tick();
     this.enter();
     try {
@@ -224,7 +226,7 @@ class Walker implements ExpandHost {
     }
   }
 
-  private stmtInner(node: Node, scope: Scope, frame: Frame, io: Io): Stream | null {
+  private stmtInner(node: SyntaxNode, scope: Scope, frame: Frame, io: Io): Stream | null {
     switch (node.type) {
       case 'command':
         return this.command(node, scope, frame, io);
@@ -283,9 +285,9 @@ class Walker implements ExpandHost {
     }
   }
 
-  private redirected(node: Node, scope: Scope, frame: Frame, io: Io): Stream | null {
+  private redirected(node: SyntaxNode, scope: Scope, frame: Frame, io: Io): Stream | null {
     const body = node.childForFieldName('body');
-    const redirects = node.childrenForFieldName('redirect').filter((c): c is Node => c !== null);
+    const redirects = node.childrenForFieldName('redirect');
     const all = [...redirects, ...io.redirects];
     if (!body) return null;
     if (body.type === 'command' || body.type === 'pipeline' || body.type === 'list') {
@@ -305,7 +307,7 @@ class Walker implements ExpandHost {
     return null;
   }
 
-  private list(node: Node, scope: Scope, frame: Frame, io: Io): Stream | null {
+  private list(node: SyntaxNode, scope: Scope, frame: Frame, io: Io): Stream | null {
     const left = node.namedChild(0);
     const right = node.namedChild(1);
     const op = node.child(1) ? text(this, node.child(1)!) : '';
@@ -341,7 +343,7 @@ class Walker implements ExpandHost {
     if (alive.every((p) => p.frame.own)) frame.own = true;
   }
 
-  private pipeline(stages: Node[], scope: Scope, frame: Frame, io: Io): Stream | null {
+  private pipeline(stages: SyntaxNode[], scope: Scope, frame: Frame, io: Io): Stream | null {
     let stdin = io.stdin;
     stages.forEach((stage, i) => {
       const last = i === stages.length - 1;
@@ -359,12 +361,12 @@ class Walker implements ExpandHost {
     return stdin;
   }
 
-  private ifStatement(node: Node, scope: Scope, frame: Frame): void {
-    const clauses: Node[] = [node];
-    let elseBody: Node[] | null = null;
+  private ifStatement(node: SyntaxNode, scope: Scope, frame: Frame): void {
+    const clauses: SyntaxNode[] = [node];
+    let elseBody: SyntaxNode[] | null = null;
     for (const c of node.namedChildren) {
-      if (c?.type === 'elif_clause') clauses.push(c);
-      if (c?.type === 'else_clause') elseBody = statements(c);
+      if (c.type === 'elif_clause') clauses.push(c);
+      if (c.type === 'else_clause') elseBody = statements(c);
     }
     let fallOwn = frame.own;
     const paths: { scope: Scope; frame: Frame }[] = [];
@@ -387,7 +389,13 @@ class Walker implements ExpandHost {
   }
 
   /** Runs each body as an alternative (case items, loop bodies) and joins with "none ran" if `mayskip`. */
-  private branches(bodies: Node[][], scope: Scope, frame: Frame, owns: boolean[], mayskip: boolean): void {
+  private branches(
+    bodies: SyntaxNode[][],
+    scope: Scope,
+    frame: Frame,
+    owns: boolean[],
+    mayskip: boolean,
+  ): void {
     const paths = bodies.map((b, i) => {
       const s = scope.clone();
       const f: Frame = { own: owns[i] ?? frame.own, exited: false };
@@ -399,8 +407,8 @@ class Walker implements ExpandHost {
     this.join(scope, frame, paths);
   }
 
-  private whileLoop(node: Node, scope: Scope, frame: Frame): void {
-    const conditions = node.childrenForFieldName('condition').filter((c): c is Node => c?.isNamed === true);
+  private whileLoop(node: SyntaxNode, scope: Scope, frame: Frame): void {
+    const conditions = node.childrenForFieldName('condition').filter((c) => c.isNamed);
     const condFrame: Frame = { own: frame.own, exited: false };
     this.block(conditions, scope, condFrame);
     const g = guardOf(this.src, scope, conditions[conditions.length - 1] ?? null);
@@ -409,13 +417,13 @@ class Walker implements ExpandHost {
     if (body) this.branches([statements(body)], scope, frame, [own], true);
   }
 
-  private forLoop(node: Node, scope: Scope, frame: Frame): void {
+  private forLoop(node: SyntaxNode, scope: Scope, frame: Frame): void {
     const variable = node.childForFieldName('variable');
     const body = node.childForFieldName('body');
     if (!variable || !body) return;
     const name = text(this, variable);
-    const hasIn = node.children.some((c) => c?.type === 'in');
-    const valueNodes = node.childrenForFieldName('value').filter((c): c is Node => c !== null);
+    const hasIn = node.children.some((c) => c.type === 'in');
+    const valueNodes = node.childrenForFieldName('value');
     const items = hasIn ? expandFields(this, scope, valueNodes) : [unknownValue('"$@" (script arguments)')];
     const known = items.length <= MAX_LOOP_ITEMS && items.every((v) => textOf(v) !== null);
     const loopScope = scope.clone();
@@ -431,13 +439,13 @@ class Walker implements ExpandHost {
     this.join(scope, frame, paths);
   }
 
-  private caseStatement(node: Node, scope: Scope, frame: Frame): void {
+  private caseStatement(node: SyntaxNode, scope: Scope, frame: Frame): void {
     const value = node.childForFieldName('value');
     if (value) expandValue(this, scope, value);
-    const items = node.namedChildren.filter((c): c is Node => c?.type === 'case_item');
+    const items = node.namedChildren.filter((c) => c.type === 'case_item');
     const bodies = items.map(caseBody);
     const hasDefault = items.some((item) =>
-      item.childrenForFieldName('value').some((v) => v && text(this, v) === '*'),
+      item.childrenForFieldName('value').some((v) => text(this, v) === '*'),
     );
     this.branches(
       bodies,
@@ -448,7 +456,7 @@ class Walker implements ExpandHost {
     );
   }
 
-  private assign(node: Node, scope: Scope, exported: boolean): void {
+  private assign(node: SyntaxNode, scope: Scope, exported: boolean): void {
     if (node.type !== 'variable_assignment') return;
     const nameNode = node.childForFieldName('name');
     if (nameNode?.type !== 'variable_name') return;
@@ -456,18 +464,17 @@ class Walker implements ExpandHost {
     const valueNode = node.childForFieldName('value');
     let value: Value = valueNode ? expandValue(this, scope, valueNode) : lit('');
     if (valueNode?.type === 'array') value = unknownValue(`$${name} is an array`);
-    if (node.children.some((c) => c?.type === '+=')) value = concat(scope.lookup(name), value);
+    if (node.children.some((c) => c.type === '+=')) value = concat(scope.lookup(name), value);
     const prev = scope.vars.get(name);
     const wasExported = prev !== undefined && (prev.kind === 'fieldRef' || prev.exported);
     scope.vars.set(name, { kind: 'value', value, exported: exported || wasExported });
   }
 
-  private declaration(node: Node, scope: Scope): void {
+  private declaration(node: SyntaxNode, scope: Scope): void {
     const keyword = node.child(0) ? text(this, node.child(0)!) : '';
-    const flags = node.namedChildren.filter((c) => c?.type === 'word').map((c) => text(this, c!));
+    const flags = node.namedChildren.filter((c) => c.type === 'word').map((c) => text(this, c));
     const exported = keyword === 'export' || flags.some((f) => f.startsWith('-') && f.includes('x'));
     for (const c of node.namedChildren) {
-      if (!c) continue;
       if (c.type === 'variable_assignment') this.assign(c, scope, exported);
       else if (c.type === 'variable_name' && exported) {
         const name = text(this, c);
@@ -479,11 +486,11 @@ class Walker implements ExpandHost {
     }
   }
 
-  private command(node: Node, scope: Scope, frame: Frame, io: Io): Stream | null {
+  private command(node: SyntaxNode, scope: Scope, frame: Frame, io: Io): Stream | null {
     const line = this.line(node);
     const nameNode = node.childForFieldName('name');
-    const prefix = node.namedChildren.filter((c): c is Node => c?.type === 'variable_assignment');
-    const own = node.childrenForFieldName('redirect').filter((c): c is Node => c !== null);
+    const prefix = node.namedChildren.filter((c) => c.type === 'variable_assignment');
+    const own = node.childrenForFieldName('redirect');
     const redirects = [...own, ...io.redirects];
     if (!nameNode) {
       for (const a of prefix) this.assign(a, scope, false);
@@ -493,13 +500,13 @@ class Walker implements ExpandHost {
     const cmdScope = prefix.length > 0 ? scope.clone() : scope;
     for (const a of prefix) this.assign(a, cmdScope, true);
     this.ownHint = frame.own;
-    const args = node.childrenForFieldName('argument').filter((c): c is Node => c !== null);
+    const args = node.childrenForFieldName('argument');
     const argv = expandFields(this, cmdScope, [nameNode, ...args]);
     let stdin = io.stdin;
-    const continuations: Node[] = [];
+    const continuations: SyntaxNode[] = [];
     for (const r of redirects) {
       if (r.type === 'heredoc_redirect') {
-        const body = r.namedChildren.find((c) => c?.type === 'heredoc_body');
+        const body = r.namedChildren.find((c) => c.type === 'heredoc_body');
         stdin = {
           value: heredocValue(this, cmdScope, r),
           line: body ? this.line(body) : line,
@@ -516,9 +523,7 @@ class Walker implements ExpandHost {
       }
     }
     const flat = redirects.flatMap((r) =>
-      r.type === 'heredoc_redirect'
-        ? r.childrenForFieldName('redirect').filter((c): c is Node => c !== null)
-        : [r],
+      r.type === 'heredoc_redirect' ? r.childrenForFieldName('redirect') : [r],
     );
     const out = this.dispatch(argv, { stdin, redirects: flat }, line, cmdScope, frame);
     for (const r of continuations) this.heredocContinuation(r, out, scope, frame);
@@ -526,8 +531,8 @@ class Walker implements ExpandHost {
   }
 
   /** tree-sitter-bash hangs `| cmd` and `&& cmd` written after `<<EOF` onto the heredoc node. */
-  private heredocContinuation(r: Node, out: Stream | null, scope: Scope, frame: Frame): void {
-    const pipe = r.namedChildren.find((c) => c?.type === 'pipeline');
+  private heredocContinuation(r: SyntaxNode, out: Stream | null, scope: Scope, frame: Frame): void {
+    const pipe = r.namedChildren.find((c) => c.type === 'pipeline');
     if (pipe) {
       // `| a && b`: the pipe feeds `a`, the list's leftmost command.
       this.stmt(pipe.namedChild(0) ?? pipe, scope, frame, { stdin: out, redirects: [] });
@@ -546,13 +551,13 @@ class Walker implements ExpandHost {
     }
   }
 
-  private stdoutTarget(redirects: Node[], scope: Scope): { target: Value; append: boolean } | null {
+  private stdoutTarget(redirects: SyntaxNode[], scope: Scope): { target: Value; append: boolean } | null {
     let found: { target: Value; append: boolean } | null = null;
     for (const r of redirects) {
       if (r.type !== 'file_redirect') continue;
       const fd = r.childForFieldName('descriptor');
       if (fd && text(this, fd) !== '1') continue;
-      const op = r.children.find((c) => c !== null && !c.isNamed);
+      const op = r.children.find((c) => !c.isNamed);
       const opText = op ? text(this, op) : '';
       if (!['>', '>>', '>|', '&>', '&>>'].includes(opText)) continue;
       const dest = r.childForFieldName('destination');
@@ -635,7 +640,7 @@ class Walker implements ExpandHost {
     }
   }
 
-  private call(body: Node, argv: Value[], scope: Scope, frame: Frame): void {
+  private call(body: SyntaxNode, argv: Value[], scope: Scope, frame: Frame): void {
     if (this.shared.calls >= MAX_CALL_DEPTH) return;
     this.shared.calls++;
     const saved = scope.positional;
@@ -774,12 +779,11 @@ function unknownStream(reason: string, line: number): Stream {
 }
 
 /** Splits an if/elif clause into its condition list and its `then` body. */
-function splitAtThen(clause: Node): { conditions: Node[]; body: Node[] } {
-  const conditions: Node[] = [];
-  const body: Node[] = [];
+function splitAtThen(clause: SyntaxNode): { conditions: SyntaxNode[]; body: SyntaxNode[] } {
+  const conditions: SyntaxNode[] = [];
+  const body: SyntaxNode[] = [];
   let inBody = false;
   for (const c of clause.children) {
-    if (!c) continue;
     if (!c.isNamed) {
       if (c.type === 'then') inBody = true;
       continue;
@@ -790,13 +794,8 @@ function splitAtThen(clause: Node): { conditions: Node[]; body: Node[] } {
   return { conditions, body };
 }
 
-function caseBody(item: Node): Node[] {
-  const body: Node[] = [];
-  for (let i = 0; i < item.childCount; i++) {
-    const c = item.child(i);
-    if (c?.isNamed && c.type !== 'comment' && item.fieldNameForChild(i) !== 'value') body.push(c);
-  }
-  return body;
+function caseBody(item: SyntaxNode): SyntaxNode[] {
+  return item.children.filter((c) => c.isNamed && c.type !== 'comment' && c.field !== 'value');
 }
 
 // Only `*` is supported: `sysctl -p /etc/sysctl.d/*.conf`.

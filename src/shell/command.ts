@@ -82,33 +82,33 @@ export function stripWrappers<T>(argv: T[], text: (t: T) => string | null): T[] 
  * known at admission, and an untouched `$(VAR)` later reads as an (unknown) command substitution.
  */
 export function expandKubeVars(s: string, env: ScriptEnv | undefined): string {
-  if (!s.includes('$')) return s;
+  let at = s.indexOf('$');
+  if (at === -1) return s;
   let out = '';
-  for (let i = 0; i < s.length; i++) {
-    const ch = s[i];
-    if (ch !== '$') {
-      out += ch;
-      continue;
-    }
-    const next = s[i + 1];
+  // Copies the text between `$`s in slices: scripts are kilobytes, character appends add up.
+  let from = 0;
+  for (; at !== -1; at = s.indexOf('$', from)) {
+    out += s.slice(from, at);
+    const next = s[at + 1];
     if (next === '$') {
       out += '$';
-      i++;
+      from = at + 2;
       continue;
     }
     if (next === '(') {
-      const close = s.indexOf(')', i + 2);
-      const name = close === -1 ? '' : s.slice(i + 2, close);
+      const close = s.indexOf(')', at + 2);
+      const name = close === -1 ? '' : s.slice(at + 2, close);
       const value = env?.[name]?.value;
       if (close !== -1 && isEnvName(name) && value !== undefined && env?.[name]?.fieldRef === undefined) {
         out += value;
-        i = close;
+        from = close + 1;
         continue;
       }
     }
-    out += ch;
+    out += '$';
+    from = at + 1;
   }
-  return out;
+  return out + s.slice(from);
 }
 
 function isEnvName(name: string): boolean {

@@ -1,6 +1,6 @@
-import type { Node } from 'web-tree-sitter';
 import { unescapeC } from './output.js';
 import type { Scope } from './scope.js';
+import type { SyntaxNode } from './tree.js';
 import { concat, lit, type Part, unknownValue, type Value } from './value.js';
 
 /**
@@ -15,7 +15,7 @@ export interface ExpandHost {
   enter(): void;
   leave(): void;
   /** `$(...)` still runs its commands (which may write sysctls), even though its output is unknown. */
-  runSubstitution(node: Node, scope: Scope): void;
+  runSubstitution(node: SyntaxNode, scope: Scope): void;
 }
 
 /** A piece of a word; `split` marks unquoted expansion results, which undergo field splitting. */
@@ -26,17 +26,17 @@ interface Piece {
 
 const IFS = ' \t\n';
 
-export function text(host: ExpandHost, node: Node): string {
+export function text(host: ExpandHost, node: { startIndex: number; endIndex: number }): string {
   return host.src.slice(node.startIndex, node.endIndex);
 }
 
 /** Expands one word to a single value without field splitting (assignments, redirect targets). */
-export function expandValue(host: ExpandHost, scope: Scope, node: Node): Value {
+export function expandValue(host: ExpandHost, scope: Scope, node: SyntaxNode): Value {
   return concat(...pieces(host, scope, node, false).map((p) => [p.part]));
 }
 
 /** Expands command arguments into fields, as the command will receive them. */
-export function expandFields(host: ExpandHost, scope: Scope, nodes: Node[]): Value[] {
+export function expandFields(host: ExpandHost, scope: Scope, nodes: SyntaxNode[]): Value[] {
   const fields: Value[] = [];
   for (const n of nodes) fields.push(...splitFields(pieces(host, scope, n, false)));
   return fields;
@@ -79,7 +79,7 @@ function splitFields(ps: Piece[]): Value[] {
   return out;
 }
 
-function pieces(host: ExpandHost, scope: Scope, node: Node, quoted: boolean): Piece[] {
+function pieces(host: ExpandHost, scope: Scope, node: SyntaxNode, quoted: boolean): Piece[] {
   host.tick();
   host.enter();
   try {
@@ -89,7 +89,7 @@ function pieces(host: ExpandHost, scope: Scope, node: Node, quoted: boolean): Pi
   }
 }
 
-function piecesInner(host: ExpandHost, scope: Scope, node: Node, quoted: boolean): Piece[] {
+function piecesInner(host: ExpandHost, scope: Scope, node: SyntaxNode, quoted: boolean): Piece[] {
   const t = text(host, node);
   const litPiece = (s: string): Piece[] => [{ part: { text: s }, split: false }];
   switch (node.type) {
@@ -109,7 +109,7 @@ function piecesInner(host: ExpandHost, scope: Scope, node: Node, quoted: boolean
       return stringPieces(host, scope, node);
     case 'concatenation': {
       const out: Piece[] = [];
-      for (const c of node.namedChildren) if (c) out.push(...pieces(host, scope, c, quoted));
+      for (const c of node.namedChildren) out.push(...pieces(host, scope, c, quoted));
       return out;
     }
     case 'simple_expansion':
@@ -130,8 +130,8 @@ function piecesInner(host: ExpandHost, scope: Scope, node: Node, quoted: boolean
 
 // Double-quoted strings: tree-sitter leaves some literal text outside any child node, so the
 // gaps between children are literal text too.
-function stringPieces(host: ExpandHost, scope: Scope, node: Node): Piece[] {
-  const children = node.children.filter((c): c is Node => c !== null);
+function stringPieces(host: ExpandHost, scope: Scope, node: SyntaxNode): Piece[] {
+  const children = node.children;
   const open = children[0];
   const close = children[children.length - 1];
   if (!open || !close || children.length < 2) return [];
@@ -157,14 +157,14 @@ function stringPieces(host: ExpandHost, scope: Scope, node: Node): Piece[] {
 }
 
 // tree-sitter-bash sometimes includes the preceding space in a `simple_expansion` ("$LO $HI").
-function expansionStart(host: ExpandHost, node: Node): number {
+function expansionStart(host: ExpandHost, node: SyntaxNode): number {
   if (node.type !== 'simple_expansion') return node.startIndex;
   const dollar = host.src.indexOf('$', node.startIndex);
   return dollar === -1 || dollar >= node.endIndex ? node.startIndex : dollar;
 }
 
-function expansionPieces(host: ExpandHost, scope: Scope, node: Node, quoted: boolean): Piece[] {
-  const named = node.namedChildren.filter((c): c is Node => c !== null);
+function expansionPieces(host: ExpandHost, scope: Scope, node: SyntaxNode, quoted: boolean): Piece[] {
+  const named = node.namedChildren;
   const nameNode = named[0];
   const fromValue = (v: Value): Piece[] => v.map((part) => ({ part, split: !quoted }));
   if (!nameNode || (nameNode.type !== 'variable_name' && nameNode.type !== 'special_variable_name')) {
@@ -210,12 +210,12 @@ function lookup(scope: Scope, name: string): Value {
 }
 
 /** Heredoc body as the command reads it. Quoted delimiters (`<<'EOF'`) turn expansion off. */
-export function heredocValue(host: ExpandHost, scope: Scope, redirect: Node): Value {
-  const start = redirect.namedChildren.find((c) => c?.type === 'heredoc_start');
-  const body = redirect.namedChildren.find((c) => c?.type === 'heredoc_body');
+export function heredocValue(host: ExpandHost, scope: Scope, redirect: SyntaxNode): Value {
+  const start = redirect.namedChildren.find((c) => c.type === 'heredoc_start');
+  const body = redirect.namedChildren.find((c) => c.type === 'heredoc_body');
   if (!body) return [];
   const startText = start ? text(host, start) : '';
-  const stripTabs = redirect.children.some((c) => c?.type === '<<-');
+  const stripTabs = redirect.children.some((c) => c.type === '<<-');
   const quotedDelim = startText.includes("'") || startText.includes('"') || startText.includes('\\');
   let value: Value;
   if (quotedDelim) {
@@ -227,7 +227,6 @@ export function heredocValue(host: ExpandHost, scope: Scope, redirect: Node): Va
       if (end > at) out.push(lit(unescapeHeredoc(host.src.slice(at, end))));
     };
     for (const c of body.namedChildren) {
-      if (!c) continue;
       if (c.type === 'heredoc_content') {
         literal(c.startIndex);
         out.push(lit(unescapeHeredoc(text(host, c))));

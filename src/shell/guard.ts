@@ -1,5 +1,5 @@
-import type { Node } from 'web-tree-sitter';
 import type { Scope } from './scope.js';
+import type { SyntaxNode } from './tree.js';
 
 /**
  * Recognises the seed-000 netns guard: a comparison of `$POD_IP` (fieldRef status.podIP) with
@@ -18,12 +18,12 @@ export function flip(g: Guard | null): Guard | null {
   return g === 'differ' ? 'same' : g === 'same' ? 'differ' : null;
 }
 
-export function guardOf(src: string, scope: Scope, node: Node | null): Guard | null {
+export function guardOf(src: string, scope: Scope, node: SyntaxNode | null): Guard | null {
   if (!node) return null;
-  const text = (n: Node) => src.slice(n.startIndex, n.endIndex);
+  const text = (n: SyntaxNode) => src.slice(n.startIndex, n.endIndex);
   switch (node.type) {
     case 'test_command': {
-      const inner = node.namedChildren.filter((c): c is Node => c !== null);
+      const inner = node.namedChildren;
       const expr = inner.length === 1 ? inner[0]! : null;
       if (!expr) return null;
       if (expr.type === 'parenthesized_expression') return guardOf(src, scope, expr.namedChild(0));
@@ -53,7 +53,7 @@ export function guardOf(src: string, scope: Scope, node: Node | null): Guard | n
     case 'command': {
       // `test A != B` and `[ A != B ]` written as plain commands.
       const name = node.childForFieldName('name');
-      const args = node.childrenForFieldName('argument').filter((c): c is Node => c !== null);
+      const args = node.childrenForFieldName('argument');
       const n = name ? text(name) : '';
       if (n === '[' && args.length === 4 && text(args[3]!) === ']') args.pop();
       if ((n !== 'test' && n !== '[') || args.length !== 3) return null;
@@ -72,7 +72,7 @@ export function guardOf(src: string, scope: Scope, node: Node | null): Guard | n
     }
     case 'subshell':
     case 'compound_statement': {
-      const inner = node.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
+      const inner = node.namedChildren.filter((c) => c.type !== 'comment');
       return inner.length === 1 ? guardOf(src, scope, inner[0]!) : null;
     }
     default:
@@ -82,10 +82,10 @@ export function guardOf(src: string, scope: Scope, node: Node | null): Guard | n
 
 function compare(
   scope: Scope,
-  text: (n: Node) => string,
-  left: Node | null,
+  text: (n: SyntaxNode) => string,
+  left: SyntaxNode | null,
   op: string,
-  right: Node | null,
+  right: SyntaxNode | null,
 ): Guard | null {
   if (!left || !right) return null;
   // tree-sitter reads `[ ! "$A" = "$B" ]` as `(! "$A") = "$B"`; test(1) means `! ("$A" = "$B")`.
@@ -106,10 +106,10 @@ function compare(
 }
 
 // Only a bare `$X`, `${X}` or `"$X"` counts: anything added to the string changes the comparison.
-function fieldRefOf(scope: Scope, text: (n: Node) => string, node: Node): string | null {
+function fieldRefOf(scope: Scope, text: (n: SyntaxNode) => string, node: SyntaxNode): string | null {
   let n = node;
   if (n.type === 'string') {
-    const inner = n.namedChildren.filter((c): c is Node => c !== null);
+    const inner = n.namedChildren;
     if (inner.length !== 1 || text(n) !== `"${text(inner[0]!)}"`) return null;
     n = inner[0]!;
   }

@@ -1,4 +1,4 @@
-import type { Node } from 'web-tree-sitter';
+import type { SyntaxNode } from './tree.js';
 import type { ScriptEnv } from './types.js';
 import { lit, unknownValue, type Value } from './value.js';
 
@@ -10,12 +10,12 @@ export type Var = { kind: 'value'; value: Value; exported: boolean } | { kind: '
 
 export class Scope {
   vars: Map<string, Var>;
-  functions: Map<string, Node>;
+  functions: Map<string, SyntaxNode>;
   positional: Value[] | null;
 
   constructor(
     vars = new Map<string, Var>(),
-    functions = new Map<string, Node>(),
+    functions = new Map<string, SyntaxNode>(),
     positional: Value[] | null = null,
   ) {
     this.vars = vars;
@@ -68,8 +68,7 @@ export class Scope {
     for (const a of alternatives) for (const k of a.vars.keys()) names.add(k);
     for (const name of names) {
       const seen = alternatives.map((a) => a.vars.get(name));
-      const first = JSON.stringify(seen[0] ?? null);
-      if (seen.every((v) => JSON.stringify(v ?? null) === first)) {
+      if (seen.every((v) => v === seen[0]) || sameJson(seen)) {
         if (seen[0]) this.vars.set(name, seen[0]);
         else this.vars.delete(name);
       } else {
@@ -83,4 +82,11 @@ export class Scope {
     }
     for (const a of alternatives) for (const [k, f] of a.functions) this.functions.set(k, f);
   }
+}
+
+// Branches that did not assign a variable still share its object with the scope they were
+// cloned from, so comparing by content is only needed after an assignment.
+function sameJson(seen: (Var | undefined)[]): boolean {
+  const first = JSON.stringify(seen[0] ?? null);
+  return seen.every((v) => JSON.stringify(v ?? null) === first);
 }
