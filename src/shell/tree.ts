@@ -110,6 +110,9 @@ export class SyntaxNode {
   }
 
   childForFieldName(name: string): SyntaxNode | null {
+    // As `Node#childForFieldName`, which reads the fields of the node's own production: an
+    // ERROR node has none, though its children can carry fields from hidden wrappers.
+    if (this.type === 'ERROR') return null;
     for (const c of this.children) if (c.field === name) return c;
     return null;
   }

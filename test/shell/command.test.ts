@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expandKubeVars, shellScriptIndex, stripWrappers } from '../../src/shell/command.js';
+import type { ScriptEnv } from '../../src/shell/index.js';
 
 const id = (s: string) => s;
 
@@ -56,5 +58,45 @@ describe('expandKubeVars', () => {
     ['cost $5', 'cost $5'],
   ])('%s → %s', (input, expected) => {
     expect(expandKubeVars(input, env)).toBe(expected);
+  });
+
+  /** Kubernetes' rule, one character at a time: `$$` is `$`, `$(NAME)` a literal env value. */
+  function model(s: string, env: ScriptEnv): string {
+    let out = '';
+    for (let i = 0; i < s.length; i++) {
+      if (s[i] === '$' && s[i + 1] === '$') {
+        out += '$';
+        i++;
+        continue;
+      }
+      if (s[i] === '$' && s[i + 1] === '(') {
+        const close = s.indexOf(')', i + 2);
+        const name = close === -1 ? '' : s.slice(i + 2, close);
+        const e = Object.hasOwn(env, name) ? env[name] : undefined;
+        if (/^[-._a-zA-Z0-9]+$/.test(name) && e?.value !== undefined && e.fieldRef === undefined) {
+          out += e.value;
+          i = close;
+          continue;
+        }
+      }
+      out += s[i];
+    }
+    return out;
+  }
+
+  it('agrees with a character-by-character reading', () => {
+    const envs: ScriptEnv = {
+      A: { value: 'x$(A)y' },
+      B_1: { value: '' },
+      'c.d': { value: '$$' },
+      P: { fieldRef: 'p' },
+    };
+    const text = fc.string({ unit: fc.constantFrom('$', '(', ')', 'A', 'B_1', 'c.d', 'P', ' ', 'é', '😀') });
+    fc.assert(
+      fc.property(text, (s) => {
+        expect(expandKubeVars(s, envs)).toBe(model(s, envs));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
