@@ -82,22 +82,37 @@ const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]+/g;
 // Lone surrogates cannot be encoded as UTF-8; the apiserver drops invalid warnings.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
-// Printable ASCII without leading, trailing or doubled spaces: already what sanitizeWarning
-// returns, which is every warning portguard itself writes. One regex test instead of four
-// replaces and an Array.from per warning on the request path.
-const ALREADY_CLEAN = /^(?:[!-~]+ )*[!-~]+$/;
+// Already what cleanWarningText returns: no control characters, no surrogates (lone or
+// paired), single spaces, none leading or trailing. Every warning portguard writes, wrapped
+// findings included, passes this one regex test instead of four replaces.
+const ALREADY_CLEAN =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+  /^(?:[^\s\u0000-\u001f\u007f-\u009f\uD800-\uDFFF]+ )*[^\s\u0000-\u001f\u007f-\u009f\uD800-\uDFFF]+$/;
+const PRINTABLE_ASCII = /^[ -~]*$/;
+
+/** Code points in `text`; its length when it is printable ASCII. */
+function codePointLength(text: string): number {
+  if (PRINTABLE_ASCII.test(text)) return text.length;
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}
+
+/** Valid UTF-8 (lone surrogates replaced), control characters as spaces, single spaces, trimmed. */
+export function cleanWarningText(text: string): string {
+  if (ALREADY_CLEAN.test(text)) return text;
+  return text.replace(LONE_SURROGATE, '\uFFFD').replace(CONTROL_CHARS, ' ').replace(/ {2,}/g, ' ').trim();
+}
 
 /** Cleans one warning: valid UTF-8, no control characters, at most MAX_WARNING_CHARS code points. */
 export function sanitizeWarning(text: string): string {
+  // UTF-16 units never undercount code points, so a short clean text needs no counting.
   if (text.length <= MAX_WARNING_CHARS && ALREADY_CLEAN.test(text)) return text;
-  const clean = text
-    .replace(LONE_SURROGATE, '\uFFFD')
-    .replace(CONTROL_CHARS, ' ')
-    .replace(/ {2,}/g, ' ')
-    .trim();
-  const chars = Array.from(clean);
-  if (chars.length <= MAX_WARNING_CHARS) return clean;
-  const cut = chars.slice(0, MAX_WARNING_CHARS - 1).join('');
+  const clean = cleanWarningText(text);
+  if (codePointLength(clean) <= MAX_WARNING_CHARS) return clean;
+  const cut = Array.from(clean)
+    .slice(0, MAX_WARNING_CHARS - 1)
+    .join('');
   const space = cut.lastIndexOf(' ');
   return `${space > MAX_WARNING_CHARS / 2 ? cut.slice(0, space) : cut}…`;
 }
@@ -108,7 +123,7 @@ export function sanitizeWarnings(warnings: readonly string[]): string[] {
   let total = 0;
   const unique = [...new Set(warnings.map(sanitizeWarning).filter((w) => w !== ''))];
   for (const [i, w] of unique.entries()) {
-    const len = Array.from(w).length;
+    const len = codePointLength(w);
     // Reserve room for the "more" line so the cap holds even when warnings are dropped.
     if (total + len > MAX_WARNINGS_TOTAL_CHARS - 40) {
       out.push(`portguard: ${unique.length - i} more warning(s) omitted; see the webhook logs`);

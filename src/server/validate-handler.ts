@@ -16,6 +16,7 @@ import {
   withWarnings,
 } from './admission-response.js';
 import type { AppDeps } from './deps.js';
+import { findingWarnings } from './finding-warnings.js';
 import type { ReviewDecision } from './metrics.js';
 import { toReviewInput } from './review-input.js';
 
@@ -55,11 +56,6 @@ export function denialMessage(result: ReviewResult, kind: string, name: string):
   return text;
 }
 
-/** Short text for a warning; completeResponse cuts it to 120 characters. */
-export function warningText(f: Finding): string {
-  return `${f.preexisting ? 'existing ' : ''}${f.rule}: ${f.message}`;
-}
-
 /** Which findings the user sees as warnings in each mode. */
 function isWarning(f: Finding, mode: Mode, blocking: ReadonlySet<Finding>): boolean {
   if (blocking.has(f)) return false;
@@ -93,7 +89,7 @@ export function handleValidate(req: AdmissionRequest, deps: AppDeps): HandlerRes
   let outcome = result.allowed ? allowed() : denied(denialMessage(result, kind, name));
   outcome = withWarnings(
     outcome,
-    result.findings.filter((f) => isWarning(f, result.mode, blocking)).map(warningText),
+    findingWarnings(result.findings.filter((f) => isWarning(f, result.mode, blocking))),
   );
   const annotations: Record<string, string> = { decision: decisionAnnotation(result), mode: result.mode };
   if (result.findings.length > 0) {

@@ -89,6 +89,12 @@ describe('sanitizeWarning', () => {
     ['', ''],
     ['rule: port 30080/TCP [nodes a, b]', 'rule: port 30080/TCP [nodes a, b]'],
     ['x'.repeat(120), 'x'.repeat(120)],
+    // Clean non-ASCII text (wrapped findings' "…") takes the fast path too; unclean still is cleaned.
+    ['… continued text', '… continued text'],
+    ['déjà  vu\t', 'déjà vu'],
+    ['🚀 lift-off', '🚀 lift-off'],
+    ['\u00a0nbsp trimmed like a space', 'nbsp trimmed like a space'],
+    ['é'.repeat(121), `${'é'.repeat(119)}…`],
   ])('%j → %j', (input, want) => {
     expect(sanitizeWarning(input)).toBe(want);
   });

@@ -40,6 +40,29 @@ describe('modes', () => {
     await t.app.close();
   });
 
+  it('a warning carries the finding over several lines of at most 120, its fix whole', async () => {
+    const t = await testApp({ policy: policy({ mode: 'warn' }) });
+    const warned = (await post(t.app, '/validate', explicit)).body.response.warnings as string[];
+    await t.app.close();
+    const e = await testApp({ policy: policy({ mode: 'enforce' }) });
+    const denial = (await post(e.app, '/validate', explicit)).body.response.status.message as string;
+    await e.app.close();
+    // The denial is "portguard denied <subject>: [rule] path: message".
+    const message = denial.slice(denial.indexOf(']') + 1).replace(/^ [^:]*: /, '');
+    expect(message.length).toBeGreaterThan(120);
+    expect(warned.length).toBeGreaterThan(1);
+    for (const w of warned) expect([...w].length).toBeLessThanOrEqual(120);
+    expect(warned[0]).toMatch(/^nodeport-in-ephemeral-range: /);
+    const text = warned.map((w, i) => (i === 0 ? w.replace(/^[^:]*: /, '') : w.replace(/^… /, ''))).join(' ');
+    // 330 characters do not fit in three warnings: the problem loses its last words, the fix stays whole.
+    const fix = message.slice(message.lastIndexOf('. ') + 2);
+    expect(fix).toMatch(/^Pick a nodePort .* on those nodes\.$/);
+    expect(text.endsWith(`… ${fix}`)).toBe(true);
+    const shortened = text.slice(0, text.indexOf('…'));
+    expect(message.startsWith(shortened)).toBe(true);
+    expect(shortened).toContain('of 1 node(s): worker-1; outgoing connections');
+  });
+
   it('warn mode turns every finding into a warning, info included', async () => {
     const t = await testApp({ policy: policy({ mode: 'warn' }) });
     const { body } = await post(
