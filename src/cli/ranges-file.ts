@@ -7,7 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { type Document, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import { type ClusterRanges, parseNodeRanges, type RangesError } from '../core/node-ranges.js';
-import { decodeText, MAX_ALIAS_COUNT, MAX_FILE_BYTES } from './manifest-loader.js';
+import { decodeText, MAX_ALIAS_COUNT, MAX_FILE_BYTES, withPlainEnv } from './manifest-loader.js';
 
 /** A bad ranges file; `errors` holds one entry per bad ConfigMap key. */
 export class RangesFileError extends Error {
@@ -76,7 +76,9 @@ export function firstDuplicateKey(doc: Document): number | undefined {
 /** Parses ranges text; throws `RangesFileError` on any YAML or key error. */
 export function parseRangesText(text: string, file: string): ClusterRanges {
   const counter = new LineCounter();
-  const doc = parseDocument(text, { prettyErrors: false, lineCounter: counter, uniqueKeys: false });
+  const doc = withPlainEnv(() =>
+    parseDocument(text, { prettyErrors: false, lineCounter: counter, uniqueKeys: false }),
+  );
   const dup = firstDuplicateKey(doc);
   const err = doc.errors[0];
   // yaml reports errors in document order; the duplicate key takes its place among them.

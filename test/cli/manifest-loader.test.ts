@@ -9,6 +9,7 @@ import {
   ManifestError,
   parseManifests,
   readLimited,
+  withPlainEnv,
 } from '../../src/cli/manifest-loader.js';
 
 describe('parseManifests', () => {
@@ -96,6 +97,39 @@ describe('parseManifests', () => {
       parseManifests(`kind: ConfigMap\ndata:\n  ${lines.join('\n  ')}\n`, 'bomb.yaml'),
     ).toThrowError(/bomb\.yaml:1: cannot expand YAML aliases/);
     expect(Date.now() - start).toBeLessThan(2000);
+  });
+});
+
+describe('withPlainEnv', () => {
+  it.each<[string, () => string]>([
+    ['returns', () => 'parsed'],
+    [
+      'throws',
+      () => {
+        throw new Error('bad YAML');
+      },
+    ],
+  ])('puts the real process.env back when the parse %s', (_, parse) => {
+    const env = process.env;
+    let inside: NodeJS.ProcessEnv | undefined;
+    try {
+      withPlainEnv(() => {
+        inside = process.env;
+        return parse();
+      });
+    } catch {}
+    expect(process.env).toBe(env);
+    expect(inside).not.toBe(env);
+    expect(inside).toEqual({ ...env });
+  });
+
+  it('shows the parse the variables set before it', () => {
+    process.env.PORTGUARD_TEST_MARK = 'x';
+    try {
+      expect(withPlainEnv(() => process.env.PORTGUARD_TEST_MARK)).toBe('x');
+    } finally {
+      delete process.env.PORTGUARD_TEST_MARK;
+    }
   });
 });
 
