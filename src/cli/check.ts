@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { PortInventory } from '../core/inventory.js';
 import { type ClusterRanges, defaultRanges } from '../core/node-ranges.js';
 import { objectKey, viewOf } from '../core/object-view.js';
 import { DEFAULT_POLICY, type Policy, PolicyError, policyFromData } from '../core/policy.js';
@@ -55,24 +56,49 @@ export interface Duplicate {
  * inventory first, so collisions are found across files in both directions. When the
  * same object appears twice, the later definition holds the inventory slot, as it would
  * after `kubectl apply` of both; each definition is still reviewed on its own.
+ *
+ * Objects are added as the loader delivers them, so on a large tree the inventory fills
+ * while worker threads are still parsing instead of after them.
  */
+export class CheckStateBuilder {
+  private readonly added: LoadedObject[] = [];
+  private readonly inventory = new PortInventory();
+  private readonly seen = new Map<string, LoadedObject>();
+  private readonly duplicates: Duplicate[] = [];
+
+  add(objects: LoadedObject[]): void {
+    for (const loaded of objects) {
+      this.added.push(loaded);
+      const view = viewOf(loaded.object);
+      if (!view) continue;
+      const key = objectKey(view);
+      const first = this.seen.get(key);
+      if (first) this.duplicates.push({ key, first, again: loaded });
+      else this.seen.set(key, loaded);
+      this.inventory.upsertView(view);
+    }
+  }
+
+  /**
+   * The state for exactly `objects`. What was added is used only when it is that very
+   * list (same objects, same order); otherwise, e.g. after the loader fell back to this
+   * thread half-way, the state is built from `objects` alone.
+   */
+  finish(objects: LoadedObject[], ranges: ClusterRanges): { state: ClusterState; duplicates: Duplicate[] } {
+    const same = this.added.length === objects.length && this.added.every((o, i) => o === objects[i]);
+    if (!same) return buildCheckState(objects, ranges);
+    return { state: { ...emptyState(ranges), inventory: this.inventory }, duplicates: this.duplicates };
+  }
+}
+
+/** The state from every object at once, for callers that have them all. */
 export function buildCheckState(
   objects: LoadedObject[],
   ranges: ClusterRanges,
 ): { state: ClusterState; duplicates: Duplicate[] } {
-  const state = emptyState(ranges);
-  const seen = new Map<string, LoadedObject>();
-  const duplicates: Duplicate[] = [];
-  for (const loaded of objects) {
-    const view = viewOf(loaded.object);
-    if (!view) continue;
-    const key = objectKey(view);
-    const first = seen.get(key);
-    if (first) duplicates.push({ key, first, again: loaded });
-    else seen.set(key, loaded);
-    state.inventory.upsert(loaded.object);
-  }
-  return { state, duplicates };
+  const builder = new CheckStateBuilder();
+  builder.add(objects);
+  return builder.finish(objects, ranges);
 }
 
 /** Reviews every object; pure given the reviewer (no I/O). */
@@ -139,6 +165,18 @@ export async function loadPolicyFile(file: string, cwd = process.cwd()): Promise
   return policyFromData(data, file);
 }
 
+/**
+ * Loads tree-sitter's wasm grammar, which the process keeps once loaded. The analyzer
+ * itself needs the workers' analyses, so it can only be created after the load; its
+ * grammar need not wait. A failure here is left to the real creation to report.
+ */
+function warmScriptAnalyzer(): Promise<void> {
+  return createScriptAnalyzer({ cacheSize: 0 }).then(
+    () => undefined,
+    () => undefined,
+  );
+}
+
 function uniqueFiles(objects: LoadedObject[]): string[] {
   return [...new Set(objects.map((o) => o.file))];
 }
@@ -153,12 +191,19 @@ export async function runCheck(opts: CheckOptions, io: CheckIO): Promise<ExitCod
     // Large inputs load on worker threads, which also analyse pod scripts unless the
     // caller brought its own analyzer (then there is no cache to hand the results to).
     const stop = new AbortController();
+    const builder = new CheckStateBuilder();
+    let markStarted!: () => void;
+    const started = new Promise<void>((resolve) => {
+      markStarted = resolve;
+    });
     const load = () =>
       loadManifestsParallel(opts.paths, {
         readStdin: io.readStdin,
         ...(io.cwd ? { cwd: io.cwd } : {}),
         analyzeScripts: !io.scripts,
         signal: stop.signal,
+        onStart: () => markStarted(),
+        onObjects: (objects) => builder.add(objects),
       }).then(
         // Settled, so a failure is not "unhandled" while the ranges are still being read.
         (value) => ({ value }),
@@ -168,6 +213,11 @@ export async function runCheck(opts: CheckOptions, io: CheckIO): Promise<ExitCod
     // policy, whose errors still come first. Stdin waits: it may never end, and a bad
     // ranges file must fail without reading it.
     const early = opts.paths.includes('-') ? undefined : load();
+    // The grammar loads (wasm) while the files do; the analyzer built later finds it loaded.
+    const grammar = io.scripts ? undefined : warmScriptAnalyzer();
+    // Listing files takes many event-loop turns; the ranges parse below takes none, so the
+    // workers are created first (or the listing failed: its error waits for the ranges').
+    if (early) await Promise.race([started, early]);
     let ranges: ClusterRanges;
     let policy: Policy;
     try {
@@ -192,13 +242,14 @@ export async function runCheck(opts: CheckOptions, io: CheckIO): Promise<ExitCod
     const result = await (early ?? load());
     if ('error' in result) throw result.error;
     const { objects, analyses } = result.value;
-    const { state, duplicates } = buildCheckState(objects, ranges);
+    const { state, duplicates } = builder.finish(objects, ranges);
     for (const d of duplicates) {
       io.stderr(
         `portguard check: ${d.key} is defined twice (${d.first.file}:${d.first.line} and ` +
           `${d.again.file}:${d.again.line}); each is reviewed, and the later one is used for collisions\n`,
       );
     }
+    await grammar;
     const scripts = io.scripts ?? (await createScriptAnalyzer({ preloaded: analyses }));
     const reviewer = createReviewer({ scripts });
     const report = reviewObjects(objects, state, reviewer, policy, uniqueFiles(objects));

@@ -51,6 +51,18 @@ export interface ParallelOptions extends LoaderOptions {
   workerUrl?: URL;
   /** Stops the workers: `check` starts loading before it reads the ranges, which may be bad. */
   signal?: AbortSignal;
+  /**
+   * Called once the workers exist or this thread was chosen. `check` waits for it before
+   * parsing the ranges: that parse is synchronous, and until it ends no worker could be
+   * created (listing the files takes many turns of the event loop).
+   */
+  onStart?: () => void;
+  /**
+   * Objects as they become final, in listing order (each call continues the last one), so
+   * `check` can index them while the workers are still parsing. Not called for files after
+   * a bad one; the result's objects are the concatenation of the calls when the load succeeds.
+   */
+  onObjects?: (objects: LoadedObject[]) => void;
 }
 
 export interface LoadResult {
@@ -82,27 +94,47 @@ export async function loadManifestsParallel(
   const cwd = opts.cwd ?? process.cwd();
   const files = await listManifestFiles(paths, cwd);
   const workers = Math.min(opts.workers ?? Math.min(availableParallelism(), 4), files.length);
-  const sequential = async (): Promise<LoadResult> => ({
-    objects: await loadListedFiles(files, opts),
-    analyses: [],
-  });
-  if (workers < 2 || files.includes('-')) return sequential();
-  if ((await totalBytes(files)) < (opts.minBytes ?? PARALLEL_MIN_BYTES)) return sequential();
+  let delivered = 0;
+  const deliver = (objects: LoadedObject[]) => {
+    delivered += objects.length;
+    opts.onObjects?.(objects);
+  };
+  const sequential = async (): Promise<LoadResult> => {
+    const objects = await loadListedFiles(files, opts);
+    // After workers that could not start, some objects may have been delivered already.
+    deliver(objects.slice(delivered));
+    return { objects, analyses: [] };
+  };
+  const started = (load: () => Promise<LoadResult>) => {
+    const loading = load();
+    opts.onStart?.();
+    return loading;
+  };
+  if (workers < 2 || files.includes('-')) return started(sequential);
+  if ((await totalBytes(files)) < (opts.minBytes ?? PARALLEL_MIN_BYTES)) return started(sequential);
   try {
-    return await runWorkers(files, workers, cwd, opts);
+    return await started(() => runWorkers(files, workers, cwd, opts, deliver));
   } catch (err) {
     if (err instanceof WorkersUnavailable) return sequential();
     throw err;
   }
 }
 
-function runWorkers(files: string[], count: number, cwd: string, opts: ParallelOptions): Promise<LoadResult> {
+function runWorkers(
+  files: string[],
+  count: number,
+  cwd: string,
+  opts: ParallelOptions,
+  deliver: (objects: LoadedObject[]) => void,
+): Promise<LoadResult> {
   const maxBytes = opts.maxFileBytes ?? MAX_FILE_BYTES;
   const setup: WorkerSetup = { analyzeScripts: opts.analyzeScripts === true };
   const results: (FileResult | undefined)[] = new Array(files.length);
   const pool: Worker[] = [];
   let next = 0;
   let done = 0;
+  /** Files before this index were delivered; it stops at the first file not loaded yet or bad. */
+  let flushed = 0;
   let answered = false;
 
   return new Promise<LoadResult>((resolve, reject) => {
@@ -149,6 +181,15 @@ function runWorkers(files: string[], count: number, cwd: string, opts: ParallelO
       w.on('message', (r: FileResult) => {
         started = true;
         results[r.index] = r;
+        try {
+          for (let f = results[flushed]; f && 'objects' in f; f = results[flushed]) {
+            flushed++;
+            deliver(f.objects);
+          }
+        } catch (err) {
+          // A throwing listener must fail the load, not crash the process from an event handler.
+          return finish(() => reject(err));
+        }
         done++;
         if (done === files.length) settle();
         else give(w);

@@ -3,7 +3,7 @@
  * Informers and `check` feed it object by object; rules look ports up in O(1) instead
  * of scanning tens of thousands of Services per review.
  */
-import { hostPortsOf, objectKey, viewOf } from './object-view.js';
+import { hostPortsOf, type ObjectView, objectKey, viewOf } from './object-view.js';
 import type { PortOwner, Protocol } from './types.js';
 
 function portKey(protocol: Protocol, port: number): string {
@@ -38,7 +38,11 @@ export class PortInventory {
   /** Adds or replaces the ports held by one object. */
   upsert(object: unknown, fallbackNamespace = ''): void {
     const view = viewOf(object, fallbackNamespace);
-    if (!view) return;
+    if (view) this.upsertView(view);
+  }
+
+  /** `upsert` for a caller that has the object's view already (`check` builds it once per object). */
+  upsertView(view: ObjectView): void {
     const key = objectKey(view);
     this.removeKey(key);
     const owners: PortOwner[] = [];

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadManifests, ManifestError } from '../../src/cli/manifest-loader.js';
+import { type LoadedObject, loadManifests, ManifestError } from '../../src/cli/manifest-loader.js';
 import { loadManifestsParallel } from '../../src/cli/parallel-load.js';
 import { containerCacheKey, createScriptAnalyzer } from '../../src/shell/index.js';
 import { ensureBuilt, ROOT } from './run-cli.js';
@@ -119,6 +119,53 @@ describe('loadManifestsParallel', () => {
     });
     expect(got.objects).toEqual(expected);
     expect(got.analyses).toEqual([]);
+  });
+
+  it.each([
+    ['on workers', {}],
+    ['on this thread', { workers: 1 }],
+    [
+      'after workers that could not start',
+      { workerUrl: pathToFileURL(join(tmpdir(), 'portguard-no-such-worker.js')) },
+    ],
+  ])('delivers the objects in order while loading %s, after announcing the start', async (_n, override) => {
+    const events: string[] = [];
+    const delivered: unknown[] = [];
+    const got = await loadManifestsParallel(['good'], {
+      ...parallel,
+      ...override,
+      cwd: dir,
+      onStart: () => events.push('start'),
+      onObjects: (objects) => {
+        events.push('objects');
+        delivered.push(...objects);
+      },
+    });
+    expect(events[0]).toBe('start');
+    expect(events.filter((e) => e === 'start')).toHaveLength(1);
+    expect(delivered).toEqual(got.objects);
+  });
+
+  it('delivers nothing from the first bad file on', async () => {
+    const delivered: LoadedObject[] = [];
+    const result = await loadManifestsParallel(['bad'], {
+      ...parallel,
+      cwd: dir,
+      onObjects: (objects) => delivered.push(...objects),
+    }).catch((e: unknown) => e);
+    expect(result).toBeInstanceOf(ManifestError);
+    expect(delivered.map((o) => o.file)).toEqual([join('bad', 'a.yaml')]);
+  });
+
+  it('fails the load when the listener throws', async () => {
+    const loading = loadManifestsParallel(['good'], {
+      ...parallel,
+      cwd: dir,
+      onObjects: () => {
+        throw new Error('listener broke');
+      },
+    });
+    await expect(loading).rejects.toThrow('listener broke');
   });
 
   it('reads stdin on this thread', async () => {

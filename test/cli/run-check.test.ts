@@ -2,8 +2,10 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CheckIO, runCheck } from '../../src/cli/check.js';
+import { buildCheckState, type CheckIO, CheckStateBuilder, runCheck } from '../../src/cli/check.js';
 import { ExitCode } from '../../src/cli/exit-codes.js';
+import type { LoadedObject } from '../../src/cli/manifest-loader.js';
+import { defaultRanges } from '../../src/core/node-ranges.js';
 import { createScriptAnalyzer, type ScriptAnalyzer } from '../../src/shell/index.js';
 import { mkTmp } from './run-cli.js';
 
@@ -92,5 +94,55 @@ describe('runCheck', () => {
     expect(await runCheck({ paths: ['-'], output: 'json' }, sink)).toBe(ExitCode.BadInput);
     expect(sink.out).toBe('');
     expect(sink.err).toMatch(/<stdin>:\d+: invalid YAML/);
+  });
+});
+
+describe('CheckStateBuilder', () => {
+  const at = (object: Record<string, unknown>, line: number): LoadedObject => ({
+    object,
+    file: 'm.yaml',
+    line,
+  });
+  const svc = (name: string, nodePort: number) => ({
+    kind: 'Service',
+    metadata: { name, namespace: 'ns' },
+    spec: { type: 'NodePort', ports: [{ port: 80, nodePort }] },
+  });
+  const objects = [
+    at(svc('a', 30001), 1),
+    at({ kind: 'ConfigMap', metadata: { name: 'c' } }, 5),
+    at(svc('b', 30002), 9),
+    at(svc('a', 30003), 13),
+  ];
+  const ranges = defaultRanges();
+  const summary = (built: ReturnType<typeof buildCheckState>) => ({
+    owners: [...built.state.inventory.owners()].map((o) => `${o.name}:${o.port}`),
+    duplicates: built.duplicates.map((d) => `${d.key} ${d.first.line} ${d.again.line}`),
+  });
+
+  it.each([
+    ['in one batch', [objects]],
+    ['in batches', [objects.slice(0, 1), [], objects.slice(1, 3), objects.slice(3)]],
+  ])('builds what buildCheckState builds when fed %s', (_n, batches) => {
+    const builder = new CheckStateBuilder();
+    for (const b of batches) builder.add(b);
+    const built = builder.finish(objects, ranges);
+    expect(summary(built)).toEqual(summary(buildCheckState(objects, ranges)));
+    expect(summary(built)).toEqual({
+      owners: ['b:30002', 'a:30003'],
+      duplicates: ['Service/ns/a 1 13'],
+    });
+    expect(built.state.ranges).toBe(ranges);
+  });
+
+  it.each([
+    ['a prefix', objects.slice(0, 2)],
+    ['equal copies of the objects', objects.map((o) => ({ ...o }))],
+  ])('builds from the final list when it was fed %s', (_n, fed) => {
+    const builder = new CheckStateBuilder();
+    builder.add(fed);
+    const built = builder.finish(objects, ranges);
+    expect(summary(built)).toEqual(summary(buildCheckState(objects, ranges)));
+    expect(built.duplicates[0]?.again).toBe(objects[3]);
   });
 });
