@@ -9,7 +9,7 @@
  */
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
-import { isMap, isSeq, LineCounter, type Node, parseAllDocuments } from 'yaml';
+import { Composer, isMap, isSeq, LineCounter, type Node, Parser } from 'yaml';
 
 /** A parsed object and where it came from. */
 export interface LoadedObject {
@@ -132,27 +132,31 @@ export function withPlainEnv<T>(parse: () => T): T {
 export function parseManifests(text: string, file: string): LoadedObject[] {
   const counter = new LineCounter();
   // YAML 1.1 because Kubernetes decodes with go-yaml v2 semantics: `hostNetwork: yes` is true there.
-  const docs = withPlainEnv(() =>
-    parseAllDocuments(text, { lineCounter: counter, version: '1.1', prettyErrors: false }),
-  );
-  const list = Array.isArray(docs) ? docs : [];
+  const options = { lineCounter: counter, version: '1.1', prettyErrors: false } as const;
+  // What parseAllDocuments does, one document at a time: each document's node tree is
+  // garbage once converted, instead of all of them living until the last is composed
+  // (less for the garbage collector to copy). The composer hands out a document only when
+  // it is complete, errors included, so the first bad document is still the one reported.
+  const docs = new Composer(options).compose(new Parser(counter.addNewLine).parse(text));
   const out: LoadedObject[] = [];
-  for (const doc of list) {
-    const err = doc.errors[0];
-    if (err) {
-      const line = err.linePos?.[0]?.line ?? counter.linePos(err.pos[0]).line;
-      throw new ManifestError(file, line || undefined, `invalid YAML: ${err.message.split('\n')[0]}`);
+  withPlainEnv(() => {
+    for (const doc of docs) {
+      const err = doc.errors[0];
+      if (err) {
+        const line = err.linePos?.[0]?.line ?? counter.linePos(err.pos[0]).line;
+        throw new ManifestError(file, line || undefined, `invalid YAML: ${err.message.split('\n')[0]}`);
+      }
+      const start = lineOf(counter, doc.contents, lineOf(counter, doc as unknown as Node, 1));
+      let value: unknown;
+      try {
+        value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+      } catch (e) {
+        // yaml throws a ReferenceError for excessive aliases (billion laughs) and bad anchors.
+        throw new ManifestError(file, start, `cannot expand YAML aliases: ${(e as Error).message}`);
+      }
+      collect(value, doc.contents as Node | null, counter, file, start, out);
     }
-    const start = lineOf(counter, doc.contents, lineOf(counter, doc as unknown as Node, 1));
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch (e) {
-      // yaml throws a ReferenceError for excessive aliases (billion laughs) and bad anchors.
-      throw new ManifestError(file, start, `cannot expand YAML aliases: ${(e as Error).message}`);
-    }
-    collect(value, doc.contents as Node | null, counter, file, start, out);
-  }
+  });
   return out;
 }
 
