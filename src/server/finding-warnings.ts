@@ -135,24 +135,35 @@ function keepFix(problem: string, fix: string, widths: readonly number[], m: Mea
   return best;
 }
 
+/** Wrapped findings by tag, label and message; pods of one template repeat the same findings. */
+const wrapped = new Map<string, readonly string[]>();
+const WRAPPED_ENTRIES = 512;
+
 /**
- * One finding as 1 to `maxLines` warnings: `label` and the message wrapped, later lines
- * starting with "… ". `tag` ("[2] ") numbers the findings of a response so that no two
- * continuation lines are equal: the apiserver drops repeated warnings.
+ * One finding as 1 to MAX_WARNINGS_PER_FINDING warnings: `label` and the message wrapped,
+ * later lines starting with "… ". `tag` ("[2] ") numbers the findings of a response so
+ * that no two continuation lines are equal: the apiserver drops repeated warnings.
  */
-export function wrapFinding(
-  label: string,
-  message: string,
-  tag = '',
-  maxLines = MAX_WARNINGS_PER_FINDING,
-): string[] {
+export function wrapFinding(label: string, message: string, tag = ''): readonly string[] {
+  const text = bounded(message);
+  // Neither tag nor label holds a newline, so the first one ends them.
+  const key = `${tag}${label}\n${text}`;
+  const hit = wrapped.get(key);
+  if (hit) return hit;
+  const lines = Object.freeze(layout(label, text, tag));
+  if (wrapped.size >= WRAPPED_ENTRIES) wrapped.delete(wrapped.keys().next().value!);
+  wrapped.set(key, lines);
+  return lines;
+}
+
+function layout(label: string, message: string, tag: string): string[] {
   const first = `${tag}${label}: `;
   const next = `${tag}${CONTINUED}`;
-  const text = cleanWarningText(bounded(message));
+  const text = cleanWarningText(message);
   const m = ASCII.test(text) ? ASCII_MEASURE : UNICODE_MEASURE;
   const firstWidth = MAX_WARNING_CHARS - UNICODE_MEASURE.len(first);
   const nextWidth = MAX_WARNING_CHARS - UNICODE_MEASURE.len(next);
-  const widths = [firstWidth, ...Array<number>(Math.max(0, maxLines - 1)).fill(nextWidth)];
+  const widths = [firstWidth, ...Array<number>(MAX_WARNINGS_PER_FINDING - 1).fill(nextWidth)];
   const whole = wrap(text, widths, m);
   let lines = whole.lines;
   if (whole.rest !== '') {

@@ -22,7 +22,7 @@ const NODE_WRITE =
 const codePoints = (s: string) => [...s].length;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 /** The message text of wrapped lines: prefixes off, continuations joined. */
-const unwrap = (lines: string[], first: string, next: string) =>
+const unwrap = (lines: readonly string[], first: string, next: string) =>
   lines.map((l, i) => l.slice(i === 0 ? first.length : next.length)).join(' ');
 
 function finding(rule: string, message: string, preexisting = false): Finding {
@@ -104,6 +104,14 @@ describe('wrapFinding', () => {
       expect(l).not.toMatch(LONE_SURROGATE);
     }
     expect(lines.at(-1)).toMatch(/…$/);
+  });
+
+  it('answers a repeated finding from its cache with the same lines', () => {
+    const once = wrapFinding('r', `${HOSTNET} (cache)`, '[4] ');
+    expect(wrapFinding('r', `${HOSTNET} (cache)`, '[4] ')).toBe(once);
+    expect(wrapFinding('r', `${HOSTNET} (cache)`, '[5] ')).not.toEqual(once);
+    expect(wrapFinding('s', `${HOSTNET} (cache)`, '[4] ')).not.toEqual(once);
+    expect(Object.isFrozen(once)).toBe(true);
   });
 
   it.each([
