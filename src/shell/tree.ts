@@ -11,9 +11,9 @@ import type { Language, Node, Tree, TreeCursor } from 'web-tree-sitter';
  */
 
 /**
- * Subtrees deeper than this are copied when first read. Real scripts are far shallower; the
- * walker stops at its own nesting limit, and would otherwise pay for copying all of a hostile
- * 10,000-level tree before noticing.
+ * Subtrees deeper than this are copied when first read (see also isRarelyRead). Real scripts
+ * are far shallower; the walker stops at its own nesting limit, and would otherwise pay for
+ * copying all of a hostile 10,000-level tree before noticing.
  */
 const EAGER_DEPTH = 64;
 
@@ -170,7 +170,8 @@ function copyChildren(cursor: TreeCursor, root: SyntaxNode, ctx: CopyContext): v
   let current = root;
   for (;;) {
     if (!ctx.names.isToken(current.type, current.isNamed)) {
-      if (parents.length >= EAGER_DEPTH) {
+      const parent = parents[parents.length - 1];
+      if (parents.length >= EAGER_DEPTH || (parent && isRarelyRead(current, parent))) {
         current.defer(cursor.currentNode);
       } else if (cursor.gotoFirstChild()) {
         parents.push(current);
@@ -191,6 +192,15 @@ function copyChildren(cursor: TreeCursor, root: SyntaxNode, ctx: CopyContext): v
       parents.pop();
     }
   }
+}
+
+/**
+ * Subtrees copied only when read: a script may define many functions and call few, and the
+ * walker only looks inside an ERROR node that is the root (parse errors are judged on the
+ * tree-sitter tree).
+ */
+function isRarelyRead(node: SyntaxNode, parent: SyntaxNode): boolean {
+  return node.type === 'ERROR' || (node.field === 'body' && parent.type === 'function_definition');
 }
 
 function createNode(cursor: TreeCursor, ctx: CopyContext, field: string | null): SyntaxNode {

@@ -187,6 +187,28 @@ describe('copyTree', () => {
     });
   });
 
+  it('copies function bodies and ERROR subtrees when they are first read', () => {
+    const source = 'f() {\n  sysctl -w a.b=1\n  echo done\n}\necho ) sysctl -w c.d=2 (';
+    const tree = parse(source);
+    try {
+      let ticks = 0;
+      const root = copyTree(tree, source, () => ticks++);
+      const eager = ticks;
+      const body = root.namedChildren[0]!.childForFieldName('body')!;
+      const error = root.namedChildren.find((c) => c.type === 'ERROR')!;
+      expect([body.type, error.type]).toEqual(['compound_statement', 'ERROR']);
+      expect(ticks).toBe(eager);
+      expect(body.namedChildren.map((c) => c.type)).toEqual(['command', 'command']);
+      const afterBody = ticks;
+      expect(afterBody).toBeGreaterThan(eager);
+      expect(error.childCount).toBeGreaterThan(0);
+      expect(ticks).toBeGreaterThan(afterBody);
+      expect(compare(root, tree.rootNode)).toBe(ticks);
+    } finally {
+      tree.delete();
+    }
+  });
+
   it('keeps ERROR nodes, their children and their fields', () => {
     withCopy('echo ok\nif then fi ) sysctl -w c.d=2', (root) => {
       const errors: SyntaxNode[] = [];
