@@ -1,14 +1,14 @@
 /**
- * Worker thread of `check` for large inputs (see parallel-load.ts): reads and parses the
- * files the main thread hands it, one at a time, and analyses the scripts of the pods it
- * found, so YAML parsing and tree-sitter, most of a large run, use every core.
+ * Worker thread of `check` for large inputs (see parallel-load.ts): takes files one at a
+ * time from the shared list, reads and parses each, and analyses the scripts of the pods
+ * it found, so YAML parsing and tree-sitter, most of a large run, use every core.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { containersOf, viewOf } from '../core/object-view.js';
 import { envOf } from '../core/rule-context.js';
 import { containerCacheKey, createScriptAnalyzer, type ScriptAnalysis } from '../shell/index.js';
 import { type LoadedObject, loadManifestFile, ManifestError } from './manifest-loader.js';
-import type { FileJob, FileResult, WorkerSetup } from './parallel-load.js';
+import type { FileResult, WorkerSetup } from './parallel-load.js';
 
 const port = parentPort;
 if (!port) throw new Error('check-worker.js runs only as a worker thread');
@@ -43,16 +43,22 @@ function analyse(objects: LoadedObject[]): [string, ScriptAnalysis][] {
   return out;
 }
 
-port.on('message', async (job: FileJob) => {
-  let result: FileResult;
+async function load(index: number): Promise<FileResult> {
+  const { file, name } = setup.files[index]!;
   try {
-    const objects = await loadManifestFile(job.file, job.name, job.maxBytes);
-    result = { index: job.index, objects, analyses: analyse(objects) };
+    const objects = await loadManifestFile(file, name, setup.maxBytes);
+    return { index, objects, analyses: analyse(objects) };
   } catch (err) {
-    result =
-      err instanceof ManifestError
-        ? { index: job.index, error: { file: err.file, line: err.line, detail: err.detail } }
-        : { index: job.index, fatal: err instanceof Error ? (err.stack ?? err.message) : String(err) };
+    return err instanceof ManifestError
+      ? { index, error: { file: err.file, line: err.line, detail: err.detail } }
+      : { index, fatal: err instanceof Error ? (err.stack ?? err.message) : String(err) };
   }
-  port.postMessage(result);
-});
+}
+
+// When no file is left the module ends and the worker exits with 0; its answers reach the
+// main thread before the exit does.
+for (;;) {
+  const index = Atomics.add(setup.next, 0, 1);
+  if (index >= setup.files.length) break;
+  port.postMessage(await load(index));
+}

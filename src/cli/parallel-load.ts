@@ -21,18 +21,18 @@ import {
   ManifestError,
 } from './manifest-loader.js';
 
-/** What the main thread tells each worker once. */
+/**
+ * What the main thread tells each worker once: every file, and a shared counter from
+ * which each worker takes the index of its next file. Workers never wait for this thread
+ * to hand out work, which it could not do while it parses the ranges (synchronously).
+ */
 export interface WorkerSetup {
   /** Analyse pod scripts too (only when the caller will build the analyzer from the results). */
   analyzeScripts: boolean;
-}
-
-/** One file for a worker. */
-export interface FileJob {
-  index: number;
-  file: string;
-  name: string;
+  files: { file: string; name: string }[];
   maxBytes: number;
+  /** One Int32 on a SharedArrayBuffer: the next file index to take, with `Atomics.add`. */
+  next: Int32Array;
 }
 
 /** A worker's answer for one file. */
@@ -127,12 +127,16 @@ function runWorkers(
   opts: ParallelOptions,
   deliver: (objects: LoadedObject[]) => void,
 ): Promise<LoadResult> {
-  const maxBytes = opts.maxFileBytes ?? MAX_FILE_BYTES;
-  const setup: WorkerSetup = { analyzeScripts: opts.analyzeScripts === true };
+  const setup: WorkerSetup = {
+    analyzeScripts: opts.analyzeScripts === true,
+    files: files.map((file) => ({ file, name: display(file, cwd) })),
+    maxBytes: opts.maxFileBytes ?? MAX_FILE_BYTES,
+    next: new Int32Array(new SharedArrayBuffer(4)),
+  };
   const results: (FileResult | undefined)[] = new Array(files.length);
   const pool: Worker[] = [];
-  let next = 0;
   let done = 0;
+  let exited = 0;
   /** Files before this index were delivered; it stops at the first file not loaded yet or bad. */
   let flushed = 0;
   let answered = false;
@@ -143,13 +147,6 @@ function runWorkers(
       answered = true;
       for (const w of pool) void w.terminate();
       fn();
-    };
-    const give = (w: Worker) => {
-      if (next >= files.length) return;
-      const index = next++;
-      const file = files[index]!;
-      const job: FileJob = { index, file, name: display(file, cwd), maxBytes };
-      w.postMessage(job);
     };
     const settle = () => {
       // The sequential loader stops at the first bad file, so the lowest-numbered error wins.
@@ -192,16 +189,17 @@ function runWorkers(
         }
         done++;
         if (done === files.length) settle();
-        else give(w);
       });
       w.on('error', (err) => {
         // A worker that never answered could not load its module: fall back to this thread.
         finish(() => reject(started ? err : new WorkersUnavailable(err.message)));
       });
       w.on('exit', (code) => {
+        exited++;
+        // 0 means the worker found no file left to take; the others are loading the rest.
+        if (code === 0 && exited < pool.length) return;
         if (!answered) finish(() => reject(new Error(`check worker exited with code ${code}`)));
       });
-      give(w);
     }
   });
 }
