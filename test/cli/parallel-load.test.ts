@@ -64,6 +64,15 @@ describe('loadManifestsParallel', () => {
     expect(objects[0]?.object.spec).toMatchObject({ hostNetwork: true });
   });
 
+  it.each([2, 4, 7])(
+    'gives the same result with %i workers, some of which run out of files first',
+    async (n) => {
+      const expected = await loadManifests(['good'], { cwd: dir });
+      const { objects } = await loadManifestsParallel(['good'], { ...parallel, workers: n, cwd: dir });
+      expect(objects).toEqual(expected);
+    },
+  );
+
   it.each([
     ['the first bad file in listing order', [join('bad')], 'bad/b.yaml:3'],
     ['a bad file listed before a good tree', [join('bad', 'd.yaml'), 'good'], 'bad/d.yaml:1'],
