@@ -177,7 +177,8 @@ class Walker implements ExpandHost {
 
   /**
    * Parse errors are tolerated unless they swallow sysctl-related code, which would otherwise
-   * be silently missed. Only subtrees containing errors are visited.
+   * be silently missed. Only subtrees containing errors are visited, on the tree-sitter tree
+   * itself: `hasError` (which counts MISSING nodes and hidden children) is not in the copy.
    */
   scanErrors(root: Node): void {
     if (!root.hasError) return;
@@ -187,7 +188,7 @@ class Walker implements ExpandHost {
         this.tick();
         const n = cursor.currentNode;
         if (n.isError && this.mentionsSysctl(n)) {
-          this.shared.partial ??= `parse error near sysctl-related code at line ${this.line(n)}`;
+          this.shared.partial ??= `parse error near sysctl-related code at line ${n.startPosition.row + 1 + this.lineOffset}`;
           return;
         }
         if (n.hasError && cursor.gotoFirstChild()) continue;
@@ -204,8 +205,8 @@ class Walker implements ExpandHost {
     return text(this, n).includes('sysctl') || text(this, n).includes('/proc/sys');
   }
 
-  private line(n: Node | SyntaxNode): number {
-    return ('startRow' in n ? n.startRow : n.startPosition.row) + 1 + this.lineOffset;
+  private line(n: SyntaxNode): number {
+    return n.startRow + 1 + this.lineOffset;
   }
 
   block(nodes: SyntaxNode[], scope: Scope, frame: Frame): void {
