@@ -67,7 +67,7 @@ class CopyContext {
 }
 
 export class SyntaxNode {
-  /** Where the copy stopped (see EAGER_DEPTH); the children are copied from here on first read. */
+  /** Set where the copy stopped (EAGER_DEPTH, isRarelyRead): children are copied on first read. */
   private pending: Node | null = null;
   private kids: SyntaxNode[] = NO_CHILDREN as SyntaxNode[];
   private named: SyntaxNode[] | undefined;
@@ -169,7 +169,7 @@ function copyChildren(cursor: TreeCursor, root: SyntaxNode, ctx: CopyContext): v
   const parents: SyntaxNode[] = [];
   let current = root;
   for (;;) {
-    if (!ctx.names.isToken(current.type, current.isNamed)) {
+    if (current.isNamed && !TOKENS.has(current.type)) {
       const parent = parents[parents.length - 1];
       if (parents.length >= EAGER_DEPTH || (parent && isRarelyRead(current, parent))) {
         current.defer(cursor.currentNode);
@@ -228,10 +228,6 @@ class LanguageNames {
   typeName(id: number): string {
     // As `Node#type`: ids past the symbol table (the ERROR symbol, 0xFFFF) are errors.
     return this.language.types[id] || 'ERROR';
-  }
-
-  isToken(type: string, named: boolean): boolean {
-    return !named || TOKENS.has(type);
   }
 
   isNamed(id: number): boolean {
