@@ -2,8 +2,7 @@
  * Mutation planning: returns a changed copy of the object and notes for warnings.
  * The server turns the difference into a JSON Patch. Every step is idempotent: a
  * second pass over its own output changes nothing. Steps read the object as given and
- * copy it only once one of them has something to write: most objects need no mutation,
- * and the deep copy was most of the cost of planning for them.
+ * copy only what they write (see CopyOnWrite): most objects need no mutation.
  */
 import { nodesOverlapping } from './affected.js';
 import type { ClusterRanges } from './node-ranges.js';
@@ -14,7 +13,10 @@ import { PortParseError, PortSet, parseLocalPortRange, parseReservedPorts, stati
 import type { ClusterState } from './state.js';
 
 export interface MutationPlan {
-  /** The changed copy; the object as given (not a copy, do not modify it) when nothing changed. */
+  /**
+   * The changed object, sharing every unchanged subtree with the input; the input itself
+   * when nothing changed. Read-only: modifying it may modify the input.
+   */
   object: Json;
   changed: boolean;
   /** Human-readable notes, surfaced as warnings. */
@@ -24,16 +26,35 @@ export interface MutationPlan {
 /** A source of randomness in [0, 1); injected so tests are deterministic. */
 export type Random = () => number;
 
-/** The object as given until a step asks to write; then one deep copy, shared by later steps. */
+type Path = readonly (string | number)[];
+
+/**
+ * The object as given until a step writes; then a copy of only the containers on the paths
+ * written (the root, `spec`, `spec.ports`, one port, ...), every other subtree shared with
+ * the input. Copying the whole object cost more than the rest of planning, and the patch
+ * diff skips shared subtrees by identity.
+ */
 class CopyOnWrite {
-  private copy: Json | undefined;
+  private root: Json | undefined;
+  private readonly copies = new WeakSet<object>();
   constructor(private readonly original: unknown) {}
   get current(): unknown {
-    return this.copy ?? this.original;
+    return this.root ?? this.original;
   }
-  writable(): Json {
-    this.copy ??= structuredClone(this.original) as Json;
-    return this.copy;
+  /** The container at `path`, copied (once) along with its parents; the input stays untouched. */
+  writable(path: Path): Json {
+    this.root ??= this.copy(this.original);
+    let node = this.root;
+    for (const key of path) {
+      if (!this.copies.has(node[key])) node[key] = this.copy(node[key]);
+      node = node[key];
+    }
+    return node;
+  }
+  private copy(value: Json): Json {
+    const c = Array.isArray(value) ? [...value] : { ...value };
+    this.copies.add(c);
+    return c;
   }
 }
 
@@ -104,7 +125,7 @@ function assignNodePorts(doc: CopyOnWrite, state: ClusterState, random: Random, 
       );
       return changed;
     }
-    doc.writable().spec.ports[u.index].nodePort = p;
+    doc.writable(['spec', 'ports', u.index]).nodePort = p;
     taken.add(p);
     changed = true;
     notes.push(`assigned nodePort ${p} to spec.ports[${u.index}] (outside every node's ephemeral range)`);
@@ -112,7 +133,7 @@ function assignNodePorts(doc: CopyOnWrite, state: ClusterState, random: Random, 
   if (wantsHealthCheck) {
     const p = pick();
     if (p !== undefined) {
-      doc.writable().spec.healthCheckNodePort = p;
+      doc.writable(['spec']).healthCheckNodePort = p;
       changed = true;
       notes.push(`assigned healthCheckNodePort ${p} (outside every node's ephemeral range)`);
     }
@@ -123,9 +144,9 @@ function assignNodePorts(doc: CopyOnWrite, state: ClusterState, random: Random, 
 const RANGE_KEY = 'net.ipv4.ip_local_port_range';
 const RESERVED_KEY = 'net.ipv4.ip_local_reserved_ports';
 
-/** The pod spec's sysctls list in the writable copy (a workload's lives in its template). */
-function writableSysctls(doc: CopyOnWrite): Json[] {
-  return viewOf(doc.writable())!.pod!.spec.securityContext.sysctls;
+/** The path of the pod spec's sysctls list (a workload's pod spec is in its template). */
+function sysctlsPath(specPath: string): string[] {
+  return [...specPath.split('.'), 'securityContext', 'sysctls'];
 }
 
 function reservePorts(doc: CopyOnWrite, state: ClusterState, notes: string[]): boolean {
@@ -162,11 +183,11 @@ function reservePorts(doc: CopyOnWrite, state: ClusterState, notes: string[]): b
     const merged = current.union(overlap);
     if (merged.equals(current)) return false;
     const value = merged.toString();
-    writableSysctls(doc)[existingIndex]!.value = value;
+    doc.writable([...sysctlsPath(pod.specPath), existingIndex]).value = value;
     notes.push(`extended ${RESERVED_KEY} to ${value} to keep NodePorts out of the pod's source ports`);
     return true;
   }
-  writableSysctls(doc).push({ name: RESERVED_KEY, value: overlap.toString() });
+  doc.writable(sysctlsPath(pod.specPath)).push({ name: RESERVED_KEY, value: overlap.toString() });
   notes.push(`added ${RESERVED_KEY}=${overlap} to keep NodePorts out of the pod's source ports`);
   return true;
 }

@@ -36,9 +36,8 @@ function effectivePolicy(policy: Policy, object: unknown, namespace: string | un
 /**
  * The object as received minus `metadata.managedFields`, which the apiserver owns and no
  * mutation reads or writes. It is often the largest part of an object (a fifth to a third
- * of a kubectl-applied Service), and when a mutation applies planMutation deep-copies what it
- * is given and the patch diffs both copies. Every other field keeps its path, so the patch
- * applies unchanged to the object as received.
+ * of a kubectl-applied Service), and the patch diff walks what planMutation changed. Every
+ * other field keeps its path, so the patch applies unchanged to the object as received.
  */
 export function withoutManagedFields(object: unknown): unknown {
   if (!isObject(object) || !isObject(object.metadata) || !Object.hasOwn(object.metadata, 'managedFields'))

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import jsonPatch from 'fast-json-patch';
 import { describe, expect, it } from 'vitest';
 import { pickFree, planMutation, safeNodePorts } from '../../src/core/mutate.js';
 import { parseNodeRanges } from '../../src/core/node-ranges.js';
@@ -281,5 +282,66 @@ describe('planMutation copies only what it changes', () => {
     ]);
     expect(plan.object.spec.healthCheckNodePort).toBe(30045);
     expect(plan.notes).toHaveLength(3);
+  });
+});
+
+describe('planMutation shares what it does not change', () => {
+  const deployment = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'd', namespace: 'n', labels: { app: 'd' } },
+    spec: {
+      selector: { matchLabels: { app: 'd' } },
+      template: {
+        metadata: { labels: { app: 'd' } },
+        spec: {
+          securityContext: {
+            runAsUser: 1000,
+            sysctls: [{ name: 'net.ipv4.ip_local_port_range', value: '1024 65535' }],
+          },
+          containers: [{ name: 'c', image: 'i' }],
+        },
+      },
+    },
+  };
+
+  it('copies only the containers on the written paths', () => {
+    const plan = planMutation(deployment, emptyState(), DEFAULT_POLICY, Math.random);
+    const spec = plan.object.spec.template.spec;
+    expect(plan.object.metadata).toBe(deployment.metadata);
+    expect(plan.object.spec.selector).toBe(deployment.spec.selector);
+    expect(plan.object.spec.template.metadata).toBe(deployment.spec.template.metadata);
+    expect(spec.containers).toBe(deployment.spec.template.spec.containers);
+    expect(spec.securityContext).not.toBe(deployment.spec.template.spec.securityContext);
+    expect(spec.securityContext.sysctls[0]).toBe(deployment.spec.template.spec.securityContext.sysctls[0]);
+    expect(spec.securityContext.sysctls).toHaveLength(2);
+    expect(deployment.spec.template.spec.securityContext.sysctls).toHaveLength(1);
+  });
+
+  it('gives the same JSON Patch as a diff against an unshared copy', () => {
+    const port = fc.record({
+      port: fc.integer({ min: 1, max: 65535 }),
+      nodePort: fc.option(fc.integer({ min: 30000, max: 30049 }), { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(port, { minLength: 1, maxLength: 6 }),
+        fc.boolean(),
+        fc.double({ min: 0, max: 0.999, noNaN: true }),
+        (ports, lb, r) => {
+          const svc = service(
+            ports.map((p) => (p.nodePort === undefined ? { port: p.port } : p)),
+            lb ? { type: 'LoadBalancer', externalTrafficPolicy: 'Local' } : {},
+          );
+          const before = structuredClone(svc);
+          const plan = planMutation(svc, emptyState(partly), DEFAULT_POLICY, () => r);
+          expect(svc).toEqual(before);
+          const shared = jsonPatch.compare(svc, plan.object);
+          expect(shared).toEqual(jsonPatch.compare(svc, structuredClone(plan.object)));
+          expect(jsonPatch.applyPatch(structuredClone(svc), shared).newDocument).toEqual(plan.object);
+          expect(shared.length > 0).toBe(plan.changed);
+        },
+      ),
+    );
   });
 });
