@@ -256,11 +256,12 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOut
 }
 
 /**
- * The serve command's logger: JSON lines on stdout, written asynchronously. A synchronous
- * write per line blocks the event loop, and so every review in flight, whenever the
- * container runtime's log pipe is slow or full; buffered lines go out in batches instead.
- * pino flushes the buffer synchronously on `exit` (process.exit, a crash) and drains it on
- * `beforeExit` (the loop ran dry after a graceful close), so no line is lost on shutdown.
+ * The serve command's logger: JSON lines on stdout, written asynchronously, so a slow or full
+ * log pipe never blocks the event loop and the reviews in flight. (pino's default stdout
+ * stream is already an asynchronous SonicBoom; it is spelled out here so that it stays so,
+ * and test/server/serve-logging.test.ts holds it to losing nothing.) pino flushes the buffer
+ * synchronously on `exit` (process.exit, a crash) and drains it on `beforeExit` (the loop ran
+ * dry after a graceful close).
  */
 export function createServeLogger(fd = 1): Logger {
   return pino({ base: { app: 'portguard' } }, pino.destination({ dest: fd, sync: false }));
