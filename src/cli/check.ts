@@ -8,19 +8,38 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { PortInventory } from '../core/inventory.js';
-import { type ClusterRanges, defaultRanges } from '../core/node-ranges.js';
+import type { ClusterRanges } from '../core/node-ranges.js';
 import { objectKey, viewOf } from '../core/object-view.js';
-import { DEFAULT_POLICY, type Policy, PolicyError, policyFromData } from '../core/policy.js';
-import { createReviewer, type Reviewer } from '../core/review.js';
-import { type ClusterState, emptyState } from '../core/state.js';
+import type { Policy } from '../core/policy.js';
+import type { Reviewer } from '../core/review.js';
+import type { ClusterState } from '../core/state.js';
 import type { Mode } from '../core/types.js';
-import { createScriptAnalyzer, type ScriptAnalyzer } from '../shell/index.js';
+import type { ScriptAnalyzer } from '../shell/index.js';
 import { ExitCode } from './exit-codes.js';
 import { formatReport, type OutputFormat } from './format/index.js';
 import type { CheckedObject, CheckReport, ReportedFinding } from './format/report.js';
 import { type LoadedObject, MAX_ALIAS_COUNT, ManifestError } from './manifest-loader.js';
 import { loadManifestsParallel } from './parallel-load.js';
-import { loadRangesFile, RangesFileError } from './ranges-file.js';
+
+/**
+ * The policy core, ajv and tree-sitter's glue, loaded once the workers have started
+ * rather than before (about 100 ms of module loading that the workers need not wait for).
+ */
+function loadCore() {
+  return Promise.all([
+    import('./ranges-file.js'),
+    import('../core/node-ranges.js'),
+    import('../core/policy.js'),
+    import('../core/review.js'),
+    import('../shell/index.js'),
+  ]).then(([rangesFile, nodeRanges, policy, review, shell]) => ({
+    rangesFile,
+    nodeRanges,
+    policy,
+    review,
+    shell,
+  }));
+}
 
 export interface CheckOptions {
   paths: string[];
@@ -87,7 +106,10 @@ export class CheckStateBuilder {
   finish(objects: LoadedObject[], ranges: ClusterRanges): { state: ClusterState; duplicates: Duplicate[] } {
     const same = this.added.length === objects.length && this.added.every((o, i) => o === objects[i]);
     if (!same) return buildCheckState(objects, ranges);
-    return { state: { ...emptyState(ranges), inventory: this.inventory }, duplicates: this.duplicates };
+    // emptyState() with this inventory; written out so that state.ts (and ajv, which its
+    // node-ranges import compiles schemas with) loads only after the workers start.
+    const state: ClusterState = { ranges, nodesComplete: false, inventory: this.inventory };
+    return { state, duplicates: this.duplicates };
   }
 }
 
@@ -150,6 +172,7 @@ export function reviewObjects(
 
 /** Reads the administrator's policy file (YAML or JSON). */
 export async function loadPolicyFile(file: string, cwd = process.cwd()): Promise<Policy> {
+  const { PolicyError, policyFromData } = await import('../core/policy.js');
   let text: string;
   try {
     text = await readFile(resolve(cwd, file), 'utf8');
@@ -170,12 +193,14 @@ export async function loadPolicyFile(file: string, cwd = process.cwd()): Promise
  * itself needs the workers' analyses, so it can only be created after the load; its
  * grammar need not wait. A failure here is left to the real creation to report.
  */
-function warmScriptAnalyzer(): Promise<void> {
+function warmScriptAnalyzer(createScriptAnalyzer: CreateAnalyzer): Promise<void> {
   return createScriptAnalyzer({ cacheSize: 0 }).then(
     () => undefined,
     () => undefined,
   );
 }
+
+type CreateAnalyzer = typeof import('../shell/index.js').createScriptAnalyzer;
 
 function uniqueFiles(objects: LoadedObject[]): string[] {
   return [...new Set(objects.map((o) => o.file))];
@@ -183,6 +208,7 @@ function uniqueFiles(objects: LoadedObject[]): string[] {
 
 /** Runs the whole check and returns the exit code; never throws for bad input. */
 export async function runCheck(opts: CheckOptions, io: CheckIO): Promise<ExitCode> {
+  let core: Awaited<ReturnType<typeof loadCore>> | undefined;
   try {
     if (opts.paths.length === 0) {
       io.stderr('portguard check: no input; give files, directories, or - for stdin\n');
@@ -213,24 +239,27 @@ export async function runCheck(opts: CheckOptions, io: CheckIO): Promise<ExitCod
     // policy, whose errors still come first. Stdin waits: it may never end, and a bad
     // ranges file must fail without reading it.
     const early = opts.paths.includes('-') ? undefined : load();
-    // The grammar loads (wasm) while the files do; the analyzer built later finds it loaded.
-    const grammar = io.scripts ? undefined : warmScriptAnalyzer();
-    // Listing files takes many event-loop turns; the ranges parse below takes none, so the
-    // workers are created first (or the listing failed: its error waits for the ranges').
+    // Listing files takes many event-loop turns; loading the core and parsing the ranges
+    // below hold this thread, so the workers are created first (or the listing failed:
+    // its error waits for the ranges').
     if (early) await Promise.race([started, early]);
+    core = await loadCore();
+    const { createScriptAnalyzer } = core.shell;
+    // The grammar loads (wasm) while the files do; the analyzer built later finds it loaded.
+    const grammar = io.scripts ? undefined : warmScriptAnalyzer(createScriptAnalyzer);
     let ranges: ClusterRanges;
     let policy: Policy;
     try {
       if (opts.ranges) {
-        ranges = await loadRangesFile(opts.ranges, io.cwd);
+        ranges = await core.rangesFile.loadRangesFile(opts.ranges, io.cwd);
       } else {
-        ranges = defaultRanges();
+        ranges = core.nodeRanges.defaultRanges();
         io.stderr(
           'portguard check: no --ranges given; using built-in defaults (NodePort range 30000-32767, ' +
             'every node on the kernel default ip_local_port_range 32768 60999)\n',
         );
       }
-      policy = opts.config ? await loadPolicyFile(opts.config, io.cwd) : DEFAULT_POLICY;
+      policy = opts.config ? await loadPolicyFile(opts.config, io.cwd) : core.policy.DEFAULT_POLICY;
     } catch (err) {
       stop.abort();
       throw err;
@@ -251,12 +280,17 @@ export async function runCheck(opts: CheckOptions, io: CheckIO): Promise<ExitCod
     }
     await grammar;
     const scripts = io.scripts ?? (await createScriptAnalyzer({ preloaded: analyses }));
-    const reviewer = createReviewer({ scripts });
+    const reviewer = core.review.createReviewer({ scripts });
     const report = reviewObjects(objects, state, reviewer, policy, uniqueFiles(objects));
     io.stdout(formatReport(opts.output, report, { color: io.color === true }));
     return report.summary.denied ? ExitCode.Denied : ExitCode.Ok;
   } catch (err) {
-    if (err instanceof ManifestError || err instanceof RangesFileError || err instanceof PolicyError) {
+    // The ranges and policy errors come from the core's modules, loaded by the time they are thrown.
+    const badInput =
+      err instanceof ManifestError ||
+      (core !== undefined &&
+        (err instanceof core.rangesFile.RangesFileError || err instanceof core.policy.PolicyError));
+    if (badInput) {
       io.stderr(`portguard check: ${err.message}\n`);
       return ExitCode.BadInput;
     }
