@@ -6,7 +6,7 @@
  */
 import { nodesOverlapping } from './affected.js';
 import type { ClusterRanges } from './node-ranges.js';
-import { isObject, type Json, viewOf } from './object-view.js';
+import { isObject, type Json, type ObjectView, viewOf } from './object-view.js';
 import { normalizeSysctlName } from './pod-sysctls.js';
 import type { Policy } from './policy.js';
 import { PortParseError, PortSet, parseLocalPortRange, parseReservedPorts, staticBand } from './portset.js';
@@ -100,9 +100,14 @@ export function pickFree(set: PortSet, isUsed: (p: number) => boolean, random: R
   return undefined;
 }
 
-function assignNodePorts(doc: CopyOnWrite, state: ClusterState, random: Random, notes: string[]): boolean {
+function assignNodePorts(
+  doc: CopyOnWrite,
+  view: ObjectView | undefined,
+  state: ClusterState,
+  random: Random,
+  notes: string[],
+): boolean {
   const obj = doc.current as Json;
-  const view = viewOf(obj);
   const svc = view?.service;
   if (!svc) return false;
   const wantsHealthCheck =
@@ -149,8 +154,12 @@ function sysctlsPath(specPath: string): string[] {
   return [...specPath.split('.'), 'securityContext', 'sysctls'];
 }
 
-function reservePorts(doc: CopyOnWrite, state: ClusterState, notes: string[]): boolean {
-  const view = viewOf(doc.current);
+function reservePorts(
+  doc: CopyOnWrite,
+  view: ObjectView | undefined,
+  state: ClusterState,
+  notes: string[],
+): boolean {
   const pod = view?.pod;
   if (!pod || pod.hostNetwork) return false;
   const sysctls = pod.spec.securityContext?.sysctls;
@@ -202,7 +211,9 @@ export function planMutation(
   const doc = new CopyOnWrite(object);
   const notes: string[] = [];
   let changed = false;
-  if (policy.mutations.assignNodePorts) changed = assignNodePorts(doc, state, random, notes) || changed;
-  if (policy.mutations.reservePorts) changed = reservePorts(doc, state, notes) || changed;
+  // One view for both steps: a Service is never a pod, so no step reads what another wrote.
+  const view = viewOf(object);
+  if (policy.mutations.assignNodePorts) changed = assignNodePorts(doc, view, state, random, notes) || changed;
+  if (policy.mutations.reservePorts) changed = reservePorts(doc, view, state, notes) || changed;
   return { object: doc.current as Json, changed, notes };
 }
