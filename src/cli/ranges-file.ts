@@ -6,7 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { type Document, isScalar, LineCounter, parseDocument, visit } from 'yaml';
-import { type ClusterRanges, parseNodeRanges, type RangesError } from '../core/node-ranges.js';
+import { type ClusterRanges, EntryCache, parseNodeRanges, type RangesError } from '../core/node-ranges.js';
 import { decodeText, MAX_ALIAS_COUNT, MAX_FILE_BYTES, withPlainEnv } from './manifest-loader.js';
 
 /** A bad ranges file; `errors` holds one entry per bad ConfigMap key. */
@@ -103,7 +103,9 @@ export function parseRangesText(text: string, file: string): ClusterRanges {
   } catch (e) {
     throw new RangesFileError(file, [], `cannot expand YAML aliases: ${(e as Error).message}`);
   }
-  const { ranges, errors } = parseNodeRanges(rangesDataOf(value, file), file);
+  // Node entries carry their own labels, so whole entries never repeat, but their
+  // (range, reserved ports) pairs do: a few profiles are built instead of one per node.
+  const { ranges, errors } = parseNodeRanges(rangesDataOf(value, file), file, new EntryCache());
   if (errors.length > 0) throw new RangesFileError(file, errors);
   return ranges;
 }

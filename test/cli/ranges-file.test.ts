@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { LineCounter, parseDocument } from 'yaml';
 import { parseRangesText, RangesFileError } from '../../src/cli/ranges-file.js';
+import { parseNodeRanges } from '../../src/core/node-ranges.js';
 
 describe('parseRangesText', () => {
   it.each([
@@ -88,5 +89,55 @@ describe('parseRangesText', () => {
   ])('does not call %s a repeated key, as yaml does not', (_n, text) => {
     expect(yamlVerdict(text)).toBe('ok');
     expect(ourVerdict(text)).toMatch(/^key ".*": unknown key/);
+  });
+});
+
+describe('parseRangesText with shared profiles', () => {
+  const entry = (range: string, reserved: string, host: string) =>
+    JSON.stringify({ ipLocalPortRange: range, ipLocalReservedPorts: reserved, labels: { host } });
+  const data: Record<string, string> = {
+    nodePortRange: '30000-32767',
+    default: JSON.stringify({ ipLocalPortRange: '40000 60999' }),
+    'node.a': entry('32768 60999', '30000-32767', 'a'),
+    'node.b': entry('32768 60999', '30000-32767', 'b'),
+    'node.c': entry('1024 65535', '22', 'c'),
+    'node.d': entry('32768 60999', '30000-32767', 'd'),
+  };
+  const text = `kind: ConfigMap\ndata:\n${Object.entries(data)
+    .map(([k, v]) => `  ${k}: '${v}'`)
+    .join('\n')}\n`;
+
+  it('gives what parsing each entry on its own gives, with one profile per distinct pair', () => {
+    const ranges = parseRangesText(text, 'r.yaml');
+    const alone = parseNodeRanges(data, 'r.yaml');
+    expect(alone.errors).toEqual([]);
+    expect(ranges).toEqual(alone.ranges);
+    expect(ranges.nodes.get('a')?.profile).toBe(ranges.nodes.get('d')?.profile);
+    expect(ranges.nodes.get('d')?.labels).toEqual({ host: 'd' });
+    expect([...ranges.profiles.values()].map((g) => g.nodes)).toEqual([['a', 'b', 'd'], ['c']]);
+  });
+
+  it.each([
+    ['a bad range on two nodes', '70000 1', 'ipLocalPortRange'],
+    ['bad reserved ports on two nodes', 'x-y', 'ipLocalReservedPorts'],
+  ])('reports every node for %s', (_n, bad, field) => {
+    const badData = {
+      ...data,
+      'node.a': field === 'ipLocalPortRange' ? entry(bad, '22', 'a') : entry('32768 60999', bad, 'a'),
+      'node.b': field === 'ipLocalPortRange' ? entry(bad, '22', 'b') : entry('32768 60999', bad, 'b'),
+    };
+    const badText = `data:\n${Object.entries(badData)
+      .map(([k, v]) => `  ${k}: '${v}'`)
+      .join('\n')}\n`;
+    const err = (() => {
+      try {
+        parseRangesText(badText, 'r.yaml');
+      } catch (e) {
+        return e as RangesFileError;
+      }
+    })();
+    expect(err).toBeInstanceOf(RangesFileError);
+    expect(err?.errors).toEqual(parseNodeRanges(badData, 'r.yaml').errors);
+    expect(err?.errors.map((e) => e.key)).toEqual(['node.a', 'node.b']);
   });
 });
