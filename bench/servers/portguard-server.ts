@@ -5,7 +5,7 @@
  * through the informer path. Only the state source differs from production: it is
  * fed once from the synthetic objects instead of by watches.
  */
-import { pino } from 'pino';
+import { createServeLogger } from '../../src/cli/serve-command.js';
 import { DEFAULT_POLICY } from '../../src/core/policy.js';
 import { createReviewer } from '../../src/core/review.js';
 import { createMetrics } from '../../src/server/metrics.js';
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const cfg = readChildConfig();
   const loaded = loadSyntheticState(generateCluster(cfg.sizes, cfg.seed));
   const state = loaded.state;
-  const logger = pino({ base: { app: 'portguard' } });
+  const logger = createServeLogger();
   const handle = await startServer({
     deps: {
       reviewer: createReviewer({ scripts: await createScriptAnalyzer() }),
