@@ -1,9 +1,11 @@
 /**
  * Every sysctl a pod sets, from `securityContext.sysctls` and from container scripts,
- * with where the setting lands: the node (a hostNetwork pod's unguarded script) or the
- * pod's own network namespace. Rules and mutation share this one list.
+ * with where the setting lands: the node (a hostNetwork pod's unguarded script, or a script
+ * that nsenters the node's network namespace) or the pod's own network namespace. Rules and
+ * mutation share this one list.
  */
-import { isObject } from './object-view.js';
+import type { SysctlWrite } from '../shell/index.js';
+import { isObject, type Json, type PodView } from './object-view.js';
 import type { RuleContext } from './rule-context.js';
 
 export interface SysctlSetting {
@@ -11,9 +13,34 @@ export interface SysctlSetting {
   /** null when the script analysis could not resolve the value. */
   value: string | null;
   target: 'node' | 'pod';
+  /** How a node-target setting reaches the node, for messages. */
+  reaches?: string;
   path: string;
   via: 'securityContext' | 'sysctl' | 'proc' | 'sysctl.d';
   reason?: string;
+}
+
+function hasHostPathVolume(spec: Json): boolean {
+  return (
+    Array.isArray(spec.volumes) && spec.volumes.some((v: unknown) => isObject(v) && isObject(v.hostPath))
+  );
+}
+
+/**
+ * How a script's write reaches the node's network namespace, or undefined when it stays in
+ * the pod's. `nsenter -t PID -n` enters PID's namespace: with hostPID the PIDs are the node's
+ * (PID 1 is its init), without it they are the pod's own. `nsenter --net=FILE` needs the file
+ * from the host (`/proc/1/ns/net` with hostPID, or a hostPath mount): judged conservatively as
+ * the node's whenever the pod has either.
+ */
+export function reachesNode(pod: PodView, w: SysctlWrite): string | undefined {
+  if (pod.hostNetwork && !w.onlyInOwnNetns) return 'hostNetwork script';
+  const hostPID = pod.spec.hostPID === true;
+  if (w.enteredNetns === 'target' && hostPID)
+    return "nsenter into a host process's network namespace, hostPID";
+  if (w.enteredNetns === 'file' && (hostPID || hasHostPathVolume(pod.spec)))
+    return 'nsenter --net with a network namespace file from the host';
+  return undefined;
 }
 
 export interface PodSysctls {
@@ -65,13 +92,15 @@ export function podSysctls(ctx: RuleContext): PodSysctls {
         });
       }
       for (const w of analysis.writes) {
+        const reaches = reachesNode(pod, w);
         const s: SysctlSetting = {
           key: normalizeSysctlName(w.key),
           value: w.value,
-          target: pod.hostNetwork && !w.onlyInOwnNetns ? 'node' : 'pod',
+          target: reaches ? 'node' : 'pod',
           path,
           via: w.via,
         };
+        if (reaches) s.reaches = reaches;
         if (w.reason) s.reason = w.reason;
         result.settings.push(s);
       }

@@ -35,7 +35,7 @@ export const hazardousNodeSysctl: Rule = {
             'deny',
             s.path,
             nodes,
-            `sets ${s.key} to ${shownValue(s.value)} on the node (hostNetwork script) on ${describeNodes(nodes)}: ` +
+            `sets ${s.key} to ${shownValue(s.value)} on the node (${s.reaches ?? 'hostNetwork script'}) on ${describeNodes(nodes)}: ` +
               `${hazard.why}. Fix: ${hazard.fix}.`,
           ),
         );

@@ -127,10 +127,13 @@ function evaluateSetting(ctx: RuleContext, s: SysctlSetting, sysctls: PodSysctls
       severity,
       s.path,
       affected,
-      `writes ${RANGE_KEY}=${formatRange(range)} on the node (hostNetwork script) on ${describeNodes(affected.names, 3, affected.total)}, ` +
+      `writes ${RANGE_KEY}=${formatRange(range)} on the node (${s.reaches ?? 'hostNetwork script'}) on ${describeNodes(affected.names, 3, affected.total)}, ` +
         `so ports ${exposedExample} of the NodePort range become source ports and replies to them are ` +
-        `captured by NodePort rules. Keep the range outside ${formatRange(ranges.nodePortRange)}, reserve ` +
-        `the overlap with ${RESERVED_KEY}, or guard the script with if [ "$POD_IP" != "$HOST_IP" ].`,
+        `captured by NodePort rules. Keep the range outside ${formatRange(ranges.nodePortRange)}` +
+        // A POD_IP/HOST_IP guard cannot help a write that nsenters the node's namespace.
+        (s.reaches === undefined || s.reaches === 'hostNetwork script'
+          ? `, reserve the overlap with ${RESERVED_KEY}, or guard the script with if [ "$POD_IP" != "$HOST_IP" ].`
+          : ` or reserve the overlap with ${RESERVED_KEY}.`),
       [range.lo, range.hi],
     ),
   ];

@@ -81,6 +81,8 @@ interface Shared {
   calls: number;
   shells: number;
   partial?: string;
+  /** The innermost `nsenter` network switch around the command running now, if any. */
+  enteredNetns?: 'target' | 'file';
 }
 
 /** Analyses one script. `positional` is `$0 $1 ...` for `sh -c SCRIPT arg0 arg1`. */
@@ -575,7 +577,14 @@ class Walker implements ExpandHost {
     if (ns) {
       // Another process's namespaces: the guard of this script says nothing about them.
       const inner: Frame = { own: ns.net ? false : frame.own, exited: false };
-      return this.dispatch(ns.argv, io, line, scope, inner);
+      const outer = this.shared.enteredNetns;
+      if (ns.netFrom) this.shared.enteredNetns = ns.netFrom;
+      try {
+        return this.dispatch(ns.argv, io, line, scope, inner);
+      } finally {
+        if (outer === undefined) delete this.shared.enteredNetns;
+        else this.shared.enteredNetns = outer;
+      }
     }
     const first = argv[0];
     if (!first) return null;
@@ -767,6 +776,7 @@ class Walker implements ExpandHost {
     if (!isValidSysctlName(name)) return;
     const v = keyText === null ? null : textOf(value);
     const write: SysctlWrite = { key: name, value: v, via, onlyInOwnNetns: own, line };
+    if (this.shared.enteredNetns) write.enteredNetns = this.shared.enteredNetns;
     if (v === null) {
       write.reason =
         keyText === null ? `key not resolvable: ${reasonOf(key)}` : (reasonOf(value) ?? 'unresolvable');

@@ -135,15 +135,18 @@ const NSENTER_VALUE_OPTS = new Set(['-t', '--target', '-S', '--setuid', '-G', '-
 
 /**
  * `nsenter -t 1 -n CMD` runs CMD in another process's network namespace (normally the node's),
- * so a netns guard around it protects nothing. Returns CMD and whether the netns changes.
+ * so a netns guard around it protects nothing. Returns CMD, whether the netns changes, and
+ * where the new one comes from: the target process (`-n`, `--net`, `-a`) or a namespace file
+ * (`--net=FILE`). Whose namespace that is depends on the pod (hostPID, host mounts), which
+ * the caller judges.
  */
 export function nsenterCommand<T>(
   argv: T[],
   text: (t: T) => string | null,
-): { argv: T[]; net: boolean } | null {
+): { argv: T[]; net: boolean; netFrom?: 'target' | 'file' } | null {
   const first = argv[0];
   if (first === undefined || basename(text(first) ?? '') !== 'nsenter') return null;
-  let net = false;
+  let netFrom: 'target' | 'file' | undefined;
   let i = 1;
   for (; i < argv.length; i++) {
     const a = text(argv[i]!);
@@ -158,14 +161,20 @@ export function nsenterCommand<T>(
       continue;
     }
     if (a.startsWith('--')) {
-      if (a === '--net' || a.startsWith('--net=') || a === '--all') net = true;
+      if (a.startsWith('--net=')) netFrom = 'file';
+      else if (a === '--net' || a === '--all') netFrom ??= 'target';
       continue;
     }
     // Short clusters such as `-mnt1`: letters up to a value-taking one.
     for (const c of a.slice(1)) {
-      if (c === 'n' || c === 'a') net = true;
+      if (c === 'n' || c === 'a') netFrom ??= 'target';
       if (c === 't' || c === 'S' || c === 'G') break;
     }
   }
-  return { argv: argv.slice(i), net };
+  const out: { argv: T[]; net: boolean; netFrom?: 'target' | 'file' } = {
+    argv: argv.slice(i),
+    net: netFrom !== undefined,
+  };
+  if (netFrom) out.netFrom = netFrom;
+  return out;
 }

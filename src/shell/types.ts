@@ -15,6 +15,12 @@ export interface SysctlWrite {
   via: 'sysctl' | 'proc' | 'sysctl.d';
   /** True when the write only runs if the pod has its own network namespace (POD_IP != HOST_IP guard). */
   onlyInOwnNetns: boolean;
+  /**
+   * Set when the write runs under `nsenter` into another network namespace: that of the target
+   * process (`nsenter -t PID -n`) or of a namespace file (`nsenter --net=FILE`). With hostPID,
+   * or a host mount for the file, that is the node's, whatever the pod's own network is.
+   */
+  enteredNetns?: 'target' | 'file';
   /** 1-based line in the script (for exec form, 1). */
   line: number;
   /** When value is null: why, in a short phrase. */

@@ -287,3 +287,24 @@ describe('things that are not writes', () => {
     expect(await pairs(script)).toEqual([]);
   });
 });
+
+describe('nsenter into another network namespace', () => {
+  it.each([
+    ['sysctl -w a.b=1', undefined],
+    ["nsenter -t 1 -n -- sh -c 'sysctl -w a.b=1'", 'target'],
+    ['nsenter --target 1 --net sysctl -w a.b=1', 'target'],
+    ['nsenter -a -t 1 sysctl -w a.b=1', 'target'],
+    ['nsenter -mnt1 sysctl -w a.b=1', 'target'],
+    ['nsenter --net=/host/proc/1/ns/net sysctl -w a.b=1', 'file'],
+    ['nsenter -n --net=/proc/1/ns/net sysctl -w a.b=1', 'file'],
+    // Mount namespace only: the network namespace stays the container's.
+    ['nsenter -t 1 -m sysctl -w a.b=1', undefined],
+    // The switch ends with the nsenter command: later writes are back in the pod's namespace.
+    ['nsenter -t 1 -n true\nsysctl -w a.b=1', undefined],
+    ['printf "a.b = 1\\n" > /etc/sysctl.d/9.conf\nnsenter -t 1 -n sysctl -p /etc/sysctl.d/9.conf', 'target'],
+  ])('%s -> %s', async (script, entered) => {
+    const w = await writes(script);
+    expect(w.map((x) => x.key)).toEqual(['a.b']);
+    expect(w[0]!.enteredNetns).toBe(entered);
+  });
+});
