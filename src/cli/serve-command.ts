@@ -229,6 +229,7 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOut
           reviewer,
           getPolicy: () => policy,
           logger,
+          metrics,
           pruneIntervalMs,
           auditIntervalMs,
           ...(io.election ? { election: io.election } : {}),

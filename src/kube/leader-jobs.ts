@@ -37,6 +37,8 @@ export interface LeaderJobsOptions {
    * kills the pod 30 s after SIGTERM and the server has already spent time draining.
    */
   stopTimeoutMs?: number;
+  /** Told when this replica gains (true) or loses (false) leadership, e.g. for a metric. */
+  onLeadingChange?: (leading: boolean) => void;
 }
 
 export interface LeaderJobs {
@@ -95,10 +97,12 @@ export function startLeaderJobs(opts: LeaderJobsOptions): LeaderJobs {
   const elector = opts.elect({
     onStartedLeading: () => {
       leading = true;
+      opts.onLeadingChange?.(true);
       void enqueue(startJobs);
     },
     onStoppedLeading: () => {
       leading = false;
+      opts.onLeadingChange?.(false);
       void enqueue(stopJobs);
     },
   });
@@ -109,6 +113,7 @@ export function startLeaderJobs(opts: LeaderJobsOptions): LeaderJobs {
     stop: () => {
       stopped ??= (async () => {
         stopping = true;
+        if (leading) opts.onLeadingChange?.(false);
         const timeoutMs = opts.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
         let timer: NodeJS.Timeout | undefined;
         const late = await Promise.race([

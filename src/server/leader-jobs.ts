@@ -5,7 +5,7 @@
  * Lease `portguard-leader`. `serve` loads this module lazily, so `check` and the
  * static-file modes never load the audit or the Kubernetes client.
  */
-import { startPeriodicAudit } from '../audit/periodic.js';
+import { type PeriodicRunOutcome, startPeriodicAudit } from '../audit/periodic.js';
 import type { Policy } from '../core/policy.js';
 import type { Reviewer } from '../core/review.js';
 import type { ClusterState } from '../core/state.js';
@@ -18,6 +18,7 @@ import {
 import { type LeaderJob, type LeaderJobs, startLeaderJobs } from '../kube/leader-jobs.js';
 import type { KubeLogger } from '../kube/logger.js';
 import { startNodeKeyPruning } from '../kube/prune-stale-node-keys.js';
+import type { Metrics } from './metrics.js';
 
 /** Leader-election timings; the defaults follow client-go (see leader-election.ts). */
 export type ElectionTimings = Pick<
@@ -44,6 +45,22 @@ export interface ServerLeaderJobsOptions {
   election?: ElectionTimings;
   /** Delay of the first audit after gaining leadership (default: the interval, at most 1 min). */
   auditInitialDelayMs?: number;
+  /** Leader and periodic-audit metrics go here when given. */
+  metrics?: Metrics;
+}
+
+/** Counts a periodic audit run in the metrics. */
+export function recordAuditRun(metrics: Metrics, outcome: PeriodicRunOutcome, now: () => number): void {
+  if (!outcome.ran) return;
+  if (outcome.ok) {
+    metrics.periodicAuditRuns.inc({ outcome: 'ok' });
+    metrics.periodicAuditLastSuccess.set(Math.floor(now() / 1000));
+    metrics.periodicAuditFindings.set(outcome.findings);
+  } else {
+    metrics.periodicAuditRuns.inc({
+      outcome: outcome.error === 'lost leadership' ? 'lost-leadership' : 'failed',
+    });
+  }
 }
 
 /** The largest delay before a new leader's first audit: soon, but not in the start-up rush. */
@@ -55,7 +72,7 @@ export const MAX_FIRST_AUDIT_DELAY_MS = 60_000;
  */
 export function startServerLeaderJobs(opts: ServerLeaderJobsOptions): LeaderJobs | undefined {
   const jobs: LeaderJob[] = [];
-  const { logger, kubeConfig } = opts;
+  const { logger, kubeConfig, metrics } = opts;
   const pruneIntervalMs = opts.pruneIntervalMs;
   if (pruneIntervalMs !== undefined) {
     jobs.push({
@@ -88,13 +105,18 @@ export function startServerLeaderJobs(opts: ServerLeaderJobsOptions): LeaderJobs
           reviewer: opts.reviewer,
           getPolicy: opts.getPolicy,
           logger,
+          ...(opts.metrics
+            ? { onRun: (o: PeriodicRunOutcome) => recordAuditRun(opts.metrics!, o, Date.now) }
+            : {}),
         }),
     });
   }
   if (jobs.length === 0) return undefined;
+  metrics?.leader.set(0);
   return startLeaderJobs({
     jobs,
     logger,
+    ...(metrics ? { onLeadingChange: (leading: boolean) => metrics.leader.set(leading ? 1 : 0) } : {}),
     elect: (callbacks) =>
       startLeaderElection({
         kubeConfig,

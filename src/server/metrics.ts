@@ -25,6 +25,14 @@ export interface Metrics {
   informerSynced: Gauge<'resource'>;
   /** Watch restarts per resource (reconnects with backoff). */
   informerRestarts: Counter<'resource'>;
+  /** 1 while this replica holds the leader Lease and runs the leader-only jobs. */
+  leader: Gauge<string>;
+  /** Periodic audit runs on the leader, by outcome (ok, failed, lost-leadership). */
+  periodicAuditRuns: Counter<'outcome'>;
+  /** Unix time of the last periodic audit whose reports were all written. */
+  periodicAuditLastSuccess: Gauge<string>;
+  /** Findings in the last successful periodic audit. */
+  periodicAuditFindings: Gauge<string>;
 }
 
 export const REQUEST_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -72,6 +80,27 @@ export function createMetrics(registry: Registry = new Registry()): Metrics {
       name: 'portguard_informer_restarts_total',
       help: 'Watch restarts per resource',
       labelNames: ['resource'],
+      registers,
+    }),
+    leader: new Gauge({
+      name: 'portguard_leader',
+      help: '1 while this replica holds the leader Lease (node-key pruning, periodic audit)',
+      registers,
+    }),
+    periodicAuditRuns: new Counter({
+      name: 'portguard_periodic_audit_runs_total',
+      help: 'Periodic audit runs on the leader, by outcome',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    periodicAuditLastSuccess: new Gauge({
+      name: 'portguard_periodic_audit_last_success_timestamp_seconds',
+      help: 'Unix time of the last periodic audit whose PolicyReports were all written',
+      registers,
+    }),
+    periodicAuditFindings: new Gauge({
+      name: 'portguard_periodic_audit_findings',
+      help: 'Findings in the last successful periodic audit',
       registers,
     }),
   };

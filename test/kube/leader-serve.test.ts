@@ -59,6 +59,12 @@ async function kubeconfigFile(s: ListWatchServer): Promise<string> {
   return file;
 }
 
+/** This replica's `portguard_leader` value from its plaintext /metrics. */
+async function leaderGauge(o: ServeOutcome): Promise<string | undefined> {
+  const text = await (await fetch(`http://127.0.0.1:${o.handle!.healthPort}/metrics`)).text();
+  return /^portguard_leader (\d+)$/m.exec(text)?.[1];
+}
+
 const holder = () => server!.get('leases', LEADER_LEASE_NAME, NS)?.spec.holderIdentity as string | undefined;
 const nodeKeys = () =>
   Object.keys(server!.get('configmaps', CM, NS).data)
@@ -96,9 +102,16 @@ describe('serve --kubeconfig: leader-only pruning', () => {
     expect(writes.filter((r) => !r.path.includes('/leases'))).toHaveLength(2);
 
     const [leader, other] = leaderId === 'pod-a' ? [a, b] : [b, a];
+    expect(await leaderGauge(leader)).toBe('1');
+    expect(await leaderGauge(other)).toBe('0');
     await leader.handle!.close();
     await waitFor(() => holder() === (leaderId === 'pod-a' ? 'pod-b' : 'pod-a'), 10_000, 'hand-over');
     expect(other.handle).toBeDefined();
+    await waitFor(
+      async () => (await leaderGauge(other)) === '1',
+      10_000,
+      'portguard_leader 1 on the new leader',
+    );
   });
 
   it.each([
