@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { type Logger, pino } from 'pino';
 import { type ClusterRanges, parseNodeRanges } from '../core/node-ranges.js';
 import { DEFAULT_POLICY, type Policy } from '../core/policy.js';
@@ -48,6 +48,10 @@ export interface ServeFlags {
   pruneNodeKeys?: boolean;
   /** How often the leader prunes besides on start and on Node deletions (default 10m). */
   pruneInterval?: string;
+  /** With --kubeconfig: namespace of the ranges ConfigMap and the leader Lease (default portguard-system). */
+  namespace?: string;
+  /** With --kubeconfig: name of the ranges ConfigMap (default portguard-node-ranges). */
+  configmap?: string;
 }
 
 export interface ServeIo {
@@ -116,13 +120,19 @@ async function devRanges(cwd: string, io: ServeIo): Promise<ClusterRanges> {
  * Starts the informers. Imported lazily so `check`, `--ranges` and `--dev` never load
  * the Kubernetes client (and keep working where it cannot load).
  */
-async function startInformers(kubeconfig: string, logger: Logger, metrics: ReturnType<typeof createMetrics>) {
+async function startInformers(
+  flags: ServeFlags & { kubeconfig: string },
+  logger: Logger,
+  metrics: ReturnType<typeof createMetrics>,
+) {
   // Through k8s.js (via these modules), never the package itself: the Node 20 shims must load first.
   const [{ loadKubeConfig }, { startClusterStateSource, DEFAULT_NAMESPACE, DEFAULT_CONFIGMAP }] =
     await Promise.all([import('../kube/load-kubeconfig.js'), import('../kube/cluster-state-source.js')]);
-  const kubeConfig = loadKubeConfig(kubeconfig);
-  const source = startClusterStateSource({ kubeConfig, logger, metrics });
-  return { source, kubeConfig, namespace: DEFAULT_NAMESPACE, configMapName: DEFAULT_CONFIGMAP };
+  const kubeConfig = loadKubeConfig(flags.kubeconfig);
+  const namespace = flags.namespace || DEFAULT_NAMESPACE;
+  const configMapName = flags.configmap || DEFAULT_CONFIGMAP;
+  const source = startClusterStateSource({ kubeConfig, logger, metrics, namespace, configMapName });
+  return { source, kubeConfig, namespace, configMapName };
 }
 
 /** Parses a duration flag; a bad value is a start-up error (exit 2), not a crash. */
@@ -148,6 +158,8 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOut
       throw new StartupError('use either --ranges or --kubeconfig, not both');
     if (flags.auditInterval && !flags.kubeconfig)
       throw new StartupError('--audit-interval needs --kubeconfig (it writes PolicyReports to the cluster)');
+    if (flags.configmap && !flags.kubeconfig)
+      throw new StartupError('--configmap needs --kubeconfig (it names the ConfigMap to watch)');
     const auditIntervalMs = flags.auditInterval
       ? durationFlag('audit-interval', flags.auditInterval)
       : undefined;
@@ -172,7 +184,7 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOut
     let source: Pick<AppDeps, 'getState' | 'isReady' | 'namespaceLabels'>;
     let cluster: Awaited<ReturnType<typeof startInformers>> | undefined;
     if (flags.kubeconfig) {
-      cluster = await startInformers(flags.kubeconfig, logger, metrics);
+      cluster = await startInformers({ ...flags, kubeconfig: flags.kubeconfig }, logger, metrics);
       const live = cluster.source;
       stops.push(() => live.stop());
       source = live;
@@ -286,6 +298,13 @@ export function registerServeCommand(program: Command): void {
     .option('--client-ca <file>', 'require client certificates signed by this CA (the apiserver)')
     .option('--ranges <file>', 'node-ranges ConfigMap file; static state, no informers')
     .option('--kubeconfig <file|in-cluster>', 'watch the cluster (ranges ConfigMap, Services, pods, Nodes)')
+    .addOption(
+      new Option(
+        '--namespace <ns>',
+        'namespace of the ranges ConfigMap and the leader Lease (default portguard-system)',
+      ).env('POD_NAMESPACE'),
+    )
+    .option('--configmap <name>', 'name of the ranges ConfigMap (default portguard-node-ranges)')
     .option('--config <file>', 'policy file (mode, exemptions, mutations)')
     .option('--dev', 'no cluster needed: self-signed certs in certs/, example ranges, prints a curl command')
     .option(

@@ -135,6 +135,37 @@ describe('serve --kubeconfig: leader-only pruning', () => {
   });
 });
 
+describe('serve --namespace/--configmap', () => {
+  it('watches the named ConfigMap and takes the Lease in that namespace', async () => {
+    server = await startListWatchServer({
+      seed: {
+        nodes: [{ metadata: { name: 'a' } }],
+        configmaps: [
+          { metadata: { name: 'ranges', namespace: 'infra' }, data: { 'node.a': '{}', 'node.gone': '{}' } },
+          { metadata: { name: CM, namespace: NS }, data: { 'node.gone': '{}' } },
+        ],
+      },
+    });
+    const o = await serve('pod-a', {
+      kubeconfig: await kubeconfigFile(server),
+      pruneNodeKeys: true,
+      namespace: 'infra',
+      configmap: 'ranges',
+    });
+    expect(o.code).toBe(0);
+    const keys = (ns: string, name: string) => Object.keys(server!.get('configmaps', name, ns).data).sort();
+    await waitFor(
+      () => keys('infra', 'ranges').join() === 'node.a',
+      10_000,
+      'node.gone pruned in infra/ranges',
+    );
+    expect(server.get('leases', LEADER_LEASE_NAME, 'infra')?.spec.holderIdentity).toBe('pod-a');
+    expect(server.get('leases', LEADER_LEASE_NAME, NS)).toBeUndefined();
+    // The default ConfigMap is neither watched nor written.
+    expect(keys(NS, CM)).toEqual(['node.gone']);
+  });
+});
+
 describe('serve: leader flag errors exit 2', () => {
   it.each([
     [
@@ -146,6 +177,11 @@ describe('serve: leader flag errors exit 2', () => {
       'a bad --audit-interval',
       { kubeconfig: 'k', auditInterval: 'often' },
       /--audit-interval: invalid duration "often"/,
+    ],
+    [
+      '--configmap without --kubeconfig',
+      { ranges: 'x.yaml', configmap: 'r' },
+      /--configmap needs --kubeconfig/,
     ],
     [
       'a bad --prune-interval',
