@@ -46,7 +46,12 @@ export function reachesNode(pod: PodView, w: SysctlWrite): string | undefined {
 export interface PodSysctls {
   settings: SysctlSetting[];
   /** Scripts that could not be analysed at all (budget, parse failure), with their path and reason. */
-  unknownScripts: { path: string; reason: string; target: 'node' | 'pod' }[];
+  unknownScripts: {
+    path: string;
+    reason: string;
+    target: 'node' | 'pod';
+    host?: 'hostNetwork' | 'hostPID';
+  }[];
 }
 
 /**
@@ -85,10 +90,13 @@ export function podSysctls(ctx: RuleContext): PodSysctls {
     for (const { ref, analysis } of ctx.scripts()) {
       const path = `${ref.path}.${Array.isArray(ref.container.args) && !Array.isArray(ref.container.command) ? 'args' : 'command'}`;
       if (analysis.unknown) {
+        // A hostPID pod's script may nsenter the node's namespace; unread, assume it might.
+        const host = pod.hostNetwork ? 'hostNetwork' : pod.spec.hostPID === true ? 'hostPID' : undefined;
         result.unknownScripts.push({
           path,
           reason: analysis.unknown,
-          target: pod.hostNetwork ? 'node' : 'pod',
+          target: host ? 'node' : 'pod',
+          ...(host ? { host } : {}),
         });
       }
       for (const w of analysis.writes) {

@@ -156,7 +156,7 @@ export const portRangeOverlapsNodeports: Rule = {
           'warn',
           u.path,
           listNodes(ctx.profiles()),
-          `script of a hostNetwork container could not be analysed (${u.reason}); portguard cannot tell ` +
+          `script of a ${u.host ?? 'hostNetwork'} container could not be analysed (${u.reason}); portguard cannot tell ` +
             "whether it changes the node's port ranges. Keep node scripts short and literal.",
         ),
       );

@@ -77,3 +77,21 @@ describe('port-range-overlaps-nodeports on large clusters', () => {
     expect(f!.nodeCount).toBe(5001);
   });
 });
+
+describe('port-range-overlaps-nodeports: scripts it cannot analyse', () => {
+  it.each([
+    ['hostNetwork', { hostNetwork: true }, 'script of a hostNetwork container could not be analysed'],
+    // It may nsenter the node's network namespace.
+    ['hostPID', { hostNetwork: false, hostPID: true }, 'script of a hostPID container could not be analysed'],
+    ['neither: the script can only reach its own namespace', { hostNetwork: false }, undefined],
+  ])('%s', (_name, spec, message) => {
+    const found = findingsOf(tinyReviewer, tuner(WIDEN, spec), largeState(3), RULE);
+    if (message === undefined) {
+      expect(found).toEqual([]);
+      return;
+    }
+    expect(found).toHaveLength(1);
+    expect(found[0]!.severity).toBe('warn');
+    expect(found[0]!.message).toContain(message);
+  });
+});
