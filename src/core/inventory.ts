@@ -18,13 +18,11 @@ function classOf(owner: PortOwner): OwnerClass {
 }
 
 /**
- * The owners of one port, by object key, all together and split by class. Rules ask for
- * one class only: when 1,000 host pods share a port, filtering Services out of every
- * owner for each of them was quadratic. Each key has one kind, so every map keeps the
- * keys in the same relative (insertion) order.
+ * The owners of one port, by object key, split by class. Rules ask for one class only:
+ * when 1,000 host pods share a port, filtering Services out of every owner for each of
+ * them was quadratic. Each key has one kind, so it lives in exactly one of the two maps.
  */
 interface PortEntry {
-  all: Map<string, PortOwner[]>;
   service: Map<string, PortOwner[]>;
   host: Map<string, PortOwner[]>;
 }
@@ -64,17 +62,13 @@ export class PortInventory {
       const pk = portKey(o.protocol, o.port);
       let entry = this.byPort.get(pk);
       if (!entry) {
-        entry = { all: new Map(), service: new Map(), host: new Map() };
+        entry = { service: new Map(), host: new Map() };
         this.byPort.set(pk, entry);
       }
-      const list = entry.all.get(key);
+      const byKey = entry[classOf(o)];
+      const list = byKey.get(key);
       if (list) list.push(o);
-      else {
-        // One array in both maps, so later owners of the same key on this port appear in both.
-        const fresh = [o];
-        entry.all.set(key, fresh);
-        entry[classOf(o)].set(key, fresh);
-      }
+      else byKey.set(key, [o]);
       this.used.set(o.port, (this.used.get(o.port) ?? 0) + 1);
     }
   }
@@ -92,9 +86,8 @@ export class PortInventory {
       const pk = portKey(o.protocol, o.port);
       const entry = this.byPort.get(pk);
       if (entry) {
-        entry.all.delete(key);
         entry[classOf(o)].delete(key);
-        if (entry.all.size === 0) this.byPort.delete(pk);
+        if (entry.service.size === 0 && entry.host.size === 0) this.byPort.delete(pk);
       }
       const n = (this.used.get(o.port) ?? 1) - 1;
       if (n <= 0) this.used.delete(o.port);
@@ -102,13 +95,18 @@ export class PortInventory {
     }
   }
 
-  /** Owners of a port, excluding the object under review (by kind/namespace/name key). */
+  /**
+   * Owners of a port, excluding the object under review (by kind/namespace/name key):
+   * Services first, then host ports, each in the order their objects were last upserted.
+   */
   ownersOf(protocol: Protocol, port: number, excludeKey?: string): PortOwner[] {
-    const entry = this.byPort.get(portKey(protocol, port));
-    return entry ? collect(entry.all, excludeKey) : [];
+    return [
+      ...this.ownersOfClass('service', protocol, port, excludeKey),
+      ...this.ownersOfClass('host', protocol, port, excludeKey),
+    ];
   }
 
-  /** `ownersOf` restricted to one class, in the same order, without visiting the other class. */
+  /** The owners of one class only, without visiting the other class. */
   ownersOfClass(cls: OwnerClass, protocol: Protocol, port: number, excludeKey?: string): PortOwner[] {
     const entry = this.byPort.get(portKey(protocol, port));
     return entry ? collect(entry[cls], excludeKey) : [];

@@ -51,7 +51,7 @@ describe('PortInventory.ownersOfClass', () => {
       'all',
       9100,
       undefined,
-      ['Pod/exporter-a', 'Service/web', 'Deployment/agent', 'Pod/exporter-b', 'Pod/exporter-b'],
+      ['Service/web', 'Pod/exporter-a', 'Deployment/agent', 'Pod/exporter-b', 'Pod/exporter-b'],
     ],
     ['service', 9100, undefined, ['Service/web']],
     ['host', 9100, undefined, ['Pod/exporter-a', 'Deployment/agent', 'Pod/exporter-b', 'Pod/exporter-b']],
@@ -88,13 +88,15 @@ describe('PortInventory.ownersOfClass properties', () => {
     ports: fc.array(fc.integer({ min: 30000, max: 30003 }), { minLength: 1, maxLength: 3 }),
   });
 
-  it('equals ownersOf filtered by class, in the same order, after any upserts and removes', () => {
+  it('match a model of the live objects, in upsert order, after any upserts and removes', () => {
     fc.assert(
       fc.property(
         fc.array(opArb, { maxLength: 40 }),
         fc.constantFrom(undefined, 'Pod/default/a', 'Service/default/b'),
         (ops, exclude) => {
           const inv = new PortInventory();
+          // key -> [kind/name, ports it holds], re-inserted on upsert like the inventory's maps.
+          const model = new Map<string, [string, number[]]>();
           for (const { op, kind, name, ports } of ops) {
             const object =
               kind === 'Service'
@@ -102,17 +104,24 @@ describe('PortInventory.ownersOfClass properties', () => {
                 : kind === 'Pod'
                   ? hostPod(name, ...ports)
                   : hostPortDeployment(name, ports[0]!);
-            if (op === 'upsert') inv.upsert(object);
-            else inv.remove(object);
+            const key = `${kind}/default/${name}`;
+            model.delete(key);
+            if (op === 'upsert') {
+              inv.upsert(object);
+              model.set(key, [`${kind}/${name}`, kind === 'Deployment' ? [ports[0]!] : ports]);
+            } else inv.remove(object);
           }
+          const expected = (port: number, isService: boolean) =>
+            [...model]
+              .filter(([key, [id]]) => key !== exclude && id.startsWith('Service/') === isService)
+              .flatMap(([, [id, held]]) => held.filter((p) => p === port).map(() => id));
           for (let port = 30000; port <= 30003; port++) {
-            const all = inv.ownersOf('TCP', port, exclude);
-            expect(inv.ownersOfClass('service', 'TCP', port, exclude)).toEqual(
-              all.filter((o) => o.kind === 'Service'),
-            );
-            expect(inv.ownersOfClass('host', 'TCP', port, exclude)).toEqual(
-              all.filter((o) => o.kind !== 'Service'),
-            );
+            const services = expected(port, true);
+            const hosts = expected(port, false);
+            expect(names(inv.ownersOfClass('service', 'TCP', port, exclude))).toEqual(services);
+            expect(names(inv.ownersOfClass('host', 'TCP', port, exclude))).toEqual(hosts);
+            expect(names(inv.ownersOf('TCP', port, exclude))).toEqual([...services, ...hosts]);
+            expect(inv.isUsed(port)).toBe([...model.values()].some(([, held]) => held.includes(port)));
           }
         },
       ),
