@@ -188,20 +188,6 @@ export async function loadPolicyFile(file: string, cwd = process.cwd()): Promise
   return policyFromData(data, file);
 }
 
-/**
- * Loads tree-sitter's wasm grammar, which the process keeps once loaded. The analyzer
- * itself needs the workers' analyses, so it can only be created after the load; its
- * grammar need not wait. A failure here is left to the real creation to report.
- */
-function warmScriptAnalyzer(createScriptAnalyzer: CreateAnalyzer): Promise<void> {
-  return createScriptAnalyzer({ cacheSize: 0 }).then(
-    () => undefined,
-    () => undefined,
-  );
-}
-
-type CreateAnalyzer = typeof import('../shell/index.js').createScriptAnalyzer;
-
 function uniqueFiles(objects: LoadedObject[]): string[] {
   return [...new Set(objects.map((o) => o.file))];
 }
@@ -246,7 +232,8 @@ export async function runCheck(opts: CheckOptions, io: CheckIO): Promise<ExitCod
     core = await loadCore();
     const { createScriptAnalyzer } = core.shell;
     // The grammar loads (wasm) while the files do; the analyzer built later finds it loaded.
-    const grammar = io.scripts ? undefined : warmScriptAnalyzer(createScriptAnalyzer);
+    // A failure is left to that creation to report.
+    const grammar = io.scripts ? undefined : core.shell.loadBashGrammar().catch(() => undefined);
     let ranges: ClusterRanges;
     let policy: Policy;
     try {

@@ -6,6 +6,7 @@ import { Scope } from './scope.js';
 import type { AnalyzerOptions, ScriptAnalysis, ScriptAnalyzer, ScriptEnv } from './types.js';
 import { lit } from './value.js';
 
+export { loadLanguage as loadBashGrammar } from './parser.js';
 export { normalizeSysctlName, sysctlNameFromProcPath } from './sysctl-name.js';
 /**
  * Finds sysctl writes in container scripts (init containers that tune the node), parsing the

@@ -8,7 +8,8 @@ import { Language, Parser, type Tree } from 'web-tree-sitter';
 
 let languagePromise: Promise<Language> | undefined;
 
-function loadLanguage(): Promise<Language> {
+/** Loads the grammar once per process; callers may start it early, e.g. while files are read. */
+export function loadLanguage(): Promise<Language> {
   languagePromise ??= (async () => {
     await Parser.init();
     // Resolved through node's resolver so it works from src/ (vitest) and from dist/src/.
