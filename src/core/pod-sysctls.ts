@@ -13,8 +13,8 @@ export interface SysctlSetting {
   /** null when the script analysis could not resolve the value. */
   value: string | null;
   target: 'node' | 'pod';
-  /** How a node-target setting reaches the node, for messages. */
-  reaches?: string;
+  /** How a node-target setting reaches the node (set exactly when `target` is 'node'). */
+  reaches?: ReachesNode;
   path: string;
   via: 'securityContext' | 'sysctl' | 'proc' | 'sysctl.d';
   reason?: string;
@@ -33,25 +33,29 @@ function hasHostPathVolume(spec: Json): boolean {
  * from the host (`/proc/1/ns/net` with hostPID, or a hostPath mount): judged conservatively as
  * the node's whenever the pod has either.
  */
-export function reachesNode(pod: PodView, w: SysctlWrite): string | undefined {
-  if (pod.hostNetwork && !w.onlyInOwnNetns) return 'hostNetwork script';
+export function reachesNode(pod: PodView, w: SysctlWrite): ReachesNode | undefined {
+  if (pod.hostNetwork && !w.onlyInOwnNetns) return 'hostNetwork';
   const hostPID = pod.spec.hostPID === true;
-  if (w.enteredNetns === 'target' && hostPID)
-    return "nsenter into a host process's network namespace, hostPID";
-  if (w.enteredNetns === 'file' && (hostPID || hasHostPathVolume(pod.spec)))
-    return 'nsenter --net with a network namespace file from the host';
+  if (w.enteredNetns === 'target' && hostPID) return 'nsenter-target';
+  if (w.enteredNetns === 'file' && (hostPID || hasHostPathVolume(pod.spec))) return 'nsenter-file';
   return undefined;
 }
+
+/** How a script's write gets into the node's network namespace. */
+export type ReachesNode = 'hostNetwork' | 'nsenter-target' | 'nsenter-file';
+
+/** For messages: "on the node (…)". */
+export const REACHES_NODE_TEXT: Record<ReachesNode, string> = {
+  hostNetwork: 'hostNetwork script',
+  'nsenter-target': "nsenter into a host process's network namespace, hostPID",
+  'nsenter-file': 'nsenter --net with a network namespace file from the host',
+};
 
 export interface PodSysctls {
   settings: SysctlSetting[];
   /** Scripts that could not be analysed at all (budget, parse failure), with their path and reason. */
-  unknownScripts: {
-    path: string;
-    reason: string;
-    target: 'node' | 'pod';
-    host?: 'hostNetwork' | 'hostPID';
-  }[];
+  /** `host` is set when the script runs where it could reach the node (hostNetwork, or hostPID and nsenter). */
+  unknownScripts: { path: string; reason: string; host?: 'hostNetwork' | 'hostPID' }[];
 }
 
 /**
@@ -92,12 +96,7 @@ export function podSysctls(ctx: RuleContext): PodSysctls {
       if (analysis.unknown) {
         // A hostPID pod's script may nsenter the node's namespace; unread, assume it might.
         const host = pod.hostNetwork ? 'hostNetwork' : pod.spec.hostPID === true ? 'hostPID' : undefined;
-        result.unknownScripts.push({
-          path,
-          reason: analysis.unknown,
-          target: host ? 'node' : 'pod',
-          ...(host ? { host } : {}),
-        });
+        result.unknownScripts.push({ path, reason: analysis.unknown, ...(host ? { host } : {}) });
       }
       for (const w of analysis.writes) {
         const reaches = reachesNode(pod, w);

@@ -2,8 +2,8 @@
  * Rule `hazardous-node-sysctl` (deny): a script that reaches the node sets a sysctl
  * known to break cluster networking. Values that cannot be resolved are warned about.
  */
-import { podSysctls } from '../core/pod-sysctls.js';
-import { describeNodes, type Rule } from '../core/rule-context.js';
+import { podSysctls, REACHES_NODE_TEXT } from '../core/pod-sysctls.js';
+import { describeNodes, listNodes, type Rule } from '../core/rule-context.js';
 import type { Finding } from '../core/types.js';
 import { HAZARDOUS_BY_KEY } from './hazardous-sysctls.js';
 import { shownValue } from './shown-value.js';
@@ -16,7 +16,7 @@ export const hazardousNodeSysctl: Rule = {
     for (const s of podSysctls(ctx).settings) {
       const hazard = HAZARDOUS_BY_KEY.get(s.key);
       if (!hazard || s.target !== 'node') continue;
-      const nodes = ctx.profiles().flatMap((g) => g.nodes);
+      const nodes = listNodes(ctx.profiles());
       if (s.value === null) {
         findings.push(
           ctx.finding(
@@ -35,7 +35,7 @@ export const hazardousNodeSysctl: Rule = {
             'deny',
             s.path,
             nodes,
-            `sets ${s.key} to ${shownValue(s.value)} on the node (${s.reaches ?? 'hostNetwork script'}) on ${describeNodes(nodes)}: ` +
+            `sets ${s.key} to ${shownValue(s.value)} on the node (${REACHES_NODE_TEXT[s.reaches ?? 'hostNetwork']}) on ${describeNodes(nodes.names, 3, nodes.total)}: ` +
               `${hazard.why}. Fix: ${hazard.fix}.`,
           ),
         );

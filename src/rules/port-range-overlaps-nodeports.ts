@@ -4,7 +4,7 @@
  * (hostNetwork script, seed 000), info when it stays in the pod's own netns, warn when
  * the value cannot be resolved.
  */
-import { type PodSysctls, podSysctls, type SysctlSetting } from '../core/pod-sysctls.js';
+import { type PodSysctls, podSysctls, REACHES_NODE_TEXT, type SysctlSetting } from '../core/pod-sysctls.js';
 import {
   formatRange,
   PortParseError,
@@ -127,11 +127,11 @@ function evaluateSetting(ctx: RuleContext, s: SysctlSetting, sysctls: PodSysctls
       severity,
       s.path,
       affected,
-      `writes ${RANGE_KEY}=${formatRange(range)} on the node (${s.reaches ?? 'hostNetwork script'}) on ${describeNodes(affected.names, 3, affected.total)}, ` +
+      `writes ${RANGE_KEY}=${formatRange(range)} on the node (${REACHES_NODE_TEXT[s.reaches ?? 'hostNetwork']}) on ${describeNodes(affected.names, 3, affected.total)}, ` +
         `so ports ${exposedExample} of the NodePort range become source ports and replies to them are ` +
         `captured by NodePort rules. Keep the range outside ${formatRange(ranges.nodePortRange)}` +
         // A POD_IP/HOST_IP guard cannot help a write that nsenters the node's namespace.
-        (s.reaches === undefined || s.reaches === 'hostNetwork script'
+        (s.reaches === 'hostNetwork'
           ? `, reserve the overlap with ${RESERVED_KEY}, or guard the script with if [ "$POD_IP" != "$HOST_IP" ].`
           : ` or reserve the overlap with ${RESERVED_KEY}.`),
       [range.lo, range.hi],
@@ -149,14 +149,14 @@ export const portRangeOverlapsNodeports: Rule = {
       if (s.key === RANGE_KEY) findings.push(...evaluateSetting(ctx, s, sysctls));
     }
     for (const u of sysctls.unknownScripts) {
-      if (u.target !== 'node') continue;
+      if (!u.host) continue;
       findings.push(
         ctx.finding(
           'port-range-overlaps-nodeports',
           'warn',
           u.path,
           listNodes(ctx.profiles()),
-          `script of a ${u.host ?? 'hostNetwork'} container could not be analysed (${u.reason}); portguard cannot tell ` +
+          `script of a ${u.host} container could not be analysed (${u.reason}); portguard cannot tell ` +
             "whether it changes the node's port ranges. Keep node scripts short and literal.",
         ),
       );
