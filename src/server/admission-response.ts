@@ -139,14 +139,10 @@ export function sanitizeWarnings(warnings: readonly string[]): string[] {
 // A qualified name without prefix: the apiserver prepends "<webhook name>/" itself.
 const ANNOTATION_KEY = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
-// The keys the handlers write (docs/webhook.md): valid, so the request path skips the regex.
-const KNOWN_ANNOTATION_KEYS = new Set(['decision', 'mode', 'findings', 'rules', 'exempted']);
-
 function sanitizeAnnotations(annotations: Record<string, string>): Record<string, string> | undefined {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(annotations)) {
-    if (!KNOWN_ANNOTATION_KEYS.has(key) && !ANNOTATION_KEY.test(key))
-      throw new Error(`invalid audit annotation key ${JSON.stringify(key)}`);
+    if (!ANNOTATION_KEY.test(key)) throw new Error(`invalid audit annotation key ${JSON.stringify(key)}`);
     const v = ALREADY_CLEAN.test(value)
       ? value
       : value.replace(LONE_SURROGATE, '\uFFFD').replace(CONTROL_CHARS, ' ');

@@ -3,16 +3,15 @@
  * factory on an injected registry (never prom-client's global one), so tests and
  * several servers in one process do not share counters.
  */
-import { Counter, Gauge, Registry } from 'prom-client';
-import { LabelHistogram } from './label-histogram.js';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export type ReviewOperation = 'validate' | 'mutate';
 export type ReviewDecision = 'allowed' | 'denied' | 'error' | 'patched';
 
 export interface Metrics {
   registry: Registry;
-  /** Seconds spent answering one AdmissionReview (observed on the request path, hence not prom-client's). */
-  requestDuration: LabelHistogram<'operation' | 'kind' | 'decision'>;
+  /** Seconds spent answering one AdmissionReview. */
+  requestDuration: Histogram<'operation' | 'kind' | 'decision'>;
   /** Findings seen, by rule, severity and the mode that applied (audit mode counts here). */
   findings: Counter<'rule' | 'severity' | 'mode'>;
   /** Ranges ConfigMap updates rejected (the last good data stays in use). */
@@ -35,20 +34,20 @@ export interface Metrics {
   periodicAuditFindings: Gauge<string>;
 }
 
-export const REQUEST_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+const REQUEST_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 /** Creates every portguard metric on `registry` (a fresh one when omitted). */
 export function createMetrics(registry: Registry = new Registry()): Metrics {
   const registers = [registry];
   return {
     registry,
-    requestDuration: new LabelHistogram(
-      'portguard_admission_request_duration_seconds',
-      'Time to answer one AdmissionReview',
-      ['operation', 'kind', 'decision'],
-      REQUEST_DURATION_BUCKETS,
+    requestDuration: new Histogram({
+      name: 'portguard_admission_request_duration_seconds',
+      help: 'Time to answer one AdmissionReview',
+      labelNames: ['operation', 'kind', 'decision'],
+      buckets: REQUEST_DURATION_BUCKETS,
       registers,
-    ),
+    }),
     findings: new Counter({
       name: 'portguard_findings_total',
       help: 'Findings reported by admission reviews',

@@ -77,16 +77,6 @@ export function handleValidate(req: AdmissionRequest, deps: AppDeps): HandlerRes
   } catch (error) {
     return { outcome: errored(500, INTERNAL_ERROR_MESSAGE), decision: 'error', rules: [], error };
   }
-  if (result.allowed && result.findings.length === 0 && result.exempted.length === 0) {
-    // Most reviews: nothing to count, warn about or list.
-    const auditAnnotations = { decision: 'allowed', mode: result.mode };
-    return {
-      outcome: { allowed: true, auditAnnotations },
-      decision: 'allowed',
-      mode: result.mode,
-      rules: [],
-    };
-  }
   const rules = [...new Set(result.findings.map((f) => f.rule))];
   for (const f of result.findings) {
     deps.metrics.findings.inc({ rule: f.rule, severity: f.severity, mode: result.mode });
