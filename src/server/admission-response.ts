@@ -88,10 +88,11 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 const ALREADY_CLEAN =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
   /^(?:[^\s\u0000-\u001f\u007f-\u009f\uD800-\uDFFF]+ )*[^\s\u0000-\u001f\u007f-\u009f\uD800-\uDFFF]+$/;
-const PRINTABLE_ASCII = /^[ -~]*$/;
+/** Printable ASCII: one UTF-16 unit per code point, so lengths and cuts need no Array.from. */
+export const PRINTABLE_ASCII = /^[ -~]*$/;
 
 /** Code points in `text`; its length when it is printable ASCII. */
-function codePointLength(text: string): number {
+export function codePointLength(text: string): number {
   if (PRINTABLE_ASCII.test(text)) return text.length;
   let n = 0;
   for (const _ of text) n++;

@@ -8,7 +8,12 @@
  * the last saying how many findings were left out.
  */
 import type { Finding } from '../core/types.js';
-import { cleanWarningText, MAX_WARNING_CHARS } from './admission-response.js';
+import {
+  cleanWarningText,
+  codePointLength,
+  MAX_WARNING_CHARS,
+  PRINTABLE_ASCII,
+} from './admission-response.js';
 
 export const MAX_WARNINGS_PER_FINDING = 3;
 /** Warnings for findings in one response, the "more findings" line included. */
@@ -17,8 +22,6 @@ export const MAX_FINDING_WARNINGS = 10;
 /** Marks a warning that continues the previous one. */
 const CONTINUED = '… ';
 const ELLIPSIS = '…';
-// Printable ASCII: one UTF-16 unit per code point, so lengths and cuts need no Array.from.
-const ASCII = /^[ -~]*$/;
 
 /** Code-point lengths and cuts; plain string operations when the text is ASCII. */
 interface Measure {
@@ -33,11 +36,7 @@ const ASCII_MEASURE: Measure = {
 };
 
 const UNICODE_MEASURE: Measure = {
-  len: (s) => {
-    let n = 0;
-    for (const _ of s) n++;
-    return n;
-  },
+  len: codePointLength,
   cut: (s, n) => {
     const cps = Array.from(s);
     return [cps.slice(0, n).join(''), cps.slice(n).join('')];
@@ -160,9 +159,9 @@ function layout(label: string, message: string, tag: string): string[] {
   const first = `${tag}${label}: `;
   const next = `${tag}${CONTINUED}`;
   const text = cleanWarningText(message);
-  const m = ASCII.test(text) ? ASCII_MEASURE : UNICODE_MEASURE;
-  const firstWidth = MAX_WARNING_CHARS - UNICODE_MEASURE.len(first);
-  const nextWidth = MAX_WARNING_CHARS - UNICODE_MEASURE.len(next);
+  const m = PRINTABLE_ASCII.test(text) ? ASCII_MEASURE : UNICODE_MEASURE;
+  const firstWidth = MAX_WARNING_CHARS - codePointLength(first);
+  const nextWidth = MAX_WARNING_CHARS - codePointLength(next);
   const widths = [firstWidth, ...Array<number>(MAX_WARNINGS_PER_FINDING - 1).fill(nextWidth)];
   const whole = wrap(text, widths, m);
   let lines = whole.lines;
