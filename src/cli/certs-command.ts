@@ -4,7 +4,7 @@
  * be tested without spawning a process.
  */
 import type { Command } from 'commander';
-import { CertificateOptionsError, generateCertificates } from '../tls/generate.js';
+import { CertificateOptionsError, DEFAULT_DAYS, generateCertificates } from '../tls/generate.js';
 import {
   CertificateExistsError,
   caBundle,
@@ -12,8 +12,6 @@ import {
   writeOverlayCertificates,
 } from '../tls/write-certs.js';
 import { ExitCode } from './exit-codes.js';
-
-export const DEFAULT_CERTS_DAYS = 365;
 
 /** Flags of `portguard certs`, already parsed and defaulted by the caller. */
 export interface CertsCommandOptions {
@@ -74,8 +72,7 @@ interface CertsFlags {
 /** `--days` as a whole number of days, or undefined when it is not one. */
 export function parseDays(raw: string): number | undefined {
   const trimmed = raw.trim();
-  if (trimmed === '' || ![...trimmed].every((c) => c >= '0' && c <= '9')) return undefined;
-  return Number(trimmed);
+  return /^[0-9]+$/.test(trimmed) ? Number(trimmed) : undefined;
 }
 
 export function registerCertsCommand(program: Command): void {
@@ -85,11 +82,7 @@ export function registerCertsCommand(program: Command): void {
     .option('--out <dir>', 'directory for ca.crt, ca.key, tls.crt, tls.key', 'certs/')
     .option('--service <name>', 'webhook Service name (SAN <service>.<namespace>.svc)', 'portguard')
     .option('--namespace <ns>', 'namespace of the webhook Service', 'portguard-system')
-    .option(
-      '--days <n>',
-      'validity of the CA and the serving certificate, 1-3650',
-      String(DEFAULT_CERTS_DAYS),
-    )
+    .option('--days <n>', 'validity of the CA and the serving certificate, 1-3650', String(DEFAULT_DAYS))
     .option('--force', 'overwrite existing keys')
     .option(
       '--write-overlay <dir>',

@@ -105,14 +105,11 @@ export function startServerLeaderJobs(opts: ServerLeaderJobsOptions): LeaderJobs
           reviewer: opts.reviewer,
           getPolicy: opts.getPolicy,
           logger,
-          ...(opts.metrics
-            ? { onRun: (o: PeriodicRunOutcome) => recordAuditRun(opts.metrics!, o, Date.now) }
-            : {}),
+          ...(metrics ? { onRun: (o: PeriodicRunOutcome) => recordAuditRun(metrics, o, Date.now) } : {}),
         }),
     });
   }
   if (jobs.length === 0) return undefined;
-  metrics?.leader.set(0);
   return startLeaderJobs({
     jobs,
     logger,

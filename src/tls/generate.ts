@@ -10,6 +10,9 @@ import { randomBytes } from 'node:crypto';
 import { generate } from 'selfsigned';
 
 /** Options for {@link generateCertificates}; defaults match the manifests in `manifests/base`. */
+/** Validity of the CA and the serving certificate when no `days` is given. */
+export const DEFAULT_DAYS = 365;
+
 export interface GenerateOptions {
   service?: string;
   namespace?: string;
@@ -62,7 +65,7 @@ export function serviceDnsNames(service: string, namespace: string): string[] {
 export async function generateCertificates(opts: GenerateOptions = {}): Promise<CertificateBundle> {
   const service = opts.service ?? 'portguard';
   const namespace = opts.namespace ?? 'portguard-system';
-  const days = opts.days ?? 365;
+  const days = opts.days ?? DEFAULT_DAYS;
   if (!DNS_LABEL.test(service)) throw new CertificateOptionsError(`invalid service name: ${service}`);
   if (!DNS_LABEL.test(namespace)) throw new CertificateOptionsError(`invalid namespace: ${namespace}`);
   if (!Number.isInteger(days) || days < 1 || days > 3650) {
