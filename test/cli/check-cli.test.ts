@@ -213,7 +213,6 @@ describe('portguard check bad input (exit 2)', () => {
     expect(res.stderr).toMatch(re);
     expect(res.code).toBe(2);
     expect(res.stdout).toBe('');
-    expect(res.ms).toBeLessThan(20_000);
   });
 
   it('names the bad ranges key with the parser message', async () => {

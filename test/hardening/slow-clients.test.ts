@@ -14,7 +14,7 @@ import { DEFAULT_POLICY } from '../../src/core/policy.js';
 import { createMetrics } from '../../src/server/metrics.js';
 import { SERVER_TIMEOUTS, type ServerHandle, startServer } from '../../src/server/serve.js';
 import { loadFixture, recordingLogger, sharedReviewer, stateWith, WIDENED } from '../server/helpers.js';
-import { percentile, sleep, tempCertificates } from './helpers.js';
+import { sleep, tempCertificates } from './helpers.js';
 
 /** The apiserver's default webhook timeout; every server-side cut must come before it. */
 const APISERVER_TIMEOUT_MS = 10_000;
@@ -107,11 +107,9 @@ function silentTcp(cap: number): Promise<number> {
   return closedAfter(socket, started, cap);
 }
 
-async function timedReviews(n: number, agent: Agent): Promise<{ latencies: number[]; failures: unknown[] }> {
-  const latencies: number[] = [];
+async function reviews(n: number, agent: Agent): Promise<{ failures: unknown[] }> {
   const failures: unknown[] = [];
   for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
     try {
       const res = await request(`https://127.0.0.1:${handle.port}/validate?timeout=10s`, {
         method: 'POST',
@@ -124,9 +122,8 @@ async function timedReviews(n: number, agent: Agent): Promise<{ latencies: numbe
     } catch (err) {
       failures.push(err);
     }
-    latencies.push(performance.now() - t0);
   }
-  return { latencies, failures };
+  return { failures };
 }
 
 describe('slow clients', () => {
@@ -142,12 +139,11 @@ describe('slow clients', () => {
     const lorises = Array.from({ length: 200 }, () => slowloris(200, cap));
     await sleep(300);
     const agent = new Agent({ connect: { ca: [certs.bundle.caCert] }, connections: 2 });
-    const { latencies, failures } = await timedReviews(100, agent);
+    const { failures } = await reviews(100, agent);
     await agent.close();
     await Promise.all(lorises);
+    // Every review answered while the lorises hold their sockets; how fast is a bench figure.
     expect(failures).toEqual([]);
-    // Generous for a loaded 2-core machine; a starved server would take seconds.
-    expect(percentile(latencies, 99)).toBeLessThan(1_000);
   });
 
   it.each([
