@@ -35,8 +35,8 @@ function analyse(objects: LoadedObject[]): [string, ScriptAnalysis][] {
       if (sent.has(key)) continue;
       sent.add(key);
       const analysis = scripts.analyzeContainer(command, args, env);
-      // An analysis that gave up may have run out of its wall-clock budget because two
-      // workers share the cores; the main thread redoes it under the usual conditions.
+      // Step limits give the same unknown anywhere, but one cut by the wall-clock safety net
+      // (two workers share the cores) would not: the main thread redoes every unknown.
       if (analysis.unknown === undefined) out.push([key, analysis]);
     }
   }

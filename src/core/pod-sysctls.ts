@@ -41,6 +41,16 @@ export function reachesNode(pod: PodView, w: SysctlWrite): ReachesNode | undefin
   return undefined;
 }
 
+/** What lets a script that could not be read reach the node. */
+export type UnknownScriptHost = 'hostNetwork' | 'hostPID' | 'hostPath';
+
+/** For messages: "script of a … container". */
+export const UNKNOWN_SCRIPT_HOST_TEXT: Record<UnknownScriptHost, string> = {
+  hostNetwork: 'hostNetwork',
+  hostPID: 'hostPID',
+  hostPath: 'hostPath-volume',
+};
+
 /** How a script's write gets into the node's network namespace. */
 export type ReachesNode = 'hostNetwork' | 'nsenter-target' | 'nsenter-file';
 
@@ -53,9 +63,13 @@ export const REACHES_NODE_TEXT: Record<ReachesNode, string> = {
 
 export interface PodSysctls {
   settings: SysctlSetting[];
-  /** Scripts that could not be analysed at all (budget, parse failure), with their path and reason. */
-  /** `host` is set when the script runs where it could reach the node (hostNetwork, or hostPID and nsenter). */
-  unknownScripts: { path: string; reason: string; host?: 'hostNetwork' | 'hostPID' }[];
+  /**
+   * Scripts that could not be analysed in full (a step, size or nesting limit, a parse
+   * failure), with their path and reason; what was found before the limit is in `settings`.
+   * `host` is set when the script runs where it could reach the node: hostNetwork, or a way
+   * for `nsenter` to enter the node's namespace (hostPID, or a hostPath volume).
+   */
+  unknownScripts: { path: string; reason: string; host?: UnknownScriptHost }[];
 }
 
 /**
@@ -94,8 +108,15 @@ export function podSysctls(ctx: RuleContext): PodSysctls {
     for (const { ref, analysis } of ctx.scripts()) {
       const path = `${ref.path}.${Array.isArray(ref.container.args) && !Array.isArray(ref.container.command) ? 'args' : 'command'}`;
       if (analysis.unknown) {
-        // A hostPID pod's script may nsenter the node's namespace; unread, assume it might.
-        const host = pod.hostNetwork ? 'hostNetwork' : pod.spec.hostPID === true ? 'hostPID' : undefined;
+        // Unread, a script that could nsenter the node's namespace (hostPID, or a namespace
+        // file from a hostPath volume) is assumed to, as reachesNode judges the writes it found.
+        const host: UnknownScriptHost | undefined = pod.hostNetwork
+          ? 'hostNetwork'
+          : pod.spec.hostPID === true
+            ? 'hostPID'
+            : hasHostPathVolume(pod.spec)
+              ? 'hostPath'
+              : undefined;
         result.unknownScripts.push({ path, reason: analysis.unknown, ...(host ? { host } : {}) });
       }
       for (const w of analysis.writes) {

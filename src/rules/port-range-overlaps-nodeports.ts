@@ -4,7 +4,13 @@
  * (hostNetwork script, seed 000), info when it stays in the pod's own netns, warn when
  * the value cannot be resolved.
  */
-import { type PodSysctls, podSysctls, REACHES_NODE_TEXT, type SysctlSetting } from '../core/pod-sysctls.js';
+import {
+  type PodSysctls,
+  podSysctls,
+  REACHES_NODE_TEXT,
+  type SysctlSetting,
+  UNKNOWN_SCRIPT_HOST_TEXT,
+} from '../core/pod-sysctls.js';
 import {
   formatRange,
   PortParseError,
@@ -156,8 +162,8 @@ export const portRangeOverlapsNodeports: Rule = {
           'warn',
           u.path,
           listNodes(ctx.profiles()),
-          `script of a ${u.host} container could not be analysed (${u.reason}); portguard cannot tell ` +
-            "whether it changes the node's port ranges. Keep node scripts short and literal.",
+          `script of a ${UNKNOWN_SCRIPT_HOST_TEXT[u.host]} container could not be analysed in full (${u.reason}); ` +
+            "portguard cannot tell whether the rest changes the node's port ranges. Keep node scripts short and literal.",
         ),
       );
     }

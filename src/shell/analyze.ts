@@ -36,11 +36,33 @@ import {
 /**
  * The walker: runs a parsed script abstractly, statement by statement, tracking variables,
  * files written under /etc/sysctl.d and whether the netns guard is in force, and records every
- * sysctl write it meets. It is bounded in time, nesting depth and function/shell recursion.
+ * sysctl write it meets. It is bounded by counted steps (parser progress checks, tree nodes
+ * copied, statements and words walked), nesting depth and function/shell recursion, so the
+ * same script gives the same answer on an idle or a loaded machine. A wall-clock deadline far
+ * above the step budget is only a safety net; a result it cut short is never cached.
  */
 
-/** Thrown to abandon the whole analysis; the result is then `unknown`. */
+/** Thrown to abandon the rest of the analysis; what was found stays, the rest is `unknown`. */
 class BudgetError extends Error {}
+
+/** What one analysis may spend. */
+export interface Budget {
+  /** Walker steps: tree nodes copied, statements run, words expanded. */
+  maxSteps: number;
+  /** Parser progress checks (tree-sitter calls back every fixed number of parse operations). */
+  maxParseChecks: number;
+  /** `performance.now()` value past which the analysis gives up whatever the counts say. */
+  deadline: number;
+}
+
+/** An analysis with whether the wall-clock safety net cut it short (then it must not be cached). */
+export interface AnalysisOutcome {
+  analysis: ScriptAnalysis;
+  timedOut: boolean;
+  /** Walker steps and parser progress checks spent (for sizing the budget). */
+  steps: number;
+  parseChecks: number;
+}
 
 /** Walker nesting limit: far above real scripts, far below what would overflow the JS stack. */
 const MAX_DEPTH = 200;
@@ -72,7 +94,10 @@ const NO_IO: Io = { stdin: null, redirects: [] };
 /** State shared by a script and the `sh -c` scripts it starts. */
 interface Shared {
   parser: BashParser;
-  deadline: number;
+  budget: Budget;
+  timedOut: boolean;
+  /** Parser progress checks spent so far, across every script parsed (nested shells too). */
+  parseChecks: number;
   writes: SysctlWrite[];
   /** Files the script wrote that sysctl could load; the filesystem outlives subshells. */
   files: Map<string, ConfChunk[]>;
@@ -90,16 +115,10 @@ export function analyzeSource(
   parser: BashParser,
   script: string,
   scope: Scope,
-  deadline: number,
-): ScriptAnalysis {
-  const shared = newShared(parser, deadline);
-  try {
-    runScript(shared, script, scope, { own: false, exited: false }, 0);
-  } catch (err) {
-    if (err instanceof BudgetError) return { writes: [], unknown: err.message };
-    throw err;
-  }
-  return result(shared);
+  budget: Budget,
+): AnalysisOutcome {
+  const shared = newShared(parser, budget);
+  return guarded(shared, () => runScript(shared, script, scope, { own: false, exited: false }, 0));
 }
 
 /** Analyses an exec-form argv that is not a shell: it is one command with literal arguments. */
@@ -107,36 +126,65 @@ export function analyzeArgv(
   parser: BashParser,
   argv: string[],
   scope: Scope,
-  deadline: number,
-): ScriptAnalysis {
-  const shared = newShared(parser, deadline);
+  budget: Budget,
+): AnalysisOutcome {
+  const shared = newShared(parser, budget);
+  return guarded(shared, () =>
+    new Walker('', shared, 0).dispatch(argv.map(lit), NO_IO, 1, scope, { own: false, exited: false }),
+  );
+}
+
+function newShared(parser: BashParser, budget: Budget): Shared {
+  return {
+    parser,
+    budget,
+    timedOut: false,
+    parseChecks: 0,
+    writes: [],
+    files: new Map(),
+    steps: 0,
+    depth: 0,
+    calls: 0,
+    shells: 0,
+  };
+}
+
+/**
+ * Runs the walk; a limit reached part-way keeps every write found before it and reports the
+ * rest as unknown (the first limit met names the reason).
+ */
+function guarded(shared: Shared, walk: () => void): AnalysisOutcome {
   try {
-    new Walker('', shared, 0).dispatch(argv.map(lit), NO_IO, 1, scope, { own: false, exited: false });
+    walk();
   } catch (err) {
-    if (err instanceof BudgetError) return { writes: [], unknown: err.message };
-    throw err;
+    if (!(err instanceof BudgetError)) throw err;
+    shared.partial = err.message;
   }
-  return result(shared);
-}
-
-function newShared(parser: BashParser, deadline: number): Shared {
-  return { parser, deadline, writes: [], files: new Map(), steps: 0, depth: 0, calls: 0, shells: 0 };
-}
-
-function result(shared: Shared): ScriptAnalysis {
-  return shared.partial === undefined
-    ? { writes: shared.writes }
-    : { writes: shared.writes, unknown: shared.partial };
+  const analysis: ScriptAnalysis =
+    shared.partial === undefined
+      ? { writes: shared.writes }
+      : { writes: shared.writes, unknown: shared.partial };
+  return { analysis, timedOut: shared.timedOut, steps: shared.steps, parseChecks: shared.parseChecks };
 }
 
 function runScript(shared: Shared, script: string, scope: Scope, frame: Frame, lineOffset: number): void {
-  const parsed = shared.parser.parse(script, shared.deadline);
-  if ('error' in parsed) throw new BudgetError(parsed.error);
+  const parsed = shared.parser.parse(script, {
+    maxParseChecks: shared.budget.maxParseChecks - shared.parseChecks,
+    deadline: shared.budget.deadline,
+  });
+  shared.parseChecks += parsed.checks;
+  if ('error' in parsed) {
+    if (parsed.timedOut) shared.timedOut = true;
+    throw new BudgetError(parsed.error);
+  }
   const tree = parsed.tree;
   try {
     const walker = new Walker(script, shared, lineOffset);
     walker.scanErrors(tree.rootNode);
-    const root = copyTree(tree, script, () => walker.tick());
+    // Copying is not charged to the step budget: its cost is linear in the script's size, which
+    // maxBytes and the parse budget already bound, and charging it would spend the budget before
+    // the first statement is walked, losing writes that come before a long tail.
+    const root = copyTree(tree, script, () => {});
     walker.block(statements(root), scope, frame);
   } finally {
     tree.delete();
@@ -155,9 +203,13 @@ class Walker implements ExpandHost {
   ) {}
 
   tick(): void {
-    this.shared.steps++;
-    if ((this.shared.steps & 63) === 0 && performance.now() > this.shared.deadline) {
-      throw new BudgetError('analysis exceeded time budget');
+    const shared = this.shared;
+    if (++shared.steps > shared.budget.maxSteps) {
+      throw new BudgetError(`analysis stopped after ${shared.budget.maxSteps} steps`);
+    }
+    if ((shared.steps & 1023) === 0 && performance.now() > shared.budget.deadline) {
+      shared.timedOut = true;
+      throw new BudgetError('analysis hit the wall-clock safety limit');
     }
   }
 
@@ -639,7 +691,12 @@ class Walker implements ExpandHost {
       script = textOf(io.stdin.value);
       positional = [argv[0]!];
     }
-    if (script === null || this.shared.shells >= MAX_SHELL_DEPTH) return;
+    if (script === null) return;
+    if (this.shared.shells >= MAX_SHELL_DEPTH) {
+      // A limit is unknown, never clean: what the deeper shell runs was not looked at.
+      this.shared.partial ??= `shells nested more than ${MAX_SHELL_DEPTH} levels deep at line ${line}`;
+      return;
+    }
     const child = scope.exportedOnly();
     child.positional = positional;
     this.shared.shells++;
@@ -651,7 +708,10 @@ class Walker implements ExpandHost {
   }
 
   private call(body: SyntaxNode, argv: Value[], scope: Scope, frame: Frame): void {
-    if (this.shared.calls >= MAX_CALL_DEPTH) return;
+    if (this.shared.calls >= MAX_CALL_DEPTH) {
+      this.shared.partial ??= `functions call each other more than ${MAX_CALL_DEPTH} levels deep`;
+      return;
+    }
     this.shared.calls++;
     const saved = scope.positional;
     scope.positional = argv;

@@ -1,4 +1,4 @@
-import { analyzeArgv, analyzeSource } from './analyze.js';
+import { type AnalysisOutcome, analyzeArgv, analyzeSource, type Budget } from './analyze.js';
 import { cacheKey, LruCache } from './cache.js';
 import { expandKubeVars, shellScriptIndex, stripWrappers } from './command.js';
 import { BashParser } from './parser.js';
@@ -14,26 +14,46 @@ export { normalizeSysctlName, sysctlNameFromProcPath } from './sysctl-name.js';
  */
 export type { AnalyzerOptions, ScriptAnalysis, ScriptAnalyzer, ScriptEnv, SysctlWrite } from './types.js';
 
-const DEFAULTS = { budgetMs: 50, maxBytes: 256 * 1024, cacheSize: 2000 };
+/**
+ * Step limits, counted so the answer never depends on the machine's load. The scripts in
+ * shared/realworld and the case files take at most a few dozen walker steps and one parser
+ * check; 20,000 steps is a script of several thousand statements, and 4,000 parser checks is a
+ * 256 KiB script of ordinary commands. The safety limit is wall-clock and only stops a runaway
+ * analysis; a result it cuts short is not cached, so it never outlives the moment.
+ */
+export const ANALYSIS_DEFAULTS = {
+  maxSteps: 20_000,
+  maxParseChecks: 4_000,
+  safetyLimitMs: 2_000,
+  maxBytes: 256 * 1024,
+  cacheSize: 2000,
+};
 
 /**
  * Creates an analyzer. Async only because the wasm grammar is loaded here; the returned
  * methods are synchronous so the policy core can stay sync and pure.
  */
 export async function createScriptAnalyzer(opts: AnalyzerOptions = {}): Promise<ScriptAnalyzer> {
-  const budgetMs = opts.budgetMs ?? DEFAULTS.budgetMs;
-  const maxBytes = opts.maxBytes ?? DEFAULTS.maxBytes;
+  const maxSteps = opts.maxSteps ?? ANALYSIS_DEFAULTS.maxSteps;
+  const maxParseChecks = opts.maxParseChecks ?? ANALYSIS_DEFAULTS.maxParseChecks;
+  const safetyLimitMs = opts.safetyLimitMs ?? ANALYSIS_DEFAULTS.safetyLimitMs;
+  const maxBytes = opts.maxBytes ?? ANALYSIS_DEFAULTS.maxBytes;
   const preloaded = opts.preloaded ?? [];
-  const cache = new LruCache<ScriptAnalysis>((opts.cacheSize ?? DEFAULTS.cacheSize) + preloaded.length);
+  const cache = new LruCache<ScriptAnalysis>(
+    (opts.cacheSize ?? ANALYSIS_DEFAULTS.cacheSize) + preloaded.length,
+  );
   for (const [key, analysis] of preloaded) cache.set(key, deepFreeze(analysis));
   const parser = await BashParser.create();
+  const budget = (): Budget => ({ maxSteps, maxParseChecks, deadline: performance.now() + safetyLimitMs });
 
-  const cached = (key: string, run: () => ScriptAnalysis): ScriptAnalysis => {
+  const cached = (key: string, run: () => AnalysisOutcome | ScriptAnalysis): ScriptAnalysis => {
     const hit = cache.get(key);
     if (hit) return hit;
+    const out = run();
     // Results are shared between callers through the cache, so nobody may mutate them.
-    const result = deepFreeze(run());
-    cache.set(key, result);
+    const result = deepFreeze('analysis' in out ? out.analysis : out);
+    // A result the wall-clock safety net cut short depends on the moment: never remembered.
+    if (!('timedOut' in out && out.timedOut)) cache.set(key, result);
     return result;
   };
 
@@ -48,12 +68,12 @@ export async function createScriptAnalyzer(opts: AnalyzerOptions = {}): Promise<
     source: string,
     env: ScriptEnv | undefined,
     positional: string[] | null,
-  ): ScriptAnalysis => {
+  ): AnalysisOutcome | ScriptAnalysis => {
     const rejected = tooBig(source);
     if (rejected) return rejected;
     const scope = Scope.fromEnv(env);
     if (positional) scope.positional = positional.map(lit);
-    return analyzeSource(parser, source, scope, performance.now() + budgetMs);
+    return analyzeSource(parser, source, scope, budget());
   };
 
   return {
@@ -74,7 +94,7 @@ export async function createScriptAnalyzer(opts: AnalyzerOptions = {}): Promise<
           const bytes = argv.reduce((n, a) => n + Buffer.byteLength(a, 'utf8'), 0);
           if (bytes > maxBytes)
             return { writes: [], unknown: `argv is ${bytes} bytes, over the ${maxBytes} byte limit` };
-          return analyzeArgv(parser, inner, Scope.fromEnv(env), performance.now() + budgetMs);
+          return analyzeArgv(parser, inner, Scope.fromEnv(env), budget());
         }
         // A shell reading a script file or stdin: nothing we can see.
         if (idx === -1) return { writes: [] };

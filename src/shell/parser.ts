@@ -3,7 +3,8 @@ import { Language, Parser, type Tree } from 'web-tree-sitter';
 
 /**
  * Loading and running tree-sitter-bash. Loading is async (wasm) and done once per process;
- * parsing is sync and bounded by a deadline so a hostile script cannot stall admission.
+ * parsing is sync and bounded by counted progress checks (deterministic: tree-sitter calls back
+ * after a fixed number of parse operations), with a wall-clock deadline only as a safety net.
  */
 
 let languagePromise: Promise<Language> | undefined;
@@ -19,7 +20,14 @@ export function loadLanguage(): Promise<Language> {
   return languagePromise;
 }
 
-export type ParseResult = { tree: Tree } | { error: string };
+/** `checks`: progress checks spent, charged to the analysis whether or not the parse succeeded. */
+export type ParseResult = ({ tree: Tree } | { error: string; timedOut: boolean }) & { checks: number };
+
+/** The part of an analysis budget the parser spends. */
+export interface ParseBudget {
+  maxParseChecks: number;
+  deadline: number;
+}
 
 /** A reusable bash parser; reuse matters because creating a parser allocates wasm memory. */
 export class BashParser {
@@ -32,26 +40,35 @@ export class BashParser {
     return new BashParser(parser);
   }
 
-  /** Parses `source`, giving up at `deadline` (a `performance.now()` value). Caller deletes the tree. */
-  parse(source: string, deadline: number): ParseResult {
-    let cancelled = false;
+  /** Parses `source` within `budget`. Caller deletes the tree. */
+  parse(source: string, budget: ParseBudget): ParseResult {
+    let checks = 0;
+    let cancelled: 'steps' | 'time' | undefined;
     let tree: Tree | null;
     try {
       tree = this.parser.parse(source, null, {
         progressCallback: () => {
-          cancelled = performance.now() > deadline;
-          return cancelled;
+          if (++checks > budget.maxParseChecks) cancelled = 'steps';
+          else if (performance.now() > budget.deadline) cancelled = 'time';
+          return cancelled !== undefined;
         },
       });
     } catch (err) {
       this.parser.reset();
-      return { error: `parser failed: ${err instanceof Error ? err.message : String(err)}` };
+      return {
+        error: `parser failed: ${err instanceof Error ? err.message : String(err)}`,
+        timedOut: false,
+        checks,
+      };
     }
     if (!tree) {
       // A cancelled parse would otherwise resume on the next, unrelated script.
       this.parser.reset();
-      return { error: cancelled ? 'parse exceeded time budget' : 'parse failed' };
+      if (cancelled === 'steps') return { error: 'parse stopped at its step limit', timedOut: false, checks };
+      if (cancelled === 'time')
+        return { error: 'parse hit the wall-clock safety limit', timedOut: true, checks };
+      return { error: 'parse failed', timedOut: false, checks };
     }
-    return { tree };
+    return { tree, checks };
   }
 }

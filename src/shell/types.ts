@@ -29,7 +29,11 @@ export interface SysctlWrite {
 
 export interface ScriptAnalysis {
   writes: SysctlWrite[];
-  /** Set when the script as a whole could not be analysed (over size/time budget, parse failure); rules report it as unknown. */
+  /**
+   * Set when part of the script could not be analysed (over a size or step limit, parse
+   * failure, nesting past a limit); `writes` still holds everything found before it. Rules
+   * report it as unknown.
+   */
   unknown?: string;
 }
 
@@ -47,8 +51,12 @@ export interface ScriptAnalyzer {
 }
 
 export interface AnalyzerOptions {
-  /** Wall-clock budget for one analysis (parse + walk), default 50. */
-  budgetMs?: number;
+  /** Walker steps one analysis may take (deterministic), default ANALYSIS_DEFAULTS.maxSteps. */
+  maxSteps?: number;
+  /** Parser progress checks one analysis may take (deterministic), default ANALYSIS_DEFAULTS.maxParseChecks. */
+  maxParseChecks?: number;
+  /** Wall-clock safety net for one analysis, ms; a result it cuts short is not cached. Default 2000. */
+  safetyLimitMs?: number;
   /** Scripts larger than this (UTF-8 bytes) are reported as unknown without parsing, default 256 KiB. */
   maxBytes?: number;
   /** Number of analyses kept in the LRU cache, default 2000. */

@@ -83,7 +83,17 @@ describe('port-range-overlaps-nodeports: scripts it cannot analyse', () => {
     ['hostNetwork', { hostNetwork: true }, 'script of a hostNetwork container could not be analysed'],
     // It may nsenter the node's network namespace.
     ['hostPID', { hostNetwork: false, hostPID: true }, 'script of a hostPID container could not be analysed'],
-    ['neither: the script can only reach its own namespace', { hostNetwork: false }, undefined],
+    // It may `nsenter --net=/host/proc/1/ns/net` through the host mount.
+    [
+      'a hostPath volume',
+      { hostNetwork: false, volumes: [{ name: 'host', hostPath: { path: '/' } }] },
+      'script of a hostPath-volume container could not be analysed',
+    ],
+    [
+      'neither: the script can only reach its own namespace',
+      { hostNetwork: false, volumes: [{ name: 'cfg', configMap: { name: 'x' } }] },
+      undefined,
+    ],
   ])('%s', (_name, spec, message) => {
     const found = findingsOf(tinyReviewer, tuner(WIDEN, spec), largeState(3), RULE);
     if (message === undefined) {
@@ -93,5 +103,31 @@ describe('port-range-overlaps-nodeports: scripts it cannot analyse', () => {
     expect(found).toHaveLength(1);
     expect(found[0]!.severity).toBe('warn');
     expect(found[0]!.message).toContain(message);
+  });
+});
+
+describe('port-range-overlaps-nodeports: a write found before a limit is still judged', () => {
+  const NSENTER = 'nsenter --net=/host/proc/1/ns/net -- sysctl -w net.ipv4.ip_local_port_range="1024 65535"';
+  const hostPath = { hostNetwork: false, volumes: [{ name: 'host', hostPath: { path: '/' } }] };
+  const TAILS: [string, string][] = [
+    ['a 200 KiB comment', `# ${'x'.repeat(200 * 1024)}`],
+    ['nesting past the walker limit', `${'if true; then\n'.repeat(300)}:\n${'fi\n'.repeat(300)}`],
+    ['functions that call each other in a loop', 'f() { g; g; g; }\ng() { f; f; f; }\nf'],
+    ['30,000 statements', ':\n'.repeat(30_000)],
+  ];
+  it.each(
+    TAILS.flatMap(([tail, text]) => [
+      [`hostNetwork, then ${tail}`, `${WIDEN}\n${text}`, {}] as const,
+      [`hostPath nsenter --net, then ${tail}`, `${NSENTER}\n${text}`, hostPath] as const,
+      [
+        `hostPID nsenter -t 1 -n, then ${tail}`,
+        `nsenter -t 1 -n ${WIDEN}\n${text}`,
+        { hostNetwork: false, hostPID: true },
+      ] as const,
+    ]),
+  )('%s: denied', (_name, script, spec) => {
+    const found = findingsOf(reviewer, tuner(script, spec), largeState(3), RULE);
+    expect(found.map((f) => f.severity)).toContain('deny');
+    expect(found.find((f) => f.severity === 'deny')!.path).toBe('spec.initContainers[0].command');
   });
 });

@@ -3,7 +3,7 @@ import { createScriptAnalyzer, type ScriptAnalyzer, type ScriptEnv } from '../..
 /** One analyzer per test file: creation loads wasm, and the analyzer is meant to be reused. */
 let shared: Promise<ScriptAnalyzer> | undefined;
 export function analyzer(): Promise<ScriptAnalyzer> {
-  shared ??= createScriptAnalyzer({ budgetMs: 2000, cacheSize: 0 });
+  shared ??= createScriptAnalyzer({ cacheSize: 0 });
   return shared;
 }
 
