@@ -1,7 +1,8 @@
 import type { Node } from 'web-tree-sitter';
-import { basename, nsenterCommand, shellScriptIndex, stripWrappers } from './command.js';
+import { basename, nsenterCommand, type ShellInput, shellInput, stripWrappers } from './command.js';
 import { type ExpandHost, expandFields, expandValue, heredocValue, text } from './expand.js';
 import { guardOf } from './guard.js';
+import { interpreterTouchesSysctl } from './interpreters.js';
 import { echoOutput, printfOutput } from './output.js';
 import type { BashParser } from './parser.js';
 import type { Scope } from './scope.js';
@@ -28,6 +29,7 @@ import {
   lit,
   reasonOf,
   render,
+  splitFirst,
   textOf,
   unknownValue,
   type Value,
@@ -358,6 +360,7 @@ class Walker implements ExpandHost {
         out.append,
         this.line(node),
         frame,
+        scope,
       );
     return null;
   }
@@ -580,6 +583,10 @@ class Walker implements ExpandHost {
     const flat = redirects.flatMap((r) =>
       r.type === 'heredoc_redirect' ? r.childrenForFieldName('redirect') : [r],
     );
+    if (argv.length === 1 && textOf(argv[0]!) === 'exec') {
+      this.openFds(flat, scope);
+      return null;
+    }
     const out = this.dispatch(argv, { stdin, redirects: flat }, line, cmdScope, frame);
     for (const r of continuations) this.heredocContinuation(r, out, scope, frame);
     return out;
@@ -614,12 +621,33 @@ class Walker implements ExpandHost {
       if (fd && text(this, fd) !== '1') continue;
       const op = r.children.find((c) => !c.isNamed);
       const opText = op ? text(this, op) : '';
-      if (!['>', '>>', '>|', '&>', '&>>'].includes(opText)) continue;
       const dest = r.childForFieldName('destination');
       if (!dest) continue;
+      if (opText === '>&') {
+        // `>&3` writes to whatever `exec 3>FILE` opened.
+        const opened = scope.fds.get(text(this, dest));
+        if (opened) found = opened;
+        continue;
+      }
+      if (!['>', '>>', '>|', '&>', '&>>'].includes(opText)) continue;
       found = { target: expandValue(this, scope, dest), append: opText.endsWith('>>') };
     }
-    return found;
+    // `exec >FILE` sends the output of every later command to FILE.
+    return found ?? scope.fds.get('1') ?? null;
+  }
+
+  /** `exec 3>FILE` (no command) opens FILE for the rest of the script. */
+  private openFds(redirects: SyntaxNode[], scope: Scope): void {
+    for (const r of redirects) {
+      if (r.type !== 'file_redirect') continue;
+      const fd = r.childForFieldName('descriptor');
+      const op = r.children.find((c) => !c.isNamed);
+      const opText = op ? text(this, op) : '';
+      const dest = r.childForFieldName('destination');
+      if (!dest || !['>', '>>', '>|', '<>'].includes(opText)) continue;
+      const target = this.absolute(expandValue(this, scope, dest), scope);
+      scope.fds.set(fd ? text(this, fd) : '1', { target, append: opText === '>>' });
+    }
   }
 
   /** Runs one command given as fields (exec form or after expansion); returns its stdout. */
@@ -644,9 +672,30 @@ class Walker implements ExpandHost {
     const base = name === null ? null : basename(name);
     const args = argv.slice(1);
     let out: Stream | null = null;
-    const shellIdx = shellScriptIndex(argv, textOf);
-    if (shellIdx !== null) {
-      this.nestedShell(argv, shellIdx, io, line, scope, frame);
+    const shell = shellInput(argv, textOf);
+    if (shell !== null) {
+      this.nestedShell(argv, shell, io, line, scope, frame);
+    } else if (base === 'eval') {
+      // eval runs its arguments, joined by spaces, in this very shell.
+      this.inline(args, 'eval', line, scope, frame);
+    } else if (base === 'trap') {
+      // The handler runs later (on exit or a signal), in this shell; when does not matter here.
+      const handler = args[0];
+      const t = handler ? textOf(handler) : null;
+      if (handler && t !== '-' && t !== '' && !(t ?? '').startsWith('-')) {
+        this.inline([handler], 'a trap handler', line, scope, frame);
+      }
+    } else if (base === 'xargs') {
+      out = this.xargs(args, io, line, scope, frame);
+    } else if (base === 'cd') {
+      this.cd(args, scope);
+    } else if (base === 'dd') {
+      this.dd(args, io, line, scope, frame);
+    } else if (base !== null && (base === '.' || base === 'source')) {
+      const file = args[0];
+      if (file) this.unreadable(`sources ${render(file)}`, line);
+    } else if (base !== null && interpreterTouchesSysctl(base, args, io.stdin?.value)) {
+      this.shared.partial ??= `a ${base} program at line ${line} touches /proc/sys or a sysctl; portguard does not analyse ${base} code`;
     } else if (base === 'sysctl') {
       this.sysctl(args, line, frame);
     } else if (base === 'echo') {
@@ -656,7 +705,7 @@ class Walker implements ExpandHost {
     } else if (base === 'cat') {
       out = this.cat(args, io, line);
     } else if (base === 'tee') {
-      out = this.tee(args, io, line, frame);
+      out = this.tee(args, io, line, frame, scope);
     } else if (base === 'exit') {
       frame.exited = 'exit';
     } else if (base === 'return') {
@@ -674,34 +723,162 @@ class Walker implements ExpandHost {
         target.append,
         line,
         frame,
+        scope,
       );
       return null;
     }
     return out;
   }
 
-  private nestedShell(argv: Value[], idx: number, io: Io, line: number, scope: Scope, frame: Frame): void {
+  /** Runs `words`, joined by spaces, as script text in this shell (eval, trap handlers). */
+  private inline(words: Value[], what: string, line: number, scope: Scope, frame: Frame): void {
+    const texts = words.map(textOf);
+    if (texts.some((t) => t === null)) {
+      this.shared.partial ??= `${what} at line ${line} runs text portguard cannot resolve`;
+      return;
+    }
+    this.runNested(texts.join(' '), scope, frame, line);
+  }
+
+  /** A script the container runs that is not in the pod spec: whatever it does is unknown. */
+  private unreadable(what: string, line: number): void {
+    this.shared.partial ??= `line ${line} ${what}, a script file portguard cannot read`;
+  }
+
+  /** `cd DIR` changes where relative paths such as `echo 1 > ip_local_port_range` land. */
+  private cd(args: Value[], scope: Scope): void {
+    const dirs = args.filter((a) => !(textOf(a) ?? '').startsWith('-'));
+    const dir = dirs[0];
+    const known = dir ? textOf(dir) : null;
+    let pwd: Value;
+    if (!dir || known === null) pwd = unknownValue(dir ? `cd to ${render(dir)}` : 'cd to $HOME');
+    else if (known.startsWith('/')) pwd = dir;
+    else pwd = concat(scope.lookup('PWD'), lit('/'), dir);
+    scope.vars.set('PWD', { kind: 'value', value: pwd, exported: true });
+  }
+
+  /** `dd of=FILE [if=FILE]` copies its input to FILE. */
+  private dd(args: Value[], io: Io, line: number, scope: Scope, frame: Frame): void {
+    let target: Value | null = null;
+    let input: Stream | null = io.stdin;
+    for (const a of args) {
+      const split = splitFirst(a, '=');
+      const opt = split ? textOf(split[0]) : null;
+      if (!split || opt === null) continue;
+      if (opt === 'of') target = split[1];
+      if (opt === 'if') input = this.fileStream(split[1], line);
+    }
+    if (target) {
+      this.writeFile(
+        target,
+        input ?? unknownStream('dd input is not resolvable', line),
+        false,
+        line,
+        frame,
+        scope,
+      );
+    }
+  }
+
+  /** The content of a file the script itself wrote, else unknown. */
+  private fileStream(file: Value, line: number): Stream {
+    const path = textOf(file);
+    const chunks = path === null ? undefined : this.shared.files.get(path);
+    if (chunks?.length === 1)
+      return { value: chunks[0]!.content, line: chunks[0]!.line, perLine: chunks[0]!.perLine };
+    return unknownStream(`contents of ${render(file)}`, line);
+  }
+
+  /** `... | xargs [opts] CMD ARGS`: runs CMD with ARGS and the words of its input. */
+  private xargs(args: Value[], io: Io, line: number, scope: Scope, frame: Frame): Stream | null {
+    let i = 0;
+    let replace: string | null = null;
+    let perLine = false;
+    for (; i < args.length; i++) {
+      const a = textOf(args[i]!);
+      if (a === null || !a.startsWith('-')) break;
+      if (a === '--') {
+        i++;
+        break;
+      }
+      if (a === '-I' || a === '-i') {
+        replace = a === '-I' ? (textOf(args[i + 1] ?? []) ?? '{}') : '{}';
+        if (a === '-I') i++;
+        perLine = true;
+      } else if (a.startsWith('-I')) {
+        replace = a.slice(2);
+        perLine = true;
+      } else if (['-n', '-L', '-P', '-s', '-d', '-a', '-E', '--max-args', '--max-procs'].includes(a)) {
+        if (a === '-L' || a === '-d') perLine = true;
+        i++;
+      } else if (a === '-0' || a === '--null') perLine = true;
+    }
+    const command = args.length > i ? args.slice(i) : [lit('echo')];
+    const input = io.stdin ? textOf(io.stdin.value) : null;
+    if (input === null) {
+      const unknown = unknownValue('xargs input is not resolvable');
+      return this.dispatch([...command, unknown], NO_IO, line, scope, frame);
+    }
+    const items = (perLine ? input.split(/[\n\0]/) : input.split(/\s+/)).filter((x) => x !== '');
+    if (replace !== null) {
+      let out: Stream | null = null;
+      for (const item of items) {
+        const argv = command.map((w) => {
+          const t = textOf(w);
+          return t === null ? w : lit(t.split(replace!).join(item));
+        });
+        out = this.dispatch(argv, NO_IO, line, scope, frame);
+      }
+      return out;
+    }
+    return this.dispatch([...command, ...items.map(lit)], NO_IO, line, scope, frame);
+  }
+
+  private nestedShell(
+    argv: Value[],
+    input: ShellInput,
+    io: Io,
+    line: number,
+    scope: Scope,
+    frame: Frame,
+  ): void {
     let script: string | null = null;
     let positional: Value[] = [];
-    if (idx >= 0) {
-      script = textOf(argv[idx]!);
-      positional = argv.slice(idx + 1);
-    } else if (argv.length === 1 && io.stdin) {
-      // `echo '...' | sh` runs its stdin.
-      script = textOf(io.stdin.value);
-      positional = [argv[0]!];
-    }
-    if (script === null) return;
-    if (this.shared.shells >= MAX_SHELL_DEPTH) {
-      // A limit is unknown, never clean: what the deeper shell runs was not looked at.
-      this.shared.partial ??= `shells nested more than ${MAX_SHELL_DEPTH} levels deep at line ${line}`;
+    if (input.from === 'c') {
+      script = textOf(argv[input.index]!);
+      positional = argv.slice(input.index + 1);
+      if (script === null) {
+        this.shared.partial ??= `sh -c at line ${line} runs a script portguard cannot resolve`;
+        return;
+      }
+    } else if (input.from === 'file') {
+      this.unreadable(`runs ${render(argv[input.index]!)}`, line);
       return;
+    } else {
+      // `echo '...' | sh` and `bash -s <<EOF` run their stdin.
+      if (!io.stdin) return;
+      script = textOf(io.stdin.value);
+      positional = [argv[0]!, ...argv.slice(input.positional)];
+      if (script === null) {
+        this.shared.partial ??= `a shell at line ${line} runs input portguard cannot resolve`;
+        return;
+      }
     }
     const child = scope.exportedOnly();
     child.positional = positional;
+    this.runNested(script, child, { own: frame.own, exited: false }, line);
+  }
+
+  /** Parses and walks `script` (a nested shell's, eval's, a trap's) within the nesting limit. */
+  private runNested(script: string, scope: Scope, frame: Frame, line: number): void {
+    if (this.shared.shells >= MAX_SHELL_DEPTH) {
+      // A limit is unknown, never clean: what the deeper script runs was not looked at.
+      this.shared.partial ??= `shells nested more than ${MAX_SHELL_DEPTH} levels deep at line ${line}`;
+      return;
+    }
     this.shared.shells++;
     try {
-      runScript(this.shared, script, child, { own: frame.own, exited: false }, line - 1);
+      runScript(this.shared, script, scope, frame, line - 1);
     } finally {
       this.shared.shells--;
     }
@@ -745,12 +922,12 @@ class Walker implements ExpandHost {
     return unknownStream('cat of a file', line);
   }
 
-  private tee(args: Value[], io: Io, line: number, frame: Frame): Stream {
+  private tee(args: Value[], io: Io, line: number, frame: Frame, scope: Scope): Stream {
     const input = io.stdin ?? unknownStream('tee input is not resolvable', line);
     const append = args.some((a) => textOf(a) === '-a' || textOf(a) === '--append');
     for (const a of args) {
       if ((textOf(a) ?? '').startsWith('-')) continue;
-      this.writeFile(a, input, append, line, frame);
+      this.writeFile(a, input, append, line, frame, scope);
     }
     return input;
   }
@@ -762,7 +939,15 @@ class Walker implements ExpandHost {
     if (dst !== null && chunks && isSysctlConfPath(dst)) this.shared.files.set(dst, [...chunks]);
   }
 
-  private writeFile(target: Value, content: Stream, append: boolean, line: number, frame: Frame): void {
+  private writeFile(
+    target0: Value,
+    content: Stream,
+    append: boolean,
+    line: number,
+    frame: Frame,
+    scope?: Scope,
+  ): void {
+    const target = scope ? this.absolute(target0, scope) : target0;
     const path = textOf(target);
     if (path === null) {
       if (isProcSysPath(knownPrefix(target))) {
@@ -789,6 +974,13 @@ class Walker implements ExpandHost {
         { content: content.value, line: content.line, perLine: content.perLine },
       ]);
     }
+  }
+
+  /** A relative path after `cd` names a file in that directory; before any `cd`, it is left as is. */
+  private absolute(path: Value, scope: Scope): Value {
+    if (knownPrefix(path).startsWith('/') || path.length === 0 || !('text' in path[0]!)) return path;
+    if (!scope.vars.has('PWD')) return path;
+    return concat(scope.lookup('PWD'), lit('/'), path);
   }
 
   private sysctl(args: Value[], line: number, frame: Frame): void {

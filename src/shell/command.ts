@@ -17,15 +17,22 @@ export function isShell(name: string | null): boolean {
   return name !== null && SHELLS.has(basename(name));
 }
 
+/** Where a shell takes its script from: `-c SCRIPT`, a script file, or stdin (`sh -s`, `sh`). */
+export type ShellInput =
+  | { from: 'c'; index: number }
+  | { from: 'file'; index: number }
+  | { from: 'stdin'; positional: number };
+
 /**
- * For `sh [opts] -c SCRIPT [$0 [$1...]]`, the index of SCRIPT in argv; -1 when the shell does not
- * get its script from `-c` (a script file or stdin, which we cannot see); null when argv[0] is
- * not a shell.
+ * For `sh [opts] -c SCRIPT [$0 [$1...]]`, `sh [opts] FILE [args]` and `sh [-s] [args]`: where the
+ * script comes from and the index of the word that holds it (or where `$1...` start for stdin);
+ * null when argv[0] is not a shell.
  */
-export function shellScriptIndex<T>(argv: T[], text: (t: T) => string | null): number | null {
+export function shellInput<T>(argv: T[], text: (t: T) => string | null): ShellInput | null {
   const first = argv[0];
   if (first === undefined || !isShell(text(first))) return null;
   let hasC = false;
+  let hasS = false;
   let i = 1;
   for (; i < argv.length; i++) {
     const a = text(argv[i]!);
@@ -41,15 +48,49 @@ export function shellScriptIndex<T>(argv: T[], text: (t: T) => string | null): n
     }
     if (a.startsWith('--')) continue;
     if (a.slice(1).includes('c')) hasC = true;
+    if (a.startsWith('-') && a.slice(1).includes('s')) hasS = true;
   }
-  if (!hasC) return -1;
-  return i < argv.length ? i : -1;
+  if (hasC) return i < argv.length ? { from: 'c', index: i } : { from: 'stdin', positional: argv.length };
+  if (hasS || i >= argv.length) return { from: 'stdin', positional: i };
+  return { from: 'file', index: i };
 }
 
-// Commands that run their arguments as another command line.
-const PASS_THROUGH = new Set(['exec', 'command', 'nohup', 'sudo', 'busybox', 'doas']);
+/**
+ * For `sh [opts] -c SCRIPT [$0 [$1...]]`, the index of SCRIPT in argv; -1 when the shell does not
+ * get its script from `-c` (a script file or stdin); null when argv[0] is not a shell.
+ */
+export function shellScriptIndex<T>(argv: T[], text: (t: T) => string | null): number | null {
+  const input = shellInput(argv, text);
+  if (input === null) return null;
+  return input.from === 'c' ? input.index : -1;
+}
 
-/** Strips `env A=1`, `busybox`, `exec`, ... so the real command is argv[0]. */
+/**
+ * Commands that run the rest of their arguments as another command line in the same network
+ * namespace: the options each takes with a separate value, and how many operands come before
+ * the command (`timeout DURATION`, `chroot NEWROOT`, `taskset MASK`). `chroot /host sysctl`
+ * runs the host's sysctl binary, but in the caller's namespaces, like a plain `sysctl`.
+ */
+const WRAPPERS: ReadonlyMap<string, { valueOpts: ReadonlySet<string>; operands: number }> = new Map(
+  Object.entries({
+    exec: { valueOpts: ['-a'], operands: 0 },
+    command: { valueOpts: [], operands: 0 },
+    nohup: { valueOpts: [], operands: 0 },
+    busybox: { valueOpts: [], operands: 0 },
+    doas: { valueOpts: ['-u', '-C'], operands: 0 },
+    sudo: { valueOpts: ['-u', '-g', '-C', '-h', '-p', '-r', '-t', '-U', '-D', '-R'], operands: 0 },
+    timeout: { valueOpts: ['-s', '--signal', '-k', '--kill-after'], operands: 1 },
+    nice: { valueOpts: ['-n', '--adjustment'], operands: 0 },
+    ionice: { valueOpts: ['-c', '--class', '-n', '--classdata'], operands: 0 },
+    stdbuf: { valueOpts: ['-i', '-o', '-e', '--input', '--output', '--error'], operands: 0 },
+    chroot: { valueOpts: ['--userspec', '--groups'], operands: 1 },
+    setsid: { valueOpts: [], operands: 0 },
+    taskset: { valueOpts: [], operands: 1 },
+    chrt: { valueOpts: ['-T', '-P', '-D'], operands: 1 },
+  }).map(([k, v]) => [k, { valueOpts: new Set(v.valueOpts), operands: v.operands }]),
+);
+
+/** Strips `env A=1`, `busybox`, `exec`, `timeout 5`, ... so the real command is argv[0]. */
 export function stripWrappers<T>(argv: T[], text: (t: T) => string | null): T[] {
   let rest = argv;
   for (let guard = 0; guard < 8 && rest.length > 0; guard++) {
@@ -61,17 +102,25 @@ export function stripWrappers<T>(argv: T[], text: (t: T) => string | null): T[] 
       while (i < rest.length) {
         const a = text(rest[i]!);
         if (a === null || !(a.startsWith('-') || a.includes('='))) break;
+        // `env -u NAME` and `env -C DIR` take a value.
+        if (a === '-u' || a === '-C' || a === '--unset' || a === '--chdir') i++;
         i++;
       }
       rest = rest.slice(i);
-    } else if (PASS_THROUGH.has(base)) {
-      let i = 1;
-      // Option flags of the wrapper itself (`command -p`, `exec -a name` is rare enough to ignore).
-      while (i < rest.length && (text(rest[i]!) ?? '').startsWith('-')) i++;
-      rest = rest.slice(i);
-    } else {
-      return rest;
+      continue;
     }
+    const wrapper = WRAPPERS.get(base);
+    if (!wrapper) return rest;
+    let i = 1;
+    while (i < rest.length) {
+      const a = text(rest[i]!);
+      if (a === null || !a.startsWith('-') || a === '-') break;
+      i++;
+      if (a === '--') break;
+      // A value in the same word (`-n5`, `--signal=KILL`) or none; otherwise the next word.
+      if (wrapper.valueOpts.has(a)) i++;
+    }
+    rest = rest.slice(Math.min(rest.length, i + wrapper.operands));
   }
   return rest;
 }

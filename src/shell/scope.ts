@@ -8,10 +8,18 @@ import { lit, unknownValue, type Value } from './value.js';
  */
 export type Var = { kind: 'value'; value: Value; exported: boolean } | { kind: 'fieldRef'; path: string };
 
+/** A file the shell holds open on a descriptor (`exec 3>/proc/sys/...`). */
+export interface OpenFile {
+  target: Value;
+  append: boolean;
+}
+
 export class Scope {
   vars: Map<string, Var>;
   functions: Map<string, SyntaxNode>;
   positional: Value[] | null;
+  /** Descriptors opened by `exec N>FILE`, by number ('1' is stdout). */
+  fds = new Map<string, OpenFile>();
 
   constructor(
     vars = new Map<string, Var>(),
@@ -42,7 +50,9 @@ export class Scope {
 
   /** Branches and subshells get a copy so their assignments can be discarded or merged. */
   clone(): Scope {
-    return new Scope(new Map(this.vars), new Map(this.functions), this.positional);
+    const s = new Scope(new Map(this.vars), new Map(this.functions), this.positional);
+    s.fds = new Map(this.fds);
+    return s;
   }
 
   /** Variables a child `sh -c` would see: only exported ones. */
