@@ -1,6 +1,6 @@
 import { type AnalysisOutcome, analyzeArgv, analyzeSource, type Budget } from './analyze.js';
 import { cacheKey, LruCache } from './cache.js';
-import { expandKubeVars, shellScriptIndex, stripWrappers } from './command.js';
+import { expandKubeVars, shellInput, stripWrappers } from './command.js';
 import { BashParser } from './parser.js';
 import { Scope } from './scope.js';
 import type { AnalyzerOptions, ScriptAnalysis, ScriptAnalyzer, ScriptEnv } from './types.js';
@@ -89,16 +89,19 @@ export async function createScriptAnalyzer(opts: AnalyzerOptions = {}): Promise<
         // Kubernetes substitutes $(VAR) before the process starts.
         const argv = [...(command ?? []), ...(args ?? [])].map((a) => expandKubeVars(a, env));
         const inner = stripWrappers(argv, (s) => s);
-        const idx = shellScriptIndex(inner, (s) => s);
-        if (idx === null) {
+        const input = shellInput(inner, (s) => s);
+        if (input === null) {
           const bytes = argv.reduce((n, a) => n + Buffer.byteLength(a, 'utf8'), 0);
           if (bytes > maxBytes)
             return { writes: [], unknown: `argv is ${bytes} bytes, over the ${maxBytes} byte limit` };
           return analyzeArgv(parser, inner, Scope.fromEnv(env), budget());
         }
-        // A shell reading a script file or stdin: nothing we can see.
-        if (idx === -1) return { writes: [] };
-        return script(inner[idx]!, env, inner.slice(idx + 1));
+        // A container's stdin is empty unless it is attached: a shell reading it runs nothing.
+        if (input.from === 'stdin') return { writes: [] };
+        // The script is in the image or a volume, not in the pod spec: unknown, never clean.
+        if (input.from === 'file')
+          return { writes: [], unknown: `runs ${inner[input.index]}, a script file portguard cannot read` };
+        return script(inner[input.index]!, env, inner.slice(input.index + 1));
       });
     },
   };

@@ -43,7 +43,6 @@ describe('analyzeContainer (exec form)', () => {
     ['busybox sh', ['busybox', 'sh', '-c', SCRIPT], undefined, [[PORT_RANGE, '1024 65535']]],
     ['env wrapper', ['/usr/bin/env', 'bash', '-c', SCRIPT], undefined, [[PORT_RANGE, '1024 65535']]],
     ['positional args', ['sh', '-c', 'sysctl -w "$1=$2"', 'sh', 'a.b', '1 2'], undefined, [['a.b', '1 2']]],
-    ['script file', ['sh', '/scripts/tune.sh'], undefined, []],
     ['not a shell', ['nginx', '-g', 'daemon off;'], undefined, []],
     ['echo is not run by a shell', ['echo', 'sysctl', '-w', 'a.b=1'], undefined, []],
     ['no command at all', undefined, undefined, []],

@@ -122,3 +122,31 @@ describe('forms portguard cannot read are unknown, never clean', () => {
     expect(r.writes).toMatchObject([{ value: null }]);
   });
 });
+
+describe('exec-form containers', () => {
+  it.each([
+    [
+      'a script file',
+      ['sh', '/scripts/tune.sh'],
+      /runs \/scripts\/tune\.sh, a script file portguard cannot read/,
+    ],
+    ['bash -e and a file', ['/bin/bash', '-e', '/opt/tune.sh', 'x'], /runs \/opt\/tune\.sh/],
+  ])('%s is unknown', async (_n, command, reason) => {
+    expect((await analyzer()).analyzeContainer(command, undefined).unknown).toMatch(reason);
+  });
+
+  it('a shell with nothing attached to stdin runs nothing', async () => {
+    expect((await analyzer()).analyzeContainer(['sh', '-s'], undefined)).toEqual({ writes: [] });
+  });
+
+  it.each([
+    ['timeout', ['timeout', '5', 'sysctl', '-w', 'net.ipv4.ip_local_port_range=1024 65535']],
+    [
+      'nsenter then sh -c',
+      ['nsenter', '-t', '1', '-n', '--', 'sh', '-c', 'sysctl -w net.ipv4.ip_local_port_range="1024 65535"'],
+    ],
+  ])('%s finds the write', async (_n, command) => {
+    const r = (await analyzer()).analyzeContainer(command, undefined);
+    expect(r.writes).toMatchObject([{ key: 'net.ipv4.ip_local_port_range', value: '1024 65535' }]);
+  });
+});
