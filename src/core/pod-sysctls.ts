@@ -5,7 +5,8 @@
  * mutation share this one list.
  */
 import type { SysctlWrite } from '../shell/index.js';
-import { isObject, type Json, type PodView } from './object-view.js';
+import { nodeReachOf } from './node-reach.js';
+import { isObject, type PodView } from './object-view.js';
 import type { RuleContext } from './rule-context.js';
 
 export interface SysctlSetting {
@@ -20,12 +21,6 @@ export interface SysctlSetting {
   reason?: string;
 }
 
-function hasHostPathVolume(spec: Json): boolean {
-  return (
-    Array.isArray(spec.volumes) && spec.volumes.some((v: unknown) => isObject(v) && isObject(v.hostPath))
-  );
-}
-
 /**
  * How a script's write reaches the node's network namespace, or undefined when it stays in
  * the pod's. `nsenter -t PID -n` enters PID's namespace: with hostPID the PIDs are the node's
@@ -34,10 +29,10 @@ function hasHostPathVolume(spec: Json): boolean {
  * the node's whenever the pod has either.
  */
 export function reachesNode(pod: PodView, w: SysctlWrite): ReachesNode | undefined {
-  if (pod.hostNetwork && !w.onlyInOwnNetns) return 'hostNetwork';
-  const hostPID = pod.spec.hostPID === true;
-  if (w.enteredNetns === 'target' && hostPID) return 'nsenter-target';
-  if (w.enteredNetns === 'file' && (hostPID || hasHostPathVolume(pod.spec))) return 'nsenter-file';
+  const reach = nodeReachOf(pod.spec);
+  if (reach.hostNetwork && !w.onlyInOwnNetns) return 'hostNetwork';
+  if (w.enteredNetns === 'target' && reach.hostPID) return 'nsenter-target';
+  if (w.enteredNetns === 'file' && (reach.hostPID || reach.hostPathVolume)) return 'nsenter-file';
   return undefined;
 }
 
@@ -95,7 +90,8 @@ export function podSysctls(ctx: RuleContext): PodSysctls {
       const path = `${ref.path}.${Array.isArray(ref.container.args) && !Array.isArray(ref.container.command) ? 'args' : 'command'}`;
       if (analysis.unknown) {
         // A hostPID pod's script may nsenter the node's namespace; unread, assume it might.
-        const host = pod.hostNetwork ? 'hostNetwork' : pod.spec.hostPID === true ? 'hostPID' : undefined;
+        const reach = nodeReachOf(pod.spec);
+        const host = reach.hostNetwork ? 'hostNetwork' : reach.hostPID ? 'hostPID' : undefined;
         result.unknownScripts.push({ path, reason: analysis.unknown, ...(host ? { host } : {}) });
       }
       for (const w of analysis.writes) {
