@@ -8,7 +8,7 @@
 import type { Json } from '../core/object-view.js';
 import { AppsV1Api, BatchV1Api, CoreV1Api, type KubeConfig } from '../kube/k8s.js';
 import { RANGES_CONFIGMAP } from './scan.js';
-import { type ClusterObjects, holdsNodePorts } from './select.js';
+import { type ClusterObjects, mayTouchNodePorts } from './select.js';
 
 export const PAGE_SIZE = 500;
 
@@ -74,12 +74,12 @@ export async function listAll(
 
 /**
  * The typed client drops `kind`/`apiVersion` from list items; the core needs them.
- * With `onlyPortHolders`, objects that hold no node port are dropped while paging.
+ * With `onlyPortHolders`, objects the core could not deny (see mayTouchNodePorts) are dropped while paging.
  */
 function typed(kind: string, apiVersion: string, onlyPortHolders = false) {
   return (item: Json): Json | undefined => {
     const obj = { ...item, kind, apiVersion };
-    return !onlyPortHolders || holdsNodePorts(obj) ? obj : undefined;
+    return !onlyPortHolders || mayTouchNodePorts(obj) ? obj : undefined;
   };
 }
 
@@ -132,6 +132,12 @@ export async function listClusterObjects(kc: KubeConfig, progress?: ProgressFn):
       'ReplicaSet',
       'apps/v1',
       (c) => apps.listReplicaSetForAllNamespaces(p(c)) as Promise<Page>,
+    ],
+    [
+      'replicationcontrollers',
+      'ReplicationController',
+      'v1',
+      (c) => core.listReplicationControllerForAllNamespaces(p(c)) as Promise<Page>,
     ],
     ['jobs', 'Job', 'batch/v1', (c) => batch.listJobForAllNamespaces(p(c)) as Promise<Page>],
     ['cronjobs', 'CronJob', 'batch/v1', (c) => batch.listCronJobForAllNamespaces(p(c)) as Promise<Page>],

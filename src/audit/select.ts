@@ -4,6 +4,7 @@
  * pods are reported once, on the workload; bare pods (and pods of controllers audit
  * does not know) are reviewed themselves.
  */
+import { podMayReachNode } from '../core/node-reach.js';
 import { isObject, type Json } from '../core/object-view.js';
 
 /** Workload kinds whose pod templates audit reviews. */
@@ -12,6 +13,7 @@ export const WORKLOAD_KINDS = [
   'StatefulSet',
   'DaemonSet',
   'ReplicaSet',
+  'ReplicationController',
   'Job',
   'CronJob',
 ] as const;
@@ -43,20 +45,16 @@ export function controllerOf(obj: Json): { kind: string; uid: string } | undefin
 
 const OWNED_BY: Record<string, string> = { ReplicaSet: 'Deployment', Job: 'CronJob' };
 
-/** Does this Service hold node ports, or this pod bind ports on its node? */
-export function holdsNodePorts(obj: Json): boolean {
+/**
+ * Could the core deny this object? A Service with node ports, or a pod with a way to its
+ * node (core/node-reach.ts: hostNetwork, hostPort, hostPID, hostPath). Other pods are
+ * dropped while listing; the core would find nothing in them above info.
+ */
+export function mayTouchNodePorts(obj: Json): boolean {
   const spec = obj?.spec;
   if (!isObject(spec)) return false;
   if (obj.kind === 'Service') return spec.type === 'NodePort' || spec.type === 'LoadBalancer';
-  if (spec.hostNetwork === true) return true;
-  for (const list of [spec.containers, spec.initContainers]) {
-    if (!Array.isArray(list)) continue;
-    for (const c of list) {
-      if (isObject(c) && Array.isArray(c.ports) && c.ports.some((p: Json) => isObject(p) && p.hostPort))
-        return true;
-    }
-  }
-  return false;
+  return podMayReachNode(spec);
 }
 
 function uidOf(obj: Json): string {

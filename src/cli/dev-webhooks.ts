@@ -20,15 +20,21 @@ export interface DevWebhookOptions {
 
 const EXCLUDED_NAMESPACES = ['portguard-system', 'kube-system'];
 
-const RULES = [
-  { apiGroups: [''], apiVersions: ['v1'], resources: ['services', 'pods'] },
-  {
-    apiGroups: ['apps'],
-    apiVersions: ['v1'],
-    resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'],
-  },
-  { apiGroups: ['batch'], apiVersions: ['v1'], resources: ['jobs', 'cronjobs'] },
-].map((r) => ({ ...r, operations: ['CREATE', 'UPDATE'], scope: 'Namespaced' }));
+/** `extraCore`: pods/ephemeralcontainers for validation only (see manifests/base/webhooks.yaml). */
+const rules = (extraCore: string[] = []) =>
+  [
+    {
+      apiGroups: [''],
+      apiVersions: ['v1'],
+      resources: ['services', 'pods', 'replicationcontrollers', ...extraCore],
+    },
+    {
+      apiGroups: ['apps'],
+      apiVersions: ['v1'],
+      resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'],
+    },
+    { apiGroups: ['batch'], apiVersions: ['v1'], resources: ['jobs', 'cronjobs'] },
+  ].map((r) => ({ ...r, operations: ['CREATE', 'UPDATE'], scope: 'Namespaced' }));
 
 /** `https://host:port/path`, with IPv6 literals bracketed. */
 export function webhookUrl(host: string, port: number, path: string): string {
@@ -36,7 +42,7 @@ export function webhookUrl(host: string, port: number, path: string): string {
   return `https://${h}:${port}${path}`;
 }
 
-function webhook(name: string, url: string, caBundle: string) {
+function webhook(name: string, url: string, caBundle: string, extraCore?: string[]) {
   return {
     name,
     admissionReviewVersions: ['v1'],
@@ -50,7 +56,7 @@ function webhook(name: string, url: string, caBundle: string) {
         { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: EXCLUDED_NAMESPACES },
       ],
     },
-    rules: RULES,
+    rules: rules(extraCore),
   };
 }
 
@@ -67,7 +73,9 @@ export function buildDevWebhooks(opts: DevWebhookOptions) {
       kind: 'ValidatingWebhookConfiguration',
       metadata,
       webhooks: [
-        webhook('validate.dev.portguard.io', webhookUrl(opts.host, opts.port, '/validate'), opts.caBundle),
+        webhook('validate.dev.portguard.io', webhookUrl(opts.host, opts.port, '/validate'), opts.caBundle, [
+          'pods/ephemeralcontainers',
+        ]),
       ],
     },
     mutating: {

@@ -67,7 +67,7 @@ export function protocolOf(v: unknown): Protocol {
   return v === 'UDP' || v === 'SCTP' ? v : 'TCP';
 }
 
-function validPort(v: unknown): v is number {
+export function validPort(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 65535;
 }
 
@@ -147,12 +147,17 @@ export interface ContainerRef {
   init: boolean;
 }
 
+/**
+ * Every list whose entries run as processes of the pod. Ephemeral containers count: a
+ * debug container added through `pods/ephemeralcontainers` runs privileged scripts in the
+ * pod's namespaces just like the others.
+ */
+export const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
+
 export function containersOf(pod: PodView): ContainerRef[] {
   const out: ContainerRef[] = [];
-  for (const [list, init] of [
-    ['initContainers', true],
-    ['containers', false],
-  ] as const) {
+  for (const list of CONTAINER_LISTS) {
+    const init = list === 'initContainers';
     const items = pod.spec[list];
     if (!Array.isArray(items)) continue;
     items.forEach((c: Json, i: number) => {

@@ -5,7 +5,8 @@
  * mutation share this one list.
  */
 import type { SysctlWrite } from '../shell/index.js';
-import { isObject, type Json, type PodView } from './object-view.js';
+import { nodeReachOf } from './node-reach.js';
+import { isObject, type PodView } from './object-view.js';
 import type { RuleContext } from './rule-context.js';
 
 export interface SysctlSetting {
@@ -20,12 +21,6 @@ export interface SysctlSetting {
   reason?: string;
 }
 
-function hasHostPathVolume(spec: Json): boolean {
-  return (
-    Array.isArray(spec.volumes) && spec.volumes.some((v: unknown) => isObject(v) && isObject(v.hostPath))
-  );
-}
-
 /**
  * How a script's write reaches the node's network namespace, or undefined when it stays in
  * the pod's. `nsenter -t PID -n` enters PID's namespace: with hostPID the PIDs are the node's
@@ -34,10 +29,10 @@ function hasHostPathVolume(spec: Json): boolean {
  * the node's whenever the pod has either.
  */
 export function reachesNode(pod: PodView, w: SysctlWrite): ReachesNode | undefined {
-  if (pod.hostNetwork && !w.onlyInOwnNetns) return 'hostNetwork';
-  const hostPID = pod.spec.hostPID === true;
-  if (w.enteredNetns === 'target' && hostPID) return 'nsenter-target';
-  if (w.enteredNetns === 'file' && (hostPID || hasHostPathVolume(pod.spec))) return 'nsenter-file';
+  const reach = nodeReachOf(pod.spec);
+  if (reach.hostNetwork && !w.onlyInOwnNetns) return 'hostNetwork';
+  if (w.enteredNetns === 'target' && reach.hostPID) return 'nsenter-target';
+  if (w.enteredNetns === 'file' && (reach.hostPID || reach.hostPathVolume)) return 'nsenter-file';
   return undefined;
 }
 
@@ -110,11 +105,12 @@ export function podSysctls(ctx: RuleContext): PodSysctls {
       if (analysis.unknown) {
         // Unread, a script that could nsenter the node's namespace (hostPID, or a namespace
         // file from a hostPath volume) is assumed to, as reachesNode judges the writes it found.
-        const host: UnknownScriptHost | undefined = pod.hostNetwork
+        const reach = nodeReachOf(pod.spec);
+        const host: UnknownScriptHost | undefined = reach.hostNetwork
           ? 'hostNetwork'
-          : pod.spec.hostPID === true
+          : reach.hostPID
             ? 'hostPID'
-            : hasHostPathVolume(pod.spec)
+            : reach.hostPathVolume
               ? 'hostPath'
               : undefined;
         result.unknownScripts.push({ path, reason: analysis.unknown, ...(host ? { host } : {}) });

@@ -16,9 +16,14 @@ describe('buildDevWebhooks', () => {
   const { validating, mutating } = buildDevWebhooks({ host: '10.0.0.5', port: 9443, caBundle: 'Q0E=' });
 
   it.each([
-    { cfg: validating, kind: 'ValidatingWebhookConfiguration', url: 'https://10.0.0.5:9443/validate' },
-    { cfg: mutating, kind: 'MutatingWebhookConfiguration', url: 'https://10.0.0.5:9443/mutate' },
-  ])('$kind calls $url with the dev CA and fails open', ({ cfg, kind, url }) => {
+    {
+      cfg: validating,
+      kind: 'ValidatingWebhookConfiguration',
+      url: 'https://10.0.0.5:9443/validate',
+      extra: ['pods/ephemeralcontainers'],
+    },
+    { cfg: mutating, kind: 'MutatingWebhookConfiguration', url: 'https://10.0.0.5:9443/mutate', extra: [] },
+  ])('$kind calls $url with the dev CA and fails open', ({ cfg, kind, url, extra }) => {
     expect(cfg.kind).toBe(kind);
     expect(cfg.apiVersion).toBe(AR);
     expect(cfg.metadata.name).toBe(DEV_WEBHOOK_NAME);
@@ -38,8 +43,10 @@ describe('buildDevWebhooks', () => {
         'jobs',
         'pods',
         'replicasets',
+        'replicationcontrollers',
         'services',
         'statefulsets',
+        ...extra,
       ].sort(),
     );
     expect(hook!.namespaceSelector.matchExpressions[0]!.values).toEqual(['portguard-system', 'kube-system']);

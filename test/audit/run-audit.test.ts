@@ -199,6 +199,26 @@ describe('runAudit against a fake apiserver', () => {
     expect(JSON.parse(out).findings.map((f: { name: string }) => f.name)).toContain('api');
   });
 
+  it('audits ReplicationControllers and bare pods that nsenter the node through hostPID', async () => {
+    server = await cluster();
+    const widen = ['/bin/sh', '-c', 'sysctl -w net.ipv4.ip_local_port_range="1024 65535"'];
+    const nsenter = ['/bin/sh', '-c', 'nsenter -t 1 -n sysctl -w net.ipv4.ip_local_port_range="1024 65535"'];
+    server
+      .add('v1', 'replicationcontrollers', [
+        strip(
+          workload('ReplicationController', 'ops', 'legacy', podSpec({ hostNetwork: true, command: widen })),
+        ),
+      ])
+      .add('v1', 'pods', [strip(pod('ops', 'tuner', { ...podSpec({ command: nsenter }), hostPID: true }))]);
+    const { code, out } = await audit(server);
+    expect(code).toBe(ExitCode.Ok);
+    const found = JSON.parse(out).findings.map((f: { rule: string; kind: string; name: string }) =>
+      [f.rule, f.kind, f.name].join(' '),
+    );
+    expect(found).toContain('port-range-overlaps-nodeports ReplicationController legacy');
+    expect(found).toContain('port-range-overlaps-nodeports Pod tuner');
+  });
+
   it('exits 2 when Services cannot be listed', async () => {
     server = await cluster();
     server.forbid('v1', 'services');

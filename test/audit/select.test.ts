@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { holdsNodePorts, selectForReview } from '../../src/audit/select.js';
+import { mayTouchNodePorts, selectForReview } from '../../src/audit/select.js';
 import { owner, pod, podSpec, service, workload } from './cluster-fixtures.js';
 
 const hostNet = podSpec({ hostNetwork: true, ports: [{ containerPort: 9100 }] });
@@ -72,7 +72,7 @@ describe('selectForReview', () => {
   });
 });
 
-describe('holdsNodePorts', () => {
+describe('mayTouchNodePorts', () => {
   it.each([
     { name: 'NodePort Service', obj: service('a', 's', [30001]), want: true },
     { name: 'LoadBalancer Service', obj: service('a', 's', [30001], { type: 'LoadBalancer' }), want: true },
@@ -84,7 +84,14 @@ describe('holdsNodePorts', () => {
       want: true,
     },
     { name: 'plain pod', obj: pod('a', 'p', podSpec({ ports: [{ containerPort: 80 }] })), want: false },
+    // nsenter reaches the node from these (seed: a hostPID tuner pod).
+    { name: 'hostPID pod', obj: pod('a', 'p', { ...podSpec({}), hostPID: true }), want: true },
+    {
+      name: 'hostPath pod',
+      obj: pod('a', 'p', { ...podSpec({}), volumes: [{ name: 'h', hostPath: { path: '/proc' } }] }),
+      want: true,
+    },
   ])('$name → $want', ({ obj, want }) => {
-    expect(holdsNodePorts(obj)).toBe(want);
+    expect(mayTouchNodePorts(obj)).toBe(want);
   });
 });

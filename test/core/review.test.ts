@@ -139,6 +139,63 @@ describe('UPDATE semantics', () => {
   });
 });
 
+describe('ephemeral containers', () => {
+  const widen = ['sysctl', '-w', 'net.ipv4.ip_local_port_range=1024 65535'];
+  const pod = (ephemeral?: unknown[], extra: Record<string, unknown> = {}) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'app', namespace: 'shop' },
+    spec: {
+      hostNetwork: true,
+      containers: [{ name: 'app', image: 'nginx' }],
+      ...(ephemeral ? { ephemeralContainers: ephemeral } : {}),
+      ...extra,
+    },
+  });
+  const debug = (name: string) => ({ name, image: 'busybox', command: widen });
+
+  // kubectl debug adds the container through an UPDATE of pods/ephemeralcontainers.
+  it.each([
+    ['the first debug container', undefined, [debug('dbg')], 'spec.ephemeralContainers[0].command'],
+    [
+      'a second debug container',
+      [debug('dbg')],
+      [debug('dbg'), debug('dbg2')],
+      'spec.ephemeralContainers[1].command',
+    ],
+  ])('denies %s that widens the node range, as new', (_name, before, after, path) => {
+    const r = reviewer.review(
+      { operation: 'UPDATE', object: pod(after), oldObject: pod(before) },
+      state(),
+      DEFAULT_POLICY,
+    );
+    expect(r.allowed).toBe(false);
+    expect(r.denials.map((f) => [f.rule, f.path, f.preexisting])).toEqual([
+      ['port-range-overlaps-nodeports', path, undefined],
+    ]);
+  });
+
+  it('keeps a debug container that was already there preexisting', () => {
+    const r = reviewer.review(
+      { operation: 'UPDATE', object: pod([debug('dbg')]), oldObject: pod([debug('dbg')]) },
+      state(),
+      DEFAULT_POLICY,
+    );
+    expect(r.allowed).toBe(true);
+    expect(r.findings.map((f) => f.preexisting)).toEqual([true]);
+  });
+
+  it('judges an ephemeral container that nsenters the node from a hostPID pod', () => {
+    const nsenter = { name: 'dbg', image: 'busybox', command: ['nsenter', '-t', '1', '-n', ...widen] };
+    const r = reviewer.review(
+      { operation: 'CREATE', object: pod([nsenter], { hostNetwork: false, hostPID: true }) },
+      state(),
+      DEFAULT_POLICY,
+    );
+    expect(r.denials.map((f) => f.path)).toEqual(['spec.ephemeralContainers[0].command']);
+  });
+});
+
 describe('dry run placeholders', () => {
   const dryObject = {
     ...svc(32769),

@@ -58,6 +58,7 @@ describe('policy-reports component', () => {
   it('grants list on the scanned workload kinds and get/list/create/update on reports, nothing else', () => {
     expect(grants(find(withReports, 'ClusterRole', 'portguard-policy-reports'))).toEqual(
       [
+        'core replicationcontrollers list *',
         ...['deployments', 'statefulsets', 'daemonsets', 'replicasets'].map((r) => `apps ${r} list *`),
         ...['jobs', 'cronjobs'].map((r) => `batch ${r} list *`),
         ...['get', 'list', 'create', 'update'].map((v) => `wgpolicyk8s.io policyreports ${v} *`),

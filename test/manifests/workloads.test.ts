@@ -112,12 +112,20 @@ describe('webhook configurations', () => {
   const validating = find(objects, 'ValidatingWebhookConfiguration', 'portguard');
   const mutating = find(objects, 'MutatingWebhookConfiguration', 'portguard');
   const both = [
-    ['validating', validating, '/validate', 'Fail'],
-    ['mutating', mutating, '/mutate', 'Ignore'],
+    ['validating', validating, '/validate', 'Fail', ['core/pods/ephemeralcontainers']],
+    ['mutating', mutating, '/mutate', 'Ignore', []],
   ] as const;
+  const [failClosed, kubeSystem] = validating.webhooks;
 
-  it.each(both)('%s has the required settings', (_n, config, path, failurePolicy) => {
-    expect(config.webhooks).toHaveLength(1);
+  it('validating has a fail-closed entry and a fail-open one for kube-system; mutating one entry', () => {
+    expect(validating.webhooks.map((w: K8sObject) => w.name)).toEqual([
+      'validate.portguard.io',
+      'validate-kube-system.portguard.io',
+    ]);
+    expect(mutating.webhooks.map((w: K8sObject) => w.name)).toEqual(['mutate.portguard.io']);
+  });
+
+  it.each(both)('%s has the required settings', (_n, config, path, failurePolicy, extra) => {
     const w = config.webhooks[0];
     expect(w).toMatchObject({
       admissionReviewVersions: ['v1'],
@@ -143,6 +151,8 @@ describe('webhook configurations', () => {
       [
         'core/services',
         'core/pods',
+        'core/replicationcontrollers',
+        ...extra,
         'apps/deployments',
         'apps/statefulsets',
         'apps/daemonsets',
@@ -153,6 +163,15 @@ describe('webhook configurations', () => {
         .map((r) => `${r}:CREATE,UPDATE`)
         .sort(),
     );
+  });
+
+  it('kube-system is judged failing open, with the same rules and conditions as the main entry', () => {
+    expect(kubeSystem.failurePolicy).toBe('Ignore');
+    expect(kubeSystem.namespaceSelector).toEqual({
+      matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['kube-system'] }],
+    });
+    const rest = ({ name: _n, failurePolicy: _f, namespaceSelector: _s, ...w }: K8sObject) => w;
+    expect(rest(kubeSystem)).toEqual(rest(failClosed));
   });
 
   it('mutating webhook is reinvoked when later webhooks change the object', () => {
@@ -201,12 +220,44 @@ describe('webhook configurations', () => {
       { spec: { securityContext: {}, containers: [container()] } },
       false,
     ],
+    // Without a way to the node, an init container's sysctl stays in the pod's netns.
     [
       'pod with init container',
       'pods',
       { spec: { initContainers: [container()], containers: [container()] } },
+      false,
+    ],
+    ['hostPID pod', 'pods', { spec: { hostPID: true, containers: [container()] } }, true],
+    [
+      'hostPath pod',
+      'pods',
+      { spec: { volumes: [{ name: 'h', hostPath: { path: '/run' } }], containers: [container()] } },
       true,
     ],
+    [
+      'emptyDir pod',
+      'pods',
+      { spec: { volumes: [{ name: 'e', emptyDir: {} }], containers: [container()] } },
+      false,
+    ],
+    [
+      'hostPort in an init container',
+      'pods',
+      { spec: { initContainers: [container({ ports: [{ hostPort: 8080 }] })], containers: [container()] } },
+      true,
+    ],
+    [
+      'hostPort in an ephemeral container',
+      'pods',
+      {
+        spec: {
+          containers: [container()],
+          ephemeralContainers: [container({ ports: [{ hostPort: 8080 }] })],
+        },
+      },
+      true,
+    ],
+    ['ReplicationController', 'replicationcontrollers', { spec: {} }, true],
     ['Deployment (template checked by the webhook)', 'deployments', { spec: {} }, true],
     ['CronJob', 'cronjobs', { spec: {} }, true],
   ])('%s -> webhook called: %s', (_name, resource, object, expected) => {
@@ -217,6 +268,8 @@ describe('webhook configurations', () => {
     for (const [resource, object] of [
       ['services', { spec: {} }],
       ['pods', { spec: { containers: [{ name: 'c' }] } }],
+      ['pods', { spec: {} }],
+      ['pods', {}],
       ['deployments', {}],
     ] as const) {
       expect(() => calls(resource, object)).not.toThrow();
