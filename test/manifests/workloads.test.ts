@@ -111,14 +111,15 @@ describe('node reporter DaemonSet', () => {
 describe('webhook configurations', () => {
   const validating = find(objects, 'ValidatingWebhookConfiguration', 'portguard');
   const mutating = find(objects, 'MutatingWebhookConfiguration', 'portguard');
+  // The workload webhooks; the namespace mode label entry is checked in mode-label-webhook.test.ts.
   const both = [
-    ['validating', validating, '/validate', 'Fail'],
-    ['mutating', mutating, '/mutate', 'Ignore'],
+    ['validating', validating, 'validate.portguard.io', '/validate', 'Fail'],
+    ['mutating', mutating, 'mutate.portguard.io', '/mutate', 'Ignore'],
   ] as const;
 
-  it.each(both)('%s has the required settings', (_n, config, path, failurePolicy) => {
-    expect(config.webhooks).toHaveLength(1);
+  it.each(both)('%s has the required settings', (_n, config, name, path, failurePolicy) => {
     const w = config.webhooks[0];
+    expect(w.name).toBe(name);
     expect(w).toMatchObject({
       admissionReviewVersions: ['v1'],
       sideEffects: 'None',
