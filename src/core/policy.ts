@@ -2,7 +2,7 @@
  * The administrator's policy: default mode, exemptions and mutation switches. Only the
  * administrator's config grants exemptions; nothing on the reviewed object can.
  */
-import { Ajv } from 'ajv';
+import { Ajv, type ErrorObject } from 'ajv';
 import type { Finding, Mode, RuleId } from './types.js';
 
 export const MODE_LABEL = 'portguard.io/mode';
@@ -20,15 +20,26 @@ export interface Policy {
   mode: Mode;
   exemptions: Exemption[];
   mutations: { assignNodePorts: boolean; reservePorts: boolean };
-  /** Let namespaces choose their mode with the `portguard.io/mode` label. */
+  /**
+   * Let namespaces choose their mode with the `portguard.io/mode` label. Off by default:
+   * whoever can label a namespace could otherwise switch enforcement off for it.
+   */
   allowNamespaceModeLabel: boolean;
+  /** Who may set, change or remove the mode label while it is allowed (see mode-label-guard). */
+  modeLabelAdmins: ModeLabelAdmins;
+}
+
+export interface ModeLabelAdmins {
+  users: string[];
+  groups: string[];
 }
 
 export const DEFAULT_POLICY: Policy = {
   mode: 'enforce',
   exemptions: [],
   mutations: { assignNodePorts: true, reservePorts: true },
-  allowNamespaceModeLabel: true,
+  allowNamespaceModeLabel: false,
+  modeLabelAdmins: { users: [], groups: [] },
 };
 
 const ruleIds = [
@@ -48,6 +59,11 @@ const policySchema = {
   properties: {
     mode: { enum: [...MODES] },
     allowNamespaceModeLabel: { type: 'boolean' },
+    modeLabelAdmins: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { users: stringList, groups: stringList },
+    },
     exemptions: {
       type: 'array',
       items: {
@@ -74,13 +90,20 @@ const validatePolicy = new Ajv({ allErrors: true }).compile(policySchema);
 
 export class PolicyError extends Error {}
 
+/** `/modeLabelAdmins/users/0 must be string`; an unknown key is named, since a typo is the usual cause. */
+function describeSchemaError(e: ErrorObject): string {
+  const where = e.instancePath || '/';
+  if (e.keyword === 'additionalProperties') {
+    return `${where} has unknown key ${JSON.stringify(e.params.additionalProperty)}`;
+  }
+  return `${where} ${e.message ?? 'is invalid'}`;
+}
+
 /** Validates parsed policy YAML/JSON; the message names each bad field. */
 export function policyFromData(data: unknown, source: string): Policy {
   if (data === null || data === undefined) return DEFAULT_POLICY;
   if (!validatePolicy(data)) {
-    const detail = (validatePolicy.errors ?? [])
-      .map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`)
-      .join('; ');
+    const detail = (validatePolicy.errors ?? []).map(describeSchemaError).join('; ');
     throw new PolicyError(`${source}: invalid policy: ${detail}`);
   }
   const d = data as Partial<Policy>;
@@ -89,6 +112,10 @@ export function policyFromData(data: unknown, source: string): Policy {
     exemptions: d.exemptions ?? [],
     mutations: { ...DEFAULT_POLICY.mutations, ...(d.mutations ?? {}) },
     allowNamespaceModeLabel: d.allowNamespaceModeLabel ?? DEFAULT_POLICY.allowNamespaceModeLabel,
+    modeLabelAdmins: {
+      users: d.modeLabelAdmins?.users ?? [],
+      groups: d.modeLabelAdmins?.groups ?? [],
+    },
   };
 }
 

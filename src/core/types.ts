@@ -13,6 +13,7 @@ export type RuleId =
   | 'hazardous-node-sysctl'
   | 'hostnetwork-port-in-ephemeral-range'
   | 'node-range-overlaps-nodeports'
+  | 'namespace-mode-label'
   | 'internal-error';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';

@@ -5,6 +5,7 @@
  * what the apiserver would store.
  */
 import { Ajv } from 'ajv';
+import type { UserInfo } from '../core/mode-label-guard.js';
 import type { Operation } from '../core/types.js';
 
 /**
@@ -33,6 +34,8 @@ export interface AdmissionRequest {
   object?: unknown;
   oldObject?: unknown;
   dryRun?: boolean;
+  /** Who asked (the mode label guard's admins); absent when missing or malformed. */
+  userInfo?: UserInfo;
 }
 
 export interface AdmissionReviewRequest {
@@ -98,6 +101,20 @@ function uidOf(body: unknown): string {
 }
 
 /**
+ * userInfo, loosely: the schema does not check it, because only the mode label guard reads
+ * it and a malformed one must not fail every other review. What is not a string name or
+ * string groups is dropped, and a request without a name or groups is nobody's (not an admin).
+ */
+function userInfoOf(raw: unknown): UserInfo | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const { username, groups } = raw as { username?: unknown; groups?: unknown };
+  const user: UserInfo = {};
+  if (typeof username === 'string') user.username = username;
+  if (Array.isArray(groups)) user.groups = groups.filter((g): g is string => typeof g === 'string');
+  return user;
+}
+
+/**
  * Checks the envelope and returns the typed request. Throws MalformedReviewError whose
  * message lists every problem by JSON path (never the object's contents).
  */
@@ -123,6 +140,11 @@ export function parseAdmissionReview(body: unknown): AdmissionReviewRequest {
   const req = review.request;
   return {
     ...review,
-    request: { ...req, object: req.object ?? undefined, oldObject: req.oldObject ?? undefined },
+    request: {
+      ...req,
+      object: req.object ?? undefined,
+      oldObject: req.oldObject ?? undefined,
+      userInfo: userInfoOf(req.userInfo),
+    },
   };
 }

@@ -1,9 +1,12 @@
 /**
  * POST /validate: runs the policy core and turns its decision into an outcome. Modes:
  * enforce denies blocking findings; warn admits with every finding as a warning; audit
- * admits and records findings in audit annotations and metrics. An exception escaping
- * the reviewer fails closed (500, allowed: false) because validation is the gate.
+ * admits and records findings in audit annotations and metrics. Namespaces go to the mode
+ * label guard instead of the rules (access control that denies in every mode). An
+ * exception escaping the reviewer fails closed (500, allowed: false) because validation
+ * is the gate.
  */
+import { guardModeLabel } from '../core/mode-label-guard.js';
 import type { ReviewResult } from '../core/review.js';
 import type { Finding, Mode } from '../core/types.js';
 import type { AdmissionRequest } from './admission-request.js';
@@ -18,6 +21,7 @@ import {
 import type { AppDeps } from './deps.js';
 import { findingWarnings } from './finding-warnings.js';
 import type { ReviewDecision } from './metrics.js';
+import { isNamespaceRequest, toModeLabelInput } from './mode-label-input.js';
 import { toReviewInput } from './review-input.js';
 
 /** What a handler hands back to the route: the outcome plus what to log and count. */
@@ -73,7 +77,9 @@ function decisionAnnotation(result: ReviewResult): string {
 export function handleValidate(req: AdmissionRequest, deps: AppDeps): HandlerResult {
   let result: ReviewResult;
   try {
-    result = deps.reviewer.review(toReviewInput(req, deps), deps.getState(), deps.getPolicy());
+    result = isNamespaceRequest(req)
+      ? guardModeLabel(toModeLabelInput(req), deps.getPolicy())
+      : deps.reviewer.review(toReviewInput(req, deps), deps.getState(), deps.getPolicy());
   } catch (error) {
     return { outcome: errored(500, INTERNAL_ERROR_MESSAGE), decision: 'error', rules: [], error };
   }
@@ -85,7 +91,7 @@ export function handleValidate(req: AdmissionRequest, deps: AppDeps): HandlerRes
   const kind = result.view?.kind ?? req.kind.kind;
   const name = result.view
     ? `${result.view.namespace ? `${result.view.namespace}/` : ''}${result.view.name}`
-    : '';
+    : (req.name ?? '');
   let outcome = result.allowed ? allowed() : denied(denialMessage(result, kind, name));
   outcome = withWarnings(
     outcome,

@@ -2,6 +2,7 @@
  * `serve --kubeconfig` end to end: the per-namespace mode label `portguard.io/mode` comes
  * from the Namespace informer (AdmissionReviews carry no namespace labels), through the
  * deps runServe builds, into the review. The cluster is the local list/watch server.
+ * The label is off by default, so the policy file here turns it on.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -47,9 +48,11 @@ beforeEach(async () => {
       'current-context': 'c',
     }),
   );
+  const config = path.join(dir, 'policy.yaml');
+  await writeFile(config, 'mode: enforce\nallowNamespaceModeLabel: true\n');
   let stderr = '';
   outcome = await runServe(
-    { port: 0, healthPort: 0, host: '127.0.0.1', kubeconfig, tlsCert: certs.cert, tlsKey: certs.key },
+    { port: 0, healthPort: 0, host: '127.0.0.1', kubeconfig, config, tlsCert: certs.cert, tlsKey: certs.key },
     { stderr: (s) => (stderr += s), cwd: dir, logger: recordingLogger().logger },
   );
   if (!outcome.handle) throw new Error(`serve failed: ${stderr}`);

@@ -111,22 +111,25 @@ describe('node reporter DaemonSet', () => {
 describe('webhook configurations', () => {
   const validating = find(objects, 'ValidatingWebhookConfiguration', 'portguard');
   const mutating = find(objects, 'MutatingWebhookConfiguration', 'portguard');
+  // The workload webhooks; the namespace mode label entry is checked in mode-label-webhook.test.ts.
   const both = [
-    ['validating', validating, '/validate', 'Fail', ['core/pods/ephemeralcontainers']],
-    ['mutating', mutating, '/mutate', 'Ignore', []],
+    ['validating', validating, 'validate.portguard.io', '/validate', 'Fail', ['core/pods/ephemeralcontainers']],
+    ['mutating', mutating, 'mutate.portguard.io', '/mutate', 'Ignore', []],
   ] as const;
   const [failClosed, kubeSystem] = validating.webhooks;
 
-  it('validating has a fail-closed entry and a fail-open one for kube-system; mutating one entry', () => {
+  it('validating has a fail-closed entry, a fail-open one for kube-system and the mode-label guard; mutating one entry', () => {
     expect(validating.webhooks.map((w: K8sObject) => w.name)).toEqual([
       'validate.portguard.io',
       'validate-kube-system.portguard.io',
+      'namespace-mode.validate.portguard.io',
     ]);
     expect(mutating.webhooks.map((w: K8sObject) => w.name)).toEqual(['mutate.portguard.io']);
   });
 
-  it.each(both)('%s has the required settings', (_n, config, path, failurePolicy, extra) => {
+  it.each(both)('%s has the required settings', (_n, config, name, path, failurePolicy, extra) => {
     const w = config.webhooks[0];
+    expect(w.name).toBe(name);
     expect(w).toMatchObject({
       admissionReviewVersions: ['v1'],
       sideEffects: 'None',
