@@ -26,7 +26,12 @@ export function completeRanges(
   const out = new Map<string, NodeInfo>();
   for (const n of nodes) {
     const entry = ranges.nodes.get(n.name);
-    out.set(n.name, { name: n.name, profile: entry?.profile ?? ranges.defaultProfile, labels: n.labels });
+    out.set(n.name, {
+      name: n.name,
+      profile: entry?.profile ?? ranges.defaultProfile,
+      labels: n.labels,
+      labelsComplete: true,
+    });
   }
   return buildRanges(ranges.nodePortRange, ranges.defaultProfile, out, ranges.source);
 }

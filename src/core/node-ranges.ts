@@ -56,6 +56,12 @@ export interface NodeInfo {
   name: string;
   profile: NodeProfile;
   labels: Record<string, string>;
+  /**
+   * True when `labels` are the Node object's own (the Node informer, audit's Node list):
+   * a key missing there is missing on the node. A ConfigMap entry's `labels` may be a
+   * subset, hand-written or stale, so a key missing there says nothing.
+   */
+  labelsComplete: boolean;
 }
 
 export interface RangesError {
@@ -260,7 +266,7 @@ export function parseDataEntry(
     return undefined;
   }
   const parsed = parseEntry(key, value, defaultProfile, errors, cache);
-  return parsed ? { name, profile: parsed.profile, labels: parsed.labels } : undefined;
+  return parsed ? { name, profile: parsed.profile, labels: parsed.labels, labelsComplete: false } : undefined;
 }
 
 export interface ParseResult {

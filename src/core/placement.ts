@@ -2,13 +2,24 @@
  * Which nodes a pod can land on, from what the spec pins down: `nodeName`,
  * `nodeSelector` and required node affinity, matched against known node labels.
  * When nothing narrows it down the answer is "every node", so a rule never misses a
- * node it could not rule out.
+ * node it could not rule out. Likewise a label key that a node's (partial) labels do not
+ * carry may match, and a constraint that no current node meets falls back to the
+ * `default` profile: the scheduler places the pod later, without another admission.
  */
 import type { ClusterRanges, NodeInfo, NodeProfile } from './node-ranges.js';
 import { isObject, type Json, type PodView } from './object-view.js';
 
 /** Pseudo node name for nodes that have no `node.<name>` entry and use `default`. */
 export const DEFAULT_NODES = '*';
+
+/** The well-known label kubelet sets to the node's name: known even where other labels are not. */
+export const HOSTNAME_LABEL = 'kubernetes.io/hostname';
+
+/**
+ * Why a pod on a complete node list is judged on the `default` profile alone: `nodeName`
+ * names no current node, its selector/affinity matches none, or the cluster has no nodes.
+ */
+export type NoCurrentMatch = 'nodeName' | 'selector' | 'noNodes';
 
 export interface Placement {
   /** Known nodes the pod can run on. */
@@ -17,26 +28,55 @@ export interface Placement {
   includesDefault: boolean;
   /** True when no constraint narrowed the choice. */
   unconstrained: boolean;
+  /**
+   * Set when the node list is complete and no current node can take the pod: it waits
+   * for a node that does not exist yet (a pool scaled to zero or not joined), and is
+   * judged on the `default` profile (`includesDefault` is true) so it is not judged
+   * against nothing.
+   */
+  noCurrentMatch?: NoCurrentMatch;
 }
 
 type Requirement = { key: string; operator: string; values: string[] };
 
-function matchRequirement(labels: Record<string, string>, r: Requirement): boolean {
-  const has = Object.hasOwn(labels, r.key);
-  const v = labels[r.key];
+/** Go's `strconv.ParseInt(s, 10, 64)` syntax, which the scheduler applies to both sides. */
+const INTEGER = /^[+-]?\d+$/;
+
+function compareInt(value: string | undefined, r: Requirement): boolean {
+  const bound = r.values[0];
+  // A malformed bound fails API validation; it cannot be evaluated, so the node is kept.
+  if (r.values.length !== 1 || !INTEGER.test(bound!)) return true;
+  // A node whose value is no integer never matches, as in the scheduler.
+  if (value === undefined || !INTEGER.test(value)) return false;
+  const [v, b] = [BigInt(value), BigInt(bound!)];
+  return r.operator === 'Gt' ? v > b : v < b;
+}
+
+/** Marks a label the node may or may not carry: its labels are partial and lack the key. */
+const UNKNOWN = Symbol('unknown label');
+
+function labelOf(node: NodeInfo, key: string): string | undefined | typeof UNKNOWN {
+  if (Object.hasOwn(node.labels, key)) return node.labels[key];
+  if (node.labelsComplete) return undefined;
+  if (key === HOSTNAME_LABEL) return node.name;
+  return UNKNOWN;
+}
+
+function matchRequirement(value: string | undefined | typeof UNKNOWN, r: Requirement): boolean {
+  // A node whose value is unknown could carry any value or none: it may match.
+  if (value === UNKNOWN) return true;
   switch (r.operator) {
     case 'In':
-      return has && r.values.includes(v!);
+      return value !== undefined && r.values.includes(value);
     case 'NotIn':
-      return !has || !r.values.includes(v!);
+      return value === undefined || !r.values.includes(value);
     case 'Exists':
-      return has;
+      return value !== undefined;
     case 'DoesNotExist':
-      return !has;
+      return value === undefined;
     case 'Gt':
-      return has && Number(v) > Number(r.values[0]);
     case 'Lt':
-      return has && Number(v) < Number(r.values[0]);
+      return compareInt(value, r);
     default:
       // Unknown operators cannot be evaluated; keep the node so nothing is missed.
       return true;
@@ -67,14 +107,17 @@ function requiredTerms(spec: Json): Term[] | undefined {
 }
 
 function matches(node: NodeInfo, selector: Record<string, string>, terms: Term[] | undefined): boolean {
-  for (const [k, v] of Object.entries(selector)) if (node.labels[k] !== v) return false;
+  for (const [k, v] of Object.entries(selector)) {
+    const value = labelOf(node, k);
+    if (value !== UNKNOWN && value !== v) return false;
+  }
   if (!terms) return true;
   // Terms are ORed; expressions inside a term are ANDed (and an empty term matches nothing).
   return terms.some(
     (t) =>
       (t.labels.length > 0 || t.fields.length > 0) &&
-      t.labels.every((r) => matchRequirement(node.labels, r)) &&
-      t.fields.every((r) => r.key !== 'metadata.name' || matchRequirement({ 'metadata.name': node.name }, r)),
+      t.labels.every((r) => matchRequirement(labelOf(node, r.key), r)) &&
+      t.fields.every((r) => r.key !== 'metadata.name' || matchRequirement(node.name, r)),
   );
 }
 
@@ -99,13 +142,18 @@ function resolve(
   ranges: ClusterRanges,
   complete: boolean,
 ): Placement {
-  if (Object.keys(selector).length === 0 && !terms) {
-    return { nodes: [...ranges.nodes.values()], includesDefault: !complete, unconstrained: true };
-  }
+  const unconstrained = Object.keys(selector).length === 0 && !terms;
   const nodes: NodeInfo[] = [];
-  for (const node of ranges.nodes.values()) if (matches(node, selector, terms)) nodes.push(node);
+  if (unconstrained) nodes.push(...ranges.nodes.values());
+  else for (const node of ranges.nodes.values()) if (matches(node, selector, terms)) nodes.push(node);
   // Label data for unknown nodes is unknown, so they stay possible unless the list is complete.
-  return { nodes, includesDefault: !complete, unconstrained: false };
+  if (!complete || nodes.length > 0) return { nodes, includesDefault: !complete, unconstrained };
+  return {
+    nodes,
+    includesDefault: true,
+    unconstrained,
+    noCurrentMatch: unconstrained ? 'noNodes' : 'selector',
+  };
 }
 
 /**
@@ -117,8 +165,10 @@ export function placementOf(pod: PodView, ranges: ClusterRanges, complete: boole
   const spec = pod.spec;
   if (typeof spec.nodeName === 'string' && spec.nodeName !== '') {
     const node = ranges.nodes.get(spec.nodeName);
-    return node
-      ? { nodes: [node], includesDefault: false, unconstrained: false }
+    if (node) return { nodes: [node], includesDefault: false, unconstrained: false };
+    // Without a complete list the name may be a node without an entry: that is what `*` means.
+    return complete
+      ? { nodes: [], includesDefault: true, unconstrained: false, noCurrentMatch: 'nodeName' }
       : { nodes: [], includesDefault: true, unconstrained: false };
   }
   const selector: Record<string, string> = {};

@@ -12,7 +12,7 @@ import {
   type ObjectView,
   type ServicePortRef,
 } from './object-view.js';
-import { type Placement, placementOf, profilesOf } from './placement.js';
+import { DEFAULT_NODES, type NoCurrentMatch, type Placement, placementOf, profilesOf } from './placement.js';
 import type { ClusterState } from './state.js';
 import type { Finding, RuleId, Severity } from './types.js';
 
@@ -29,6 +29,11 @@ export interface RuleContext {
   placement(): Placement;
   profiles(): { profile: NodeProfile; nodes: string[] }[];
   scripts(): ContainerScript[];
+  /**
+   * `describeNodes` for a list drawn from `profiles()`: the `*` entry says why the pod is
+   * judged on the default profile when no current node can take it.
+   */
+  describeNodes(nodes: NodeList): string;
   /** `nodes`: every affected node, or a NodeList already cut to MAX_NODES_LISTED names. */
   finding(
     rule: RuleId,
@@ -116,6 +121,9 @@ export function buildContext(
       }
       return scripts;
     },
+    describeNodes(nodes) {
+      return describeNodes(nodes.names, 3, nodes.total, defaultNodesText(ctx.placement().noCurrentMatch));
+    },
     finding(rule, severity, path, nodes, message, ports) {
       const f: Finding = {
         rule,
@@ -153,14 +161,32 @@ export function listNodes(groups: Iterable<{ nodes: readonly string[] }>, max = 
   return { names, total };
 }
 
+/** How `*` reads in a message, by why the pod lands on the default profile. */
+const DEFAULT_NODES_TEXT: Record<NoCurrentMatch | 'entryless', string> = {
+  entryless: 'nodes without their own entry (default)',
+  selector: 'nodes on the default profile (no current node matches its node selector/affinity)',
+  nodeName: 'nodes on the default profile (its nodeName names no current node)',
+  noNodes: 'nodes on the default profile (the cluster has no nodes yet)',
+};
+
+/** What `*` stands for, given the placement's `noCurrentMatch`. */
+export function defaultNodesText(noCurrentMatch: NoCurrentMatch | undefined): string {
+  return DEFAULT_NODES_TEXT[noCurrentMatch ?? 'entryless'];
+}
+
 /**
- * "worker-1, worker-2 and 3 more" — `*` reads as the nodes on the default profile.
- * `total` is how many nodes there are when `nodes` holds only the first few names
+ * "worker-1, worker-2 and 3 more" — `*` reads as `defaultText`, the nodes on the default
+ * profile. `total` is how many nodes there are when `nodes` holds only the first few names
  * (a NodeList's); it must be at least `nodes.length`.
  */
-export function describeNodes(nodes: readonly string[], max = 3, total = nodes.length): string {
+export function describeNodes(
+  nodes: readonly string[],
+  max = 3,
+  total = nodes.length,
+  defaultText = DEFAULT_NODES_TEXT.entryless,
+): string {
   // Only the names shown are mapped: `nodes` can list every node of a large cluster.
-  const label = (n: string) => (n === '*' ? 'nodes without their own entry (default)' : n);
+  const label = (n: string) => (n === DEFAULT_NODES ? defaultText : n);
   if (total <= max) return nodes.map(label).join(', ');
   return `${nodes.slice(0, max).map(label).join(', ')} and ${total - max} more`;
 }

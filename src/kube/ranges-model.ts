@@ -167,7 +167,8 @@ export async function applyConfigMapInSlices(
  * reads. With `liveNodes` (the Node informer has synced) the node set is exactly the live
  * nodes: a node with no entry gets the default profile, and entries of nodes that no
  * longer exist are ignored (the leader prunes them). Live labels win over the labels a
- * reporter wrote. Without `liveNodes` the ConfigMap entries are the node set.
+ * reporter wrote and are complete (`labelsComplete`), so placement matches them exactly.
+ * Without `liveNodes` the ConfigMap entries are the node set, with labels that may be partial.
  */
 export function composeRanges(
   config: ParsedConfigMap,
@@ -178,7 +179,12 @@ export function composeRanges(
   if (liveNodes) {
     for (const [name, labels] of liveNodes) {
       const entry = config.nodes.get(name);
-      nodes.set(name, { name, profile: entry?.profile ?? config.defaultProfile, labels });
+      nodes.set(name, {
+        name,
+        profile: entry?.profile ?? config.defaultProfile,
+        labels,
+        labelsComplete: true,
+      });
     }
   } else {
     for (const node of config.nodes.values()) nodes.set(node.name, node);

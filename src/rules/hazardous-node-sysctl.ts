@@ -3,7 +3,7 @@
  * known to break cluster networking. Values that cannot be resolved are warned about.
  */
 import { podSysctls, REACHES_NODE_TEXT } from '../core/pod-sysctls.js';
-import { describeNodes, listNodes, type Rule } from '../core/rule-context.js';
+import { listNodes, type Rule } from '../core/rule-context.js';
 import type { Finding } from '../core/types.js';
 import { HAZARDOUS_BY_KEY } from './hazardous-sysctls.js';
 import { shownValue } from './shown-value.js';
@@ -35,7 +35,7 @@ export const hazardousNodeSysctl: Rule = {
             'deny',
             s.path,
             nodes,
-            `sets ${s.key} to ${shownValue(s.value)} on the node (${REACHES_NODE_TEXT[s.reaches ?? 'hostNetwork']}) on ${describeNodes(nodes.names, 3, nodes.total)}: ` +
+            `sets ${s.key} to ${shownValue(s.value)} on the node (${REACHES_NODE_TEXT[s.reaches ?? 'hostNetwork']}) on ${ctx.describeNodes(nodes)}: ` +
               `${hazard.why}. Fix: ${hazard.fix}.`,
           ),
         );

@@ -5,7 +5,7 @@
  */
 import { hostPortsOf } from '../core/object-view.js';
 import { formatRange } from '../core/portset.js';
-import { describeNodes, listNodes, type Rule } from '../core/rule-context.js';
+import { listNodes, type Rule } from '../core/rule-context.js';
 import type { Finding } from '../core/types.js';
 
 export const hostnetworkPortInEphemeralRange: Rule = {
@@ -25,7 +25,7 @@ export const hostnetworkPortInEphemeralRange: Rule = {
           ref.path,
           nodes,
           `hostNetwork port ${ref.port}/${ref.protocol} is inside the ephemeral range ` +
-            `${formatRange(groups[0]!.profile.ephemeral)} of ${describeNodes(nodes.names, 3, nodes.total)}; an outgoing connection ` +
+            `${formatRange(groups[0]!.profile.ephemeral)} of ${ctx.describeNodes(nodes)}; an outgoing connection ` +
             `can hold it and the bind fails with EADDRINUSE. Use a port below the range or add ${ref.port} to ` +
             'net.ipv4.ip_local_reserved_ports on those nodes.',
           [ref.port],

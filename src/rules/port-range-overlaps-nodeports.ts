@@ -18,13 +18,7 @@ import {
   parseLocalPortRange,
   parseReservedPorts,
 } from '../core/portset.js';
-import {
-  describeNodes,
-  listNodes,
-  type NodeList,
-  type Rule,
-  type RuleContext,
-} from '../core/rule-context.js';
+import { listNodes, type NodeList, type Rule, type RuleContext } from '../core/rule-context.js';
 import type { Finding } from '../core/types.js';
 import { isShowable, shownValue } from './shown-value.js';
 
@@ -133,7 +127,7 @@ function evaluateSetting(ctx: RuleContext, s: SysctlSetting, sysctls: PodSysctls
       severity,
       s.path,
       affected,
-      `writes ${RANGE_KEY}=${formatRange(range)} on the node (${REACHES_NODE_TEXT[s.reaches ?? 'hostNetwork']}) on ${describeNodes(affected.names, 3, affected.total)}, ` +
+      `writes ${RANGE_KEY}=${formatRange(range)} on the node (${REACHES_NODE_TEXT[s.reaches ?? 'hostNetwork']}) on ${ctx.describeNodes(affected)}, ` +
         `so ports ${exposedExample} of the NodePort range become source ports and replies to them are ` +
         `captured by NodePort rules. Keep the range outside ${formatRange(ranges.nodePortRange)}` +
         // A POD_IP/HOST_IP guard cannot help a write that nsenters the node's namespace.

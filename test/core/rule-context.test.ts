@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ObjectView } from '../../src/core/object-view.js';
+import { parseNodeRanges } from '../../src/core/node-ranges.js';
+import { type ObjectView, viewOf } from '../../src/core/object-view.js';
 import { buildContext, describeNodes, listNodes, MAX_NODES_LISTED } from '../../src/core/rule-context.js';
 import { emptyState } from '../../src/core/state.js';
 import type { ScriptAnalyzer } from '../../src/shell/index.js';
@@ -79,5 +80,44 @@ describe('finding', () => {
         expect(fromList.nodeCount).toBe(all.length);
       }),
     );
+  });
+});
+
+describe('describeNodes of a pod no current node can take', () => {
+  const { ranges } = parseNodeRanges({ 'node.w1': '{"labels": {"pool": "general"}}' });
+
+  function podContext(spec: object, nodesComplete: boolean) {
+    const view = viewOf({
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: 'ops' },
+      spec: { containers: [], ...spec },
+    })!;
+    const state = { ...emptyState(ranges), nodesComplete };
+    return buildContext(view, state, {} as ScriptAnalyzer, () => false);
+  }
+
+  it.each([
+    [
+      'a selector matching no node',
+      { nodeSelector: { pool: 'gpu' } },
+      true,
+      'nodes on the default profile (no current node matches its node selector/affinity)',
+    ],
+    [
+      'a nodeName of no node',
+      { nodeName: 'gone' },
+      true,
+      'nodes on the default profile (its nodeName names no current node)',
+    ],
+    [
+      'a selector, incomplete node list',
+      { nodeSelector: { pool: 'gpu' } },
+      false,
+      'nodes without their own entry (default)',
+    ],
+    ['a selector matching a node', { nodeSelector: { pool: 'general' } }, true, 'w1'],
+  ])('%s', (_name, spec, complete, expected) => {
+    const ctx = podContext(spec, complete);
+    expect(ctx.describeNodes(listNodes(ctx.profiles()))).toBe(expected);
   });
 });

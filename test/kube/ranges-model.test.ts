@@ -59,6 +59,8 @@ describe('composeRanges', () => {
     const ranges = composeRanges(applyConfigMap(base), undefined, 'test');
     expect([...ranges.nodes.keys()].sort()).toEqual(['a', 'b']);
     expect(ranges.nodes.get('a')?.labels).toEqual({ pool: 'x' });
+    // A reporter's or a hand-written entry's labels may be a subset of the Node's.
+    expect([...ranges.nodes.values()].map((n) => n.labelsComplete)).toEqual([false, false]);
   });
 
   it('uses exactly the live nodes: default profile for nodes without a key, stale keys ignored', () => {
@@ -72,6 +74,7 @@ describe('composeRanges', () => {
     expect(ranges.nodes.get('a')?.labels).toEqual({ pool: 'live' });
     expect(ranges.nodes.get('c')?.profile).toBe(parsed.defaultProfile);
     expect(ranges.profiles.get(parsed.defaultProfile.key)?.nodes).toEqual(['c']);
+    expect([...ranges.nodes.values()].map((n) => n.labelsComplete)).toEqual([true, true]);
   });
 });
 

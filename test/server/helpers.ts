@@ -7,10 +7,10 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { parseNodeRanges } from '../../src/core/node-ranges.js';
 import { DEFAULT_POLICY, type Policy } from '../../src/core/policy.js';
 import { createReviewer, type Reviewer } from '../../src/core/review.js';
 import { type ClusterState, emptyState } from '../../src/core/state.js';
+import { applyConfigMap, composeRanges } from '../../src/kube/ranges-model.js';
 import { buildApp } from '../../src/server/app.js';
 import type { AppDeps } from '../../src/server/deps.js';
 import { createMetrics } from '../../src/server/metrics.js';
@@ -33,12 +33,18 @@ export function loadFixture(name: string): any {
 /** worker-1 widened to "1024 65535" with no reserved ports, the seed-000 node. */
 export const WIDENED = '{"ipLocalPortRange": "1024 65535"}';
 
+/**
+ * The webhook's state once the Node informer has synced: `nodes` are every node, each
+ * entry's `labels` standing in for its Node's (complete) labels, joined the way the
+ * informer joins them.
+ */
 export function stateWith(nodes: Record<string, string>, objects: unknown[] = []): ClusterState {
   const data: Record<string, string> = {};
   for (const [name, entry] of Object.entries(nodes)) data[`node.${name}`] = entry;
-  const { ranges, errors } = parseNodeRanges(data, 'test');
-  if (errors.length > 0) throw new Error(JSON.stringify(errors));
-  const state = emptyState(ranges);
+  const parsed = applyConfigMap(data);
+  if (parsed.errors.length > 0) throw new Error(JSON.stringify(parsed.errors));
+  const live = new Map([...parsed.nodes.values()].map((n) => [n.name, n.labels]));
+  const state = emptyState(composeRanges(parsed, live, 'test'));
   state.nodesComplete = true;
   for (const o of objects) state.inventory.upsert(o);
   return state;
