@@ -18,6 +18,7 @@ import { parseDuration } from '../reporter/duration.js';
 import type { AppDeps } from '../server/deps.js';
 import type { ElectionTimings } from '../server/leader-jobs.js';
 import { createMetrics } from '../server/metrics.js';
+import { NodePortReservations } from '../server/nodeport-reservations.js';
 import { type ServerHandle, startServer } from '../server/serve.js';
 import { createScriptAnalyzer } from '../shell/index.js';
 import { generateCertificates } from '../tls/generate.js';
@@ -217,6 +218,8 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOut
         ...(source.namespaceLabels ? { namespaceLabels: source.namespaceLabels } : {}),
         metrics,
         logger,
+        // Monotonic clock: a wall-clock step must not end or stretch reservations.
+        nodePortReservations: new NodePortReservations({ now: () => performance.now() }),
       },
       port: flags.port,
       host: flags.host ?? (flags.dev ? '127.0.0.1' : '0.0.0.0'),

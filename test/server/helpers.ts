@@ -14,6 +14,7 @@ import { type ClusterState, emptyState } from '../../src/core/state.js';
 import { buildApp } from '../../src/server/app.js';
 import type { AppDeps } from '../../src/server/deps.js';
 import { createMetrics } from '../../src/server/metrics.js';
+import type { NodePortReservations } from '../../src/server/nodeport-reservations.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const fixtureDir = path.resolve(repoRoot, '../shared/fixtures/admission');
@@ -80,6 +81,7 @@ export interface TestAppOptions {
   namespaceLabels?: Record<string, Record<string, string>>;
   reviewer?: Reviewer;
   random?: () => number;
+  nodePortReservations?: NodePortReservations;
   /** Logger level (default debug, so every decision is recorded). */
   logLevel?: string;
 }
@@ -97,6 +99,7 @@ export async function testApp(opts: TestAppOptions = {}) {
     logger,
     random: opts.random ?? (() => 0.5),
     namespaceLabels: (ns) => opts.namespaceLabels?.[ns],
+    ...(opts.nodePortReservations ? { nodePortReservations: opts.nodePortReservations } : {}),
   };
   const app = buildApp(deps);
   await app.ready();
