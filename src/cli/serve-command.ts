@@ -148,7 +148,9 @@ function durationFlag(name: string, value: string): number {
 /** Starts the webhook; returns an exit code when it cannot (bad flags or files → 2). */
 export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOutcome> {
   const { logger } = io;
-  const metrics = createMetrics();
+  // Monotonic clock: a wall-clock step must not end or stretch reservations.
+  const nodePortReservations = new NodePortReservations({ now: () => performance.now() });
+  const metrics = createMetrics(undefined, { reservedNodePorts: () => nodePortReservations.liveCount() });
   // Undone in reverse order on close or on a failed start: leader jobs before informers.
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async (): Promise<void> => {
@@ -218,8 +220,7 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOut
         ...(source.namespaceLabels ? { namespaceLabels: source.namespaceLabels } : {}),
         metrics,
         logger,
-        // Monotonic clock: a wall-clock step must not end or stretch reservations.
-        nodePortReservations: new NodePortReservations({ now: () => performance.now() }),
+        nodePortReservations,
       },
       port: flags.port,
       host: flags.host ?? (flags.dev ? '127.0.0.1' : '0.0.0.0'),

@@ -20,9 +20,10 @@ import { isObject } from '../core/object-view.js';
 
 /**
  * 30 s: far above the usual apiserver → etcd → watch round trip (well under a second), and
- * enough for a create that waits on slow validating webhooks (10 s timeout each in our
- * manifests) plus watch lag under load. Short enough that a create rejected after /mutate
- * (denied by validation, over quota) holds its port for at most half a minute.
+ * enough for a create that still waits on the admission steps after /mutate (our
+ * validating webhook times out after 5 s, other webhooks may take up to 30 s) plus watch
+ * lag under load. Short enough that a create rejected after /mutate (denied by validation,
+ * over quota) holds its port for at most half a minute.
  */
 export const DEFAULT_RESERVATION_TTL_MS = 30_000;
 
@@ -94,6 +95,16 @@ export class NodePortReservations {
         inventory.isUsed(r.port) && inventory.ownersOfClass('service', r.protocol, r.port).length > 0;
       if (shown || r.expiresAt <= now) this.drop(r.port);
     }
+  }
+
+  /**
+   * Unexpired reservations, for the gauge. Those whose Service the informer has shown are
+   * counted until the next assignment prunes them or their TTL ends.
+   */
+  liveCount(): number {
+    let n = 0;
+    for (const r of this.byPort.keys()) if (this.live(r)) n++;
+    return n;
   }
 
   /** Reservations held, including expired ones not yet pruned. */

@@ -4,6 +4,7 @@ import { type Assignment, planMutation } from '../../src/core/mutate.js';
 import { parseNodeRanges } from '../../src/core/node-ranges.js';
 import { DEFAULT_POLICY } from '../../src/core/policy.js';
 import { emptyState } from '../../src/core/state.js';
+import { createMetrics } from '../../src/server/metrics.js';
 import {
   DEFAULT_RESERVATION_TTL_MS,
   NodePortReservations,
@@ -115,6 +116,19 @@ describe('NodePortReservations', () => {
     clock.t += 60;
     expect(r.recentFor('apps/b').reserved.has(30010)).toBe(true);
     expect(r.size).toBe(1);
+  });
+
+  it('the gauge counts unexpired reservations when scraped', async () => {
+    const clock = fakeClock();
+    const r = new NodePortReservations({ now: clock.now, ttlMs: 100 });
+    const metrics = createMetrics(undefined, { reservedNodePorts: () => r.liveCount() });
+    const gauge = async () =>
+      /^portguard_reserved_nodeports (\d+)$/m.exec(await metrics.registry.metrics())?.[1];
+    expect(await gauge()).toBe('0');
+    r.remember('apps/a', [tcp(30010), tcp(30011, 'nodePort/1/TCP')], emptyState().inventory);
+    expect(await gauge()).toBe('2');
+    clock.t += 100;
+    expect(await gauge()).toBe('0');
   });
 
   it('never holds more reservations than the range has safe ports, however many creates arrive', () => {
