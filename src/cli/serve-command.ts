@@ -18,6 +18,7 @@ import { parseDuration } from '../reporter/duration.js';
 import type { AppDeps } from '../server/deps.js';
 import type { ElectionTimings } from '../server/leader-jobs.js';
 import { createMetrics } from '../server/metrics.js';
+import { NodePortReservations } from '../server/nodeport-reservations.js';
 import { type ServerHandle, startServer } from '../server/serve.js';
 import { createScriptAnalyzer } from '../shell/index.js';
 import { generateCertificates } from '../tls/generate.js';
@@ -147,7 +148,9 @@ function durationFlag(name: string, value: string): number {
 /** Starts the webhook; returns an exit code when it cannot (bad flags or files → 2). */
 export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOutcome> {
   const { logger } = io;
-  const metrics = createMetrics();
+  // Monotonic clock: a wall-clock step must not end or stretch reservations.
+  const nodePortReservations = new NodePortReservations({ now: () => performance.now() });
+  const metrics = createMetrics(undefined, { reservedNodePorts: () => nodePortReservations.liveCount() });
   // Undone in reverse order on close or on a failed start: leader jobs before informers.
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async (): Promise<void> => {
@@ -217,6 +220,7 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOut
         ...(source.namespaceLabels ? { namespaceLabels: source.namespaceLabels } : {}),
         metrics,
         logger,
+        nodePortReservations,
       },
       port: flags.port,
       host: flags.host ?? (flags.dev ? '127.0.0.1' : '0.0.0.0'),

@@ -11,6 +11,7 @@ import { normalizeSysctlName } from './pod-sysctls.js';
 import type { Policy } from './policy.js';
 import { PortParseError, PortSet, parseLocalPortRange, parseReservedPorts, staticBand } from './portset.js';
 import type { ClusterState } from './state.js';
+import type { Protocol } from './types.js';
 
 export interface MutationPlan {
   /**
@@ -21,7 +22,34 @@ export interface MutationPlan {
   changed: boolean;
   /** Human-readable notes, surfaced as warnings. */
   notes: string[];
+  /** The node ports this plan assigned, for the server to remember until the informer shows them. */
+  assigned: Assignment[];
 }
+
+/** One node port a plan assigned to one slot of the object. */
+export interface Assignment {
+  /** `nodePort/<index>/<protocol>` or `healthCheckNodePort`: stable across retries of the same object. */
+  slot: string;
+  port: number;
+  protocol: Protocol;
+}
+
+/**
+ * Ports assigned by recent mutations that the inventory may not show yet: the informer
+ * lags the apiserver, so two creates in a burst could otherwise get the same port. The
+ * server keeps this memory; the core only reads it, as data.
+ */
+export interface RecentAssignments {
+  /** Ports assigned to any object: picked around like used ones. */
+  reserved: { has(port: number): boolean };
+  /**
+   * Ports assigned earlier to this same object, by slot. A retry of a create gets the same
+   * answer while the port is still free, so a retry loop holds one set of ports, not one per try.
+   */
+  mine: ReadonlyMap<string, number>;
+}
+
+const NO_RECENT: RecentAssignments = { reserved: new Set<number>(), mine: new Map() };
 
 /** A source of randomness in [0, 1); injected so tests are deterministic. */
 export type Random = () => number;
@@ -105,7 +133,9 @@ function assignNodePorts(
   view: ObjectView | undefined,
   state: ClusterState,
   random: Random,
+  recent: RecentAssignments,
   notes: string[],
+  assigned: Assignment[],
 ): boolean {
   const obj = doc.current as Json;
   const svc = view?.service;
@@ -119,11 +149,23 @@ function assignNodePorts(
   if (nodesOverlapping(ranges, ranges.nodePortSet, state.nodesComplete).length === 0) return false;
   const safe = safeNodePorts(ranges, state.nodesComplete);
   const taken = new Set<number>(svc.nodePorts.map((r) => r.port));
-  const isUsed = (p: number) => taken.has(p) || state.inventory.isUsed(p);
-  const pick = () => pickFree(safe.band, isUsed, random) ?? pickFree(safe.rest, isUsed, random);
+  const isUsed = (p: number) => taken.has(p) || state.inventory.isUsed(p) || recent.reserved.has(p);
+  const pick = (slot: string, protocol: Protocol) => {
+    // This object's own earlier pick is reserved for it, so only the inventory can rule it out.
+    const earlier = recent.mine.get(slot);
+    const p =
+      earlier !== undefined &&
+      (safe.band.has(earlier) || safe.rest.has(earlier)) &&
+      !taken.has(earlier) &&
+      !state.inventory.isUsed(earlier)
+        ? earlier
+        : (pickFree(safe.band, isUsed, random) ?? pickFree(safe.rest, isUsed, random));
+    if (p !== undefined) assigned.push({ slot, port: p, protocol });
+    return p;
+  };
   let changed = false;
   for (const u of svc.unsetPorts) {
-    const p = pick();
+    const p = pick(`nodePort/${u.index}/${u.protocol}`, u.protocol);
     if (p === undefined) {
       notes.push(
         `no free nodePort outside every node's ephemeral range; spec.ports[${u.index}] is left to auto-allocation`,
@@ -136,7 +178,7 @@ function assignNodePorts(
     notes.push(`assigned nodePort ${p} to spec.ports[${u.index}] (outside every node's ephemeral range)`);
   }
   if (wantsHealthCheck) {
-    const p = pick();
+    const p = pick('healthCheckNodePort', 'TCP');
     if (p !== undefined) {
       doc.writable(['spec']).healthCheckNodePort = p;
       changed = true;
@@ -207,13 +249,16 @@ export function planMutation(
   state: ClusterState,
   policy: Policy,
   random: Random,
+  recent: RecentAssignments = NO_RECENT,
 ): MutationPlan {
   const doc = new CopyOnWrite(object);
   const notes: string[] = [];
+  const assigned: Assignment[] = [];
   let changed = false;
   // One view for both steps: a Service is never a pod, so no step reads what another wrote.
   const view = viewOf(object);
-  if (policy.mutations.assignNodePorts) changed = assignNodePorts(doc, view, state, random, notes) || changed;
+  if (policy.mutations.assignNodePorts)
+    changed = assignNodePorts(doc, view, state, random, recent, notes, assigned) || changed;
   if (policy.mutations.reservePorts) changed = reservePorts(doc, view, state, notes) || changed;
-  return { object: doc.current as Json, changed, notes };
+  return { object: doc.current as Json, changed, notes, assigned };
 }

@@ -9,6 +9,7 @@ import type { Policy } from '../core/policy.js';
 import type { Reviewer } from '../core/review.js';
 import type { ClusterState } from '../core/state.js';
 import type { Metrics } from './metrics.js';
+import type { NodePortReservations } from './nodeport-reservations.js';
 
 /** Readiness as reported on /readyz; `detail` is JSON and must hold no secrets. */
 export interface Readiness {
@@ -26,6 +27,8 @@ export interface AppDeps {
   logger: Logger;
   /** Randomness for nodePort picks; injected so tests are deterministic. */
   random?: Random;
+  /** Node ports assigned but not yet seen by the informer; absent, each pick sees the inventory only. */
+  nodePortReservations?: NodePortReservations;
   /** Labels of a namespace (for the per-namespace mode label), when cluster state knows them. */
   namespaceLabels?(namespace: string): Record<string, string> | undefined;
   /** TLS options for fastify's `https`; absent means plaintext (tests, health port). */

@@ -32,12 +32,19 @@ export interface Metrics {
   periodicAuditLastSuccess: Gauge<string>;
   /** Findings in the last successful periodic audit. */
   periodicAuditFindings: Gauge<string>;
+  /** NodePorts reserved by recent mutations (see nodeport-reservations.ts); read at scrape time. */
+  reservedNodePorts: Gauge<string>;
+}
+
+/** Values that live elsewhere and are read when /metrics is scraped. */
+export interface MetricSources {
+  reservedNodePorts?: () => number;
 }
 
 const REQUEST_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 /** Creates every portguard metric on `registry` (a fresh one when omitted). */
-export function createMetrics(registry: Registry = new Registry()): Metrics {
+export function createMetrics(registry: Registry = new Registry(), sources: MetricSources = {}): Metrics {
   const registers = [registry];
   return {
     registry,
@@ -101,6 +108,14 @@ export function createMetrics(registry: Registry = new Registry()): Metrics {
       name: 'portguard_periodic_audit_findings',
       help: 'Findings in the last successful periodic audit',
       registers,
+    }),
+    reservedNodePorts: new Gauge({
+      name: 'portguard_reserved_nodeports',
+      help: 'NodePorts this replica assigned whose Service its informer has not shown yet (released within the reservation TTL)',
+      registers,
+      collect() {
+        if (sources.reservedNodePorts) this.set(sources.reservedNodePorts());
+      },
     }),
   };
 }

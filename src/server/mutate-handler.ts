@@ -12,6 +12,7 @@ import type { Finding, RuleId } from '../core/types.js';
 import type { AdmissionRequest } from './admission-request.js';
 import { allowed, patched, withWarnings } from './admission-response.js';
 import type { AppDeps } from './deps.js';
+import { reservationKey } from './nodeport-reservations.js';
 import type { HandlerResult } from './validate-handler.js';
 
 export const MUTATE_ERROR_WARNING =
@@ -53,7 +54,13 @@ export function handleMutate(req: AdmissionRequest, deps: AppDeps): HandlerResul
   try {
     const policy = effectivePolicy(deps.getPolicy(), req.object, req.namespace);
     const object = withoutManagedFields(req.object);
-    const plan = planMutation(object, deps.getState(), policy, deps.random ?? Math.random);
+    const state = deps.getState();
+    const memory = deps.nodePortReservations;
+    const key = memory ? reservationKey(req.uid, req.namespace, object) : '';
+    const plan = planMutation(object, state, policy, deps.random ?? Math.random, memory?.recentFor(key));
+    // A dry run stores nothing, so its picks must not hold ports from real creates.
+    if (memory && plan.assigned.length > 0 && req.dryRun !== true)
+      memory.remember(key, plan.assigned, state.inventory);
     const ops = plan.changed ? jsonPatch.compare(object as object, plan.object) : [];
     const notes = plan.notes.map((n) => `portguard: ${n}`);
     if (ops.length === 0) return { outcome: withWarnings(allowed(), notes), decision: 'allowed', rules: [] };

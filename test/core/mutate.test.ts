@@ -345,3 +345,90 @@ describe('planMutation shares what it does not change', () => {
     );
   });
 });
+
+describe('planMutation with recent assignments (picks the informer has not shown yet)', () => {
+  const recent = (reserved: number[], mine: Record<string, number> = {}) => ({
+    reserved: new Set(reserved),
+    mine: new Map(Object.entries(mine)),
+  });
+  const heldBy = (port: number) => ({
+    ...service([{ port: 1, nodePort: port }]),
+    metadata: { name: `holder-${port}`, namespace: 'n' },
+  });
+  const nodePortOf = (plan: { object: Json }) => plan.object.spec.ports[0].nodePort;
+
+  it.each([
+    ['skips reserved ports', recent([30000, 30001]), [], 30002],
+    ['takes its own earlier pick again', recent([30020], { 'nodePort/0/TCP': 30020 }), [], 30020],
+    [
+      'picks anew when the inventory shows its earlier pick held',
+      recent([30020], { 'nodePort/0/TCP': 30020 }),
+      [30020],
+      30000,
+    ],
+    [
+      'picks anew when its earlier pick is no longer safe',
+      recent([], { 'nodePort/0/TCP': 30060 }),
+      [],
+      30000,
+    ],
+    ['does not reuse a pick of another slot', recent([30020], { 'nodePort/0/UDP': 30020 }), [], 30000],
+  ])('%s', (_n, r, held, want) => {
+    const state = emptyState(partly);
+    for (const p of held) state.inventory.upsert(heldBy(p));
+    const plan = planMutation(service([{ port: 80 }]), state, DEFAULT_POLICY, seq([0]), r);
+    expect(nodePortOf(plan)).toBe(want);
+    expect(plan.assigned).toEqual([{ slot: 'nodePort/0/TCP', port: want, protocol: 'TCP' }]);
+  });
+
+  it('reports every assignment by slot, and none when reinvoked on its own output', () => {
+    const svc = service([{ port: 80 }, { port: 53, protocol: 'UDP' }], {
+      type: 'LoadBalancer',
+      externalTrafficPolicy: 'Local',
+    });
+    const state = emptyState(partly);
+    const plan = planMutation(svc, state, DEFAULT_POLICY, seq([0.1, 0.5, 0.9]));
+    expect(plan.assigned.map((a) => [a.slot, a.protocol])).toEqual([
+      ['nodePort/0/TCP', 'TCP'],
+      ['nodePort/1/UDP', 'UDP'],
+      ['healthCheckNodePort', 'TCP'],
+    ]);
+    expect(plan.assigned.map((a) => a.port)).toEqual([
+      plan.object.spec.ports[0].nodePort,
+      plan.object.spec.ports[1].nodePort,
+      plan.object.spec.healthCheckNodePort,
+    ]);
+    const mine = Object.fromEntries(plan.assigned.map((a) => [a.slot, a.port + 1]));
+    const again = planMutation(plan.object, state, DEFAULT_POLICY, Math.random, recent([], mine));
+    expect(again.changed).toBe(false);
+    expect(again.assigned).toEqual([]);
+    expect(again.object).toBe(plan.object);
+  });
+
+  it('never picks a reserved or used port, always a safe one, never twice', () => {
+    const safe = PortSet.range(30000, 30049);
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 30000, max: 30049 }), { maxLength: 40 }),
+        fc.uniqueArray(fc.integer({ min: 30000, max: 30049 }), { maxLength: 20 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.double({ min: 0, max: 0.999, noNaN: true }),
+        (reserved, used, n, r) => {
+          const state = emptyState(partly);
+          for (const p of used) state.inventory.upsert(heldBy(p));
+          const ports = Array.from({ length: n }, (_, i) => ({ port: 80 + i }));
+          const plan = planMutation(service(ports), state, DEFAULT_POLICY, () => r, recent(reserved));
+          const picked = plan.assigned.map((a) => a.port);
+          const free = safe.size() - new Set([...reserved, ...used]).size;
+          expect(picked).toHaveLength(Math.min(n, free));
+          expect(new Set(picked).size).toBe(picked.length);
+          for (const p of picked) {
+            expect(safe.has(p)).toBe(true);
+            expect(reserved).not.toContain(p);
+            expect(used).not.toContain(p);
+          }
+        },
+      ),
+    );
+  });
+});

@@ -14,6 +14,7 @@ import { applyConfigMap, composeRanges } from '../../src/kube/ranges-model.js';
 import { buildApp } from '../../src/server/app.js';
 import type { AppDeps } from '../../src/server/deps.js';
 import { createMetrics } from '../../src/server/metrics.js';
+import type { NodePortReservations } from '../../src/server/nodeport-reservations.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const fixtureDir = path.resolve(repoRoot, '../shared/fixtures/admission');
@@ -86,6 +87,7 @@ export interface TestAppOptions {
   namespaceLabels?: Record<string, Record<string, string>>;
   reviewer?: Reviewer;
   random?: () => number;
+  nodePortReservations?: NodePortReservations;
   /** Logger level (default debug, so every decision is recorded). */
   logLevel?: string;
 }
@@ -103,6 +105,7 @@ export async function testApp(opts: TestAppOptions = {}) {
     logger,
     random: opts.random ?? (() => 0.5),
     namespaceLabels: (ns) => opts.namespaceLabels?.[ns],
+    ...(opts.nodePortReservations ? { nodePortReservations: opts.nodePortReservations } : {}),
   };
   const app = buildApp(deps);
   await app.ready();

@@ -94,6 +94,42 @@ describe('serve --ranges', () => {
     expect(body.response.allowed).toBe(false);
   });
 
+  it('remembers assigned nodePorts: two safe ports, three creates before any is stored', async () => {
+    await withCerts();
+    // Every node's ephemeral range starts at 30002: only 30000 and 30001 are safe.
+    await writeFile(path.join(cwd, 'ranges.yaml'), 'default: \'{"ipLocalPortRange": "30002 60999"}\'\n');
+    const { handle } = await serve({ ranges: 'ranges.yaml' });
+    const create = async (name: string) => {
+      const res = await handle!.app.inject({
+        method: 'POST',
+        url: '/mutate',
+        headers: { 'content-type': 'application/json' },
+        payload: {
+          apiVersion: 'admission.k8s.io/v1',
+          kind: 'AdmissionReview',
+          request: {
+            uid: `uid-${name}`,
+            kind: { group: '', version: 'v1', kind: 'Service' },
+            operation: 'CREATE',
+            namespace: 'apps',
+            object: {
+              kind: 'Service',
+              metadata: { name },
+              spec: { type: 'NodePort', ports: [{ port: 80 }] },
+            },
+          },
+        },
+      });
+      const patch = (res.json() as Json).response.patch;
+      return patch ? JSON.parse(Buffer.from(patch, 'base64').toString('utf8'))[0].value : undefined;
+    };
+    const ports = [await create('a'), await create('b'), await create('c')];
+    expect(ports.slice(0, 2).sort()).toEqual([30000, 30001]);
+    expect(ports[2]).toBeUndefined();
+    const metrics = await handle!.healthApp!.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toMatch(/^portguard_reserved_nodeports 2$/m);
+  });
+
   it.each([
     [
       'a bad node entry',

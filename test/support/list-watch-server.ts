@@ -5,7 +5,8 @@
  * core resources (services, pods, nodes, namespaces, configmaps) and coordination.k8s.io leases.
  *
  * Tests drive it through `emit()` and break it on purpose with `breakWatches()` and
- * `expireResourceVersion()`. It keeps a log of every request so tests can assert what a
+ * `expireResourceVersion()`; `holdEvents()` and `releaseEvents()` make watches lag the
+ * store by as many events as a test chooses, the way a loaded apiserver delivers them late. It keeps a log of every request so tests can assert what a
  * client did (for example "the reporter patched only its own key").
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -112,6 +113,8 @@ export class ListWatchServer {
   /** Watches asking for a resourceVersion at or below this get 410 Gone. */
   private expiredThrough = 0;
   private server: Server | undefined;
+  /** Watch events published while held, oldest first; undefined while events flow. */
+  private held: { resource: Resource; object: Obj; line: string }[] | undefined;
   url = '';
 
   constructor(options: ListWatchServerOptions = {}) {
@@ -213,6 +216,27 @@ export class ListWatchServer {
     this.failures.set(resource, { count, code });
   }
 
+  /**
+   * From now on, queues watch events instead of streaming them: the store and LIST change
+   * at once, open watches see the change only on `releaseEvents`. A watch opened meanwhile
+   * replays history, held events included (as a relist would show them).
+   */
+  holdEvents(): void {
+    this.held ??= [];
+  }
+
+  /** Streams the oldest `count` held events (all by default) to the open watches; returns how many. */
+  releaseEvents(count = Number.POSITIVE_INFINITY): number {
+    const out = this.held?.splice(0, count) ?? [];
+    for (const e of out) this.write(e.resource, e.object, e.line);
+    return out.length;
+  }
+
+  /** Events held back from the watches so far. */
+  get heldCount(): number {
+    return this.held?.length ?? 0;
+  }
+
   /** Number of open watch streams, optionally for one resource. */
   watchCount(resource?: Resource): number {
     let n = 0;
@@ -253,6 +277,11 @@ export class ListWatchServer {
   private publish(resource: Resource, type: EventType, object: Obj): void {
     this.history.push({ rv: Number(object.metadata.resourceVersion), resource, type, object });
     const line = `${JSON.stringify({ type, object })}\n`;
+    if (this.held) this.held.push({ resource, object, line });
+    else this.write(resource, object, line);
+  }
+
+  private write(resource: Resource, object: Obj, line: string): void {
     for (const w of this.watches) {
       if (this.matches(w, resource, object)) w.res.write(line);
     }
