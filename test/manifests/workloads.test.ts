@@ -113,7 +113,14 @@ describe('webhook configurations', () => {
   const mutating = find(objects, 'MutatingWebhookConfiguration', 'portguard');
   // The workload webhooks; the namespace mode label entry is checked in mode-label-webhook.test.ts.
   const both = [
-    ['validating', validating, 'validate.portguard.io', '/validate', 'Fail', ['core/pods/ephemeralcontainers']],
+    [
+      'validating',
+      validating,
+      'validate.portguard.io',
+      '/validate',
+      'Fail',
+      ['core/pods/ephemeralcontainers'],
+    ],
     ['mutating', mutating, 'mutate.portguard.io', '/mutate', 'Ignore', []],
   ] as const;
   const [failClosed, kubeSystem] = validating.webhooks;
