@@ -105,8 +105,13 @@ const EXPECTED: Record<string, Expectation> = {
   // another part of issue 9); the webhook admits kinds it does not check.
   'validate-update-configmap-ranges-own-node-key': { allowed: true },
   'validate-update-configmap-ranges-other-node-key': { allowed: true },
-  // judged by the mode-label guard (issue 9, wt-modelabel)
-  'validate-update-namespace-mode-label-by-editor': { allowed: true },
+  // The shipped policy leaves the label off, so alice's label is allowed and ignored, with a
+  // warning; test/server/mode-label-guard.test.ts covers the label turned on.
+  'validate-update-namespace-mode-label-by-editor': {
+    allowed: true,
+    rules: ['namespace-mode-label'],
+    warns: 'namespace-mode-label',
+  },
   // With worker-1 able to pick any port there is no safe nodePort: no patch, a warning.
   'mutate-create-cronjob-hostnetwork-tw-recycle': { allowed: true, patch: false },
   'mutate-create-daemonset-hostnetwork-port': { allowed: true, patch: false },
