@@ -236,3 +236,29 @@ export function staticBand(range: PortRange): PortRange {
 export function formatRange(r: PortRange): string {
   return r.lo === r.hi ? `${r.lo}` : `${r.lo}-${r.hi}`;
 }
+
+/** An ip_local_port_range value as the kernel prints it (`1024 65535`), for messages. */
+export function formatLocalPortRange(r: PortRange): string {
+  return `${r.lo} ${r.hi}`;
+}
+
+/**
+ * What a write to `ip_local_port_range` sets. The kernel parses up to two integers and keeps
+ * what it was not given, so one number moves only the low bound (`hi: null`).
+ */
+export type LocalPortRangeWrite = { lo: number; hi: number } | { lo: number; hi: null };
+
+export function parseLocalPortRangeWrite(text: string): LocalPortRangeWrite {
+  const parts = text.trim().split(/\s+/);
+  if (parts.length === 1 && parts[0] !== '') return { lo: parsePort(parts[0]!, 'low port'), hi: null };
+  return parseLocalPortRange(text);
+}
+
+/**
+ * The range a write leaves on a kernel whose current range is `current`; null when the
+ * kernel rejects it there (a low bound above the current high one: EINVAL, nothing changes).
+ */
+export function rangeAfterWrite(w: LocalPortRangeWrite, current: PortRange): PortRange | null {
+  const hi = w.hi ?? current.hi;
+  return w.lo > hi ? null : { lo: w.lo, hi };
+}

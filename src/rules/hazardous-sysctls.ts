@@ -16,13 +16,13 @@ export const HAZARDOUS_SYSCTLS: readonly HazardousSysctl[] = [
   {
     key: 'net.ipv4.tcp_tw_recycle',
     isHazard: isNonZero,
-    why: 'with TCP timestamps behind NAT the node drops SYNs from clients (PAWS rejects, seed 001)',
+    why: 'with TCP timestamps behind NAT the node drops SYNs from clients (PAWS rejects them)',
     fix: 'leave it at 0 (Linux 4.12 removed it)',
   },
   {
     key: 'net.ipv4.ip_forward',
     isHazard: isZero,
-    why: 'the node stops forwarding Service and pod traffic (seed 004)',
+    why: 'the node stops forwarding Service and pod traffic',
     fix: 'keep it at 1',
   },
   {
@@ -34,7 +34,7 @@ export const HAZARDOUS_SYSCTLS: readonly HazardousSysctl[] = [
   {
     key: 'net.bridge.bridge-nf-call-iptables',
     isHazard: isZero,
-    why: 'bridged pod traffic bypasses the kube-proxy iptables rules (seed 004)',
+    why: 'bridged pod traffic bypasses the kube-proxy iptables rules',
     fix: 'keep it at 1',
   },
   {

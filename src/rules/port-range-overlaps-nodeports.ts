@@ -1,9 +1,12 @@
 /**
  * Rule `port-range-overlaps-nodeports`: a pod widens `ip_local_port_range` over the
  * NodePort range without reserving the overlap. Deny when the write reaches the node
- * (hostNetwork script, seed 000), info when it stays in the pod's own netns, warn when
- * the value cannot be resolved.
+ * (a hostNetwork script, or nsenter into the node's namespace), info when it stays in the
+ * pod's own netns, warn when the value, the name or the rest of the script cannot be
+ * resolved.
  */
+
+import { KERNEL_DEFAULT_LOCAL_PORT_RANGE } from '../core/node-ranges.js';
 import {
   type PodSysctls,
   podSysctls,
@@ -12,11 +15,16 @@ import {
   UNKNOWN_SCRIPT_HOST_TEXT,
 } from '../core/pod-sysctls.js';
 import {
+  formatLocalPortRange,
   formatRange,
+  type LocalPortRangeWrite,
   PortParseError,
+  type PortRange,
   PortSet,
   parseLocalPortRange,
+  parseLocalPortRangeWrite,
   parseReservedPorts,
+  rangeAfterWrite,
 } from '../core/portset.js';
 import { listNodes, type NodeList, type Rule, type RuleContext } from '../core/rule-context.js';
 import type { Finding } from '../core/types.js';
@@ -24,6 +32,7 @@ import { isShowable, shownValue } from './shown-value.js';
 
 const RANGE_KEY = 'net.ipv4.ip_local_port_range';
 const RESERVED_KEY = 'net.ipv4.ip_local_reserved_ports';
+const POD_NETNS_DEFAULT = parseLocalPortRange(KERNEL_DEFAULT_LOCAL_PORT_RANGE);
 
 /** The reserved ports the pod itself sets for a target, or undefined if it sets none. */
 function reservedSetBy(sysctls: PodSysctls, target: 'node' | 'pod'): PortSet | undefined | null {
@@ -41,10 +50,22 @@ function reservedSetBy(sysctls: PodSysctls, target: 'node' | 'pod'): PortSet | u
   return out;
 }
 
+/** Whether a partly known name (`*` for what could not be resolved, e.g. `net.ipv4.*`) may be `key`. */
+function nameMayBe(name: string, key: string): boolean {
+  if (!name.includes('*')) return false;
+  const parts = name.split('*');
+  let at = 0;
+  for (const [i, part] of parts.entries()) {
+    const found = i === 0 ? (key.startsWith(part) ? 0 : -1) : key.indexOf(part, at);
+    if (found < 0) return false;
+    at = found + part.length;
+  }
+  return parts[parts.length - 1] === '' || key.endsWith(parts[parts.length - 1]!);
+}
+
 function evaluateSetting(ctx: RuleContext, s: SysctlSetting, sysctls: PodSysctls): Finding[] {
   const { ranges } = ctx.state;
   const targetText = s.target === 'node' ? "the node's" : "the pod's own";
-  const severity = s.target === 'node' ? 'deny' : 'info';
   // Lazy: most settings need no node list.
   const nodes = () => listNodes(ctx.profiles());
   if (s.value === null) {
@@ -60,9 +81,9 @@ function evaluateSetting(ctx: RuleContext, s: SysctlSetting, sysctls: PodSysctls
       ),
     ];
   }
-  let range: { lo: number; hi: number };
+  let write: LocalPortRangeWrite;
   try {
-    range = parseLocalPortRange(s.value);
+    write = parseLocalPortRangeWrite(s.value);
   } catch (err) {
     if (!(err instanceof PortParseError)) throw err;
     return [
@@ -77,64 +98,80 @@ function evaluateSetting(ctx: RuleContext, s: SysctlSetting, sysctls: PodSysctls
       ),
     ];
   }
-  const overlap = PortSet.range(range.lo, range.hi).intersect(ranges.nodePortSet);
-  if (overlap.isEmpty()) return [];
+  const written = write.hi === null ? `"${write.lo}"` : `"${formatLocalPortRange(write)}"`;
+  const lowOnly = write.hi === null ? ' (one number moves only the low bound; the high bound stays)' : '';
+  const ports = write.hi === null ? [write.lo] : [write.lo, write.hi];
   const own = reservedSetBy(sysctls, s.target);
+  if (s.target === 'pod') {
+    // A new network namespace starts from the kernel default range.
+    const range = rangeAfterWrite(write, POD_NETNS_DEFAULT);
+    const overlap = range ? PortSet.range(range.lo, range.hi).intersect(ranges.nodePortSet) : PortSet.empty();
+    const exposed = own === null ? overlap : overlap.subtract(own ?? PortSet.empty());
+    if (exposed.isEmpty()) return [];
+    return [
+      ctx.finding(
+        'port-range-overlaps-nodeports',
+        'info',
+        s.path,
+        [],
+        `sets ${RANGE_KEY} to ${written}${lowOnly} in the pod's own network namespace, overlapping the ` +
+          `NodePort range on ${exposed}; harmless to the node, but set ${RESERVED_KEY}=${exposed} too ` +
+          'if this pod ever runs with hostNetwork.',
+        ports,
+      ),
+    ];
+  }
+  // On the node, each profile's current range and reserved ports decide what the write exposes;
+  // ports a node already reserves stay reserved unless the script replaces the list.
+  const affectedGroups: { nodes: readonly string[] }[] = [];
+  let example: { exposed: PortSet; range: PortRange } | undefined;
+  for (const g of ctx.profiles()) {
+    const range = rangeAfterWrite(write, g.profile.ephemeral);
+    if (!range) continue;
+    const overlap = PortSet.range(range.lo, range.hi).intersect(ranges.nodePortSet);
+    const exposed = own
+      ? overlap.subtract(own)
+      : own === null
+        ? overlap
+        : overlap.subtract(g.profile.reserved);
+    if (exposed.isEmpty()) continue;
+    affectedGroups.push(g);
+    example ??= { exposed, range };
+  }
+  const affected: NodeList = listNodes(affectedGroups);
+  if (affected.total === 0 || !example) return [];
+  const where = `on the node (${REACHES_NODE_TEXT[s.reaches ?? 'hostNetwork']}) on ${ctx.describeNodes(affected)}`;
   if (own === null) {
     return [
       ctx.finding(
         'port-range-overlaps-nodeports',
         'warn',
         s.path,
-        s.target === 'node' ? nodes() : [],
-        `sets ${RANGE_KEY} to ${formatRange(range)}, overlapping the NodePort range, and sets ` +
-          `${RESERVED_KEY} to a value portguard cannot resolve; make it a literal covering ${overlap}.`,
-        [range.lo, range.hi],
+        affected,
+        `writes ${RANGE_KEY}=${written}${lowOnly} ${where}, overlapping the NodePort range, and sets ` +
+          `${RESERVED_KEY} to a value portguard cannot resolve; make it a literal covering ${example.exposed}.`,
+        ports,
       ),
     ];
   }
-  if (s.target === 'pod') {
-    const exposed = overlap.subtract(own ?? PortSet.empty());
-    if (exposed.isEmpty()) return [];
-    return [
-      ctx.finding(
-        'port-range-overlaps-nodeports',
-        severity,
-        s.path,
-        [],
-        `sets ${RANGE_KEY} to ${formatRange(range)} in the pod's own network namespace, overlapping the ` +
-          `NodePort range on ${exposed}; harmless to the node, but set ${RESERVED_KEY}=${exposed} too ` +
-          'if this pod ever runs with hostNetwork.',
-        [range.lo, range.hi],
-      ),
-    ];
-  }
-  // On the node, ports it already reserves stay reserved unless the script replaces the list.
-  const affectedGroups: { nodes: readonly string[] }[] = [];
-  let exposedExample = overlap;
-  for (const g of ctx.profiles()) {
-    const exposed = overlap.subtract(own ?? g.profile.reserved);
-    if (!exposed.isEmpty()) {
-      affectedGroups.push(g);
-      exposedExample = exposed;
-    }
-  }
-  const affected: NodeList = listNodes(affectedGroups);
-  if (affected.total === 0) return [];
+  const nodePortRange = formatRange(ranges.nodePortRange);
+  const coversAll =
+    example.range.lo <= ranges.nodePortRange.lo && example.range.hi >= ranges.nodePortRange.hi;
+  // Guarding the script with POD_IP != HOST_IP is no fix here: on the node that skips the tuning.
+  const fix = coversAll
+    ? `Reserve the NodePort range on those nodes: ${RESERVED_KEY}=${nodePortRange} (the range covers all of it).`
+    : `Keep the range outside ${nodePortRange}, or reserve the overlap with ${RESERVED_KEY}=${example.exposed}.`;
   return [
     ctx.finding(
       'port-range-overlaps-nodeports',
-      severity,
+      'deny',
       s.path,
       affected,
-      `writes ${RANGE_KEY}=${formatRange(range)} on the node (${REACHES_NODE_TEXT[s.reaches ?? 'hostNetwork']}) on ${ctx.describeNodes(affected)}, ` +
-        `so ports ${exposedExample} of the NodePort range become source ports and replies to them are ` +
-        `captured by NodePort rules. Keep the range outside ${formatRange(ranges.nodePortRange)}` +
-        // A POD_IP/HOST_IP guard cannot help a write that nsenters the node's namespace.
-        (s.reaches === 'hostNetwork'
-          ? `, reserve the overlap with ${RESERVED_KEY}, or guard the script with if [ "$POD_IP" != "$HOST_IP" ].`
-          : ` or reserve the overlap with ${RESERVED_KEY}.`),
-      [range.lo, range.hi],
+      `writes ${RANGE_KEY}=${written}${lowOnly} ${where}, so ` +
+        (write.hi === null ? `the node's range becomes "${formatLocalPortRange(example.range)}" and ` : '') +
+        `ports ${example.exposed} of the NodePort range become source ports whose replies are captured ` +
+        `by NodePort rules. ${fix}`,
+      ports,
     ),
   ];
 }
@@ -147,6 +184,18 @@ export const portRangeOverlapsNodeports: Rule = {
     const findings: Finding[] = [];
     for (const s of sysctls.settings) {
       if (s.key === RANGE_KEY) findings.push(...evaluateSetting(ctx, s, sysctls));
+      else if (s.target === 'node' && nameMayBe(s.key, RANGE_KEY)) {
+        findings.push(
+          ctx.finding(
+            'port-range-overlaps-nodeports',
+            'warn',
+            s.path,
+            listNodes(ctx.profiles()),
+            `writes a sysctl on the node whose name portguard cannot resolve (${s.reason ?? 'dynamic name'}); ` +
+              `it may be ${RANGE_KEY}. Write the name literally so it can be checked.`,
+          ),
+        );
+      }
     }
     for (const u of sysctls.unknownScripts) {
       if (!u.host) continue;

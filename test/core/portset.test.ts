@@ -1,11 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  formatLocalPortRange,
   PortParseError,
   PortSet,
   parseLocalPortRange,
+  parseLocalPortRangeWrite,
   parseNodePortRange,
   parseReservedPorts,
+  rangeAfterWrite,
   staticBand,
 } from '../../src/core/portset.js';
 
@@ -170,6 +173,52 @@ describe('staticBand (KEP-3668)', () => {
         expect(band.lo).toBe(range.lo);
         expect(band.hi).toBeLessThanOrEqual(range.hi);
         if (size > 16) expect(band.hi - band.lo + 1).toBe(Math.min(Math.max(16, Math.floor(size / 32)), 128));
+      }),
+    );
+  });
+});
+
+describe('a write to ip_local_port_range', () => {
+  it.each([
+    ['1024 65535', { lo: 1024, hi: 65535 }],
+    ['  32767\t', { lo: 32767, hi: null }],
+    ['1024\n65535\n', { lo: 1024, hi: 65535 }],
+  ])('%j parses as %j', (text, want) => {
+    expect(parseLocalPortRangeWrite(text)).toEqual(want);
+  });
+
+  it.each(['', '1 2 3', 'a', '70000', '60999 32768'])('%j is rejected', (text) => {
+    expect(() => parseLocalPortRangeWrite(text)).toThrow(PortParseError);
+  });
+
+  it.each([
+    [
+      { lo: 32767, hi: null },
+      { lo: 32768, hi: 60999 },
+      { lo: 32767, hi: 60999 },
+    ],
+    [{ lo: 31000, hi: null }, { lo: 20000, hi: 29999 }, null],
+    [
+      { lo: 1024, hi: 65535 },
+      { lo: 20000, hi: 29999 },
+      { lo: 1024, hi: 65535 },
+    ],
+  ] as const)('%j on a kernel at %j leaves %j', (w, current, want) => {
+    expect(rangeAfterWrite(w, current)).toEqual(want);
+  });
+
+  it('one number keeps the high bound or is rejected; two numbers replace both (property)', () => {
+    const port = fc.integer({ min: 1, max: 65535 });
+    fc.assert(
+      fc.property(port, port, port, (lo, a, b) => {
+        const current = { lo: Math.min(a, b), hi: Math.max(a, b) };
+        const r = rangeAfterWrite(parseLocalPortRangeWrite(String(lo)), current);
+        if (lo > current.hi) expect(r).toBeNull();
+        else expect(r).toEqual({ lo, hi: current.hi });
+        const both = parseLocalPortRangeWrite(`${current.lo} ${current.hi}`);
+        expect(rangeAfterWrite(both, { lo: 1, hi: 1 })).toEqual(current);
+        expect(formatLocalPortRange(current)).toBe(`${current.lo} ${current.hi}`);
+        expect(parseLocalPortRange(formatLocalPortRange(current))).toEqual(current);
       }),
     );
   });
