@@ -27,6 +27,11 @@ export interface Policy {
   allowNamespaceModeLabel: boolean;
   /** Who may set, change or remove the mode label while it is allowed (see mode-label-guard). */
   modeLabelAdmins: ModeLabelAdmins;
+  /**
+   * What a script's unknown (unresolvable or unanalysed) write that reaches the node does in
+   * enforce mode: `warn` admits with a warning, `deny` rejects until it is made literal.
+   */
+  unknownNodeWrites: 'warn' | 'deny';
 }
 
 export interface ModeLabelAdmins {
@@ -40,6 +45,7 @@ export const DEFAULT_POLICY: Policy = {
   mutations: { assignNodePorts: true, reservePorts: true },
   allowNamespaceModeLabel: false,
   modeLabelAdmins: { users: [], groups: [] },
+  unknownNodeWrites: 'warn',
 };
 
 const ruleIds = [
@@ -59,6 +65,7 @@ const policySchema = {
   properties: {
     mode: { enum: [...MODES] },
     allowNamespaceModeLabel: { type: 'boolean' },
+    unknownNodeWrites: { enum: ['warn', 'deny'] },
     modeLabelAdmins: {
       type: 'object',
       additionalProperties: false,
@@ -116,6 +123,7 @@ export function policyFromData(data: unknown, source: string): Policy {
       users: d.modeLabelAdmins?.users ?? [],
       groups: d.modeLabelAdmins?.groups ?? [],
     },
+    unknownNodeWrites: d.unknownNodeWrites ?? DEFAULT_POLICY.unknownNodeWrites,
   };
 }
 

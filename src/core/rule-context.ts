@@ -143,6 +143,11 @@ export function buildContext(
   return ctx;
 }
 
+/** Marks a warning about a node write that could not be resolved or analysed (policy `unknownNodeWrites`). */
+export function asUnknown(f: Finding): Finding {
+  return { ...f, unknown: true };
+}
+
 /** Findings list at most this many node names; `nodeCount` keeps the total. */
 export const MAX_NODES_LISTED = 50;
 

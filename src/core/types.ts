@@ -35,6 +35,11 @@ export interface Finding {
   ports?: number[];
   /** True when the finding existed on the old object too (UPDATE), so it is not blocking. */
   preexisting?: boolean;
+  /**
+   * True for a warning that something a script does on the node could not be resolved or
+   * analysed; the policy's `unknownNodeWrites: deny` turns it into a denial.
+   */
+  unknown?: boolean;
 }
 
 export type Mode = 'enforce' | 'warn' | 'audit';

@@ -3,7 +3,7 @@
  * known to break cluster networking. Values that cannot be resolved are warned about.
  */
 import { podSysctls, REACHES_NODE_TEXT } from '../core/pod-sysctls.js';
-import { listNodes, type Rule } from '../core/rule-context.js';
+import { asUnknown, listNodes, type Rule } from '../core/rule-context.js';
 import type { Finding } from '../core/types.js';
 import { HAZARDOUS_BY_KEY } from './hazardous-sysctls.js';
 import { shownValue } from './shown-value.js';
@@ -19,13 +19,15 @@ export const hazardousNodeSysctl: Rule = {
       const nodes = listNodes(ctx.profiles());
       if (s.value === null) {
         findings.push(
-          ctx.finding(
-            'hazardous-node-sysctl',
-            'warn',
-            s.path,
-            nodes,
-            `sets ${s.key} on the node to a value portguard cannot resolve (${s.reason ?? 'dynamic value'}); ` +
-              `if it is a bad value, ${hazard.why}. Use a literal value.`,
+          asUnknown(
+            ctx.finding(
+              'hazardous-node-sysctl',
+              'warn',
+              s.path,
+              nodes,
+              `sets ${s.key} on the node to a value portguard cannot resolve (${s.reason ?? 'dynamic value'}); ` +
+                `if it is a bad value, ${hazard.why}. Use a literal value.`,
+            ),
           ),
         );
       } else if (hazard.isHazard(s.value)) {

@@ -26,7 +26,7 @@ import {
   parseReservedPorts,
   rangeAfterWrite,
 } from '../core/portset.js';
-import { listNodes, type NodeList, type Rule, type RuleContext } from '../core/rule-context.js';
+import { asUnknown, listNodes, type NodeList, type Rule, type RuleContext } from '../core/rule-context.js';
 import type { Finding } from '../core/types.js';
 import { isShowable, shownValue } from './shown-value.js';
 
@@ -69,17 +69,16 @@ function evaluateSetting(ctx: RuleContext, s: SysctlSetting, sysctls: PodSysctls
   // Lazy: most settings need no node list.
   const nodes = () => listNodes(ctx.profiles());
   if (s.value === null) {
-    return [
-      ctx.finding(
-        'port-range-overlaps-nodeports',
-        s.target === 'node' ? 'warn' : 'info',
-        s.path,
-        s.target === 'node' ? nodes() : [],
-        `sets ${RANGE_KEY} in ${targetText} network namespace to a value portguard cannot resolve ` +
-          `(${s.reason ?? 'dynamic value'}); make it a literal so it can be checked against the NodePort range ` +
-          `${formatRange(ranges.nodePortRange)}.`,
-      ),
-    ];
+    const f = ctx.finding(
+      'port-range-overlaps-nodeports',
+      s.target === 'node' ? 'warn' : 'info',
+      s.path,
+      s.target === 'node' ? nodes() : [],
+      `sets ${RANGE_KEY} in ${targetText} network namespace to a value portguard cannot resolve ` +
+        `(${s.reason ?? 'dynamic value'}); make it a literal so it can be checked against the NodePort range ` +
+        `${formatRange(ranges.nodePortRange)}.`,
+    );
+    return [s.target === 'node' ? asUnknown(f) : f];
   }
   let write: LocalPortRangeWrite;
   try {
@@ -143,14 +142,16 @@ function evaluateSetting(ctx: RuleContext, s: SysctlSetting, sysctls: PodSysctls
   const where = `on the node (${REACHES_NODE_TEXT[s.reaches ?? 'hostNetwork']}) on ${ctx.describeNodes(affected)}`;
   if (own === null) {
     return [
-      ctx.finding(
-        'port-range-overlaps-nodeports',
-        'warn',
-        s.path,
-        affected,
-        `writes ${RANGE_KEY}=${written}${lowOnly} ${where}, overlapping the NodePort range, and sets ` +
-          `${RESERVED_KEY} to a value portguard cannot resolve; make it a literal covering ${example.exposed}.`,
-        ports,
+      asUnknown(
+        ctx.finding(
+          'port-range-overlaps-nodeports',
+          'warn',
+          s.path,
+          affected,
+          `writes ${RANGE_KEY}=${written}${lowOnly} ${where}, overlapping the NodePort range, and sets ` +
+            `${RESERVED_KEY} to a value portguard cannot resolve; make it a literal covering ${example.exposed}.`,
+          ports,
+        ),
       ),
     ];
   }
@@ -186,13 +187,15 @@ export const portRangeOverlapsNodeports: Rule = {
       if (s.key === RANGE_KEY) findings.push(...evaluateSetting(ctx, s, sysctls));
       else if (s.target === 'node' && nameMayBe(s.key, RANGE_KEY)) {
         findings.push(
-          ctx.finding(
-            'port-range-overlaps-nodeports',
-            'warn',
-            s.path,
-            listNodes(ctx.profiles()),
-            `writes a sysctl on the node whose name portguard cannot resolve (${s.reason ?? 'dynamic name'}); ` +
-              `it may be ${RANGE_KEY}. Write the name literally so it can be checked.`,
+          asUnknown(
+            ctx.finding(
+              'port-range-overlaps-nodeports',
+              'warn',
+              s.path,
+              listNodes(ctx.profiles()),
+              `writes a sysctl on the node whose name portguard cannot resolve (${s.reason ?? 'dynamic name'}); ` +
+                `it may be ${RANGE_KEY}. Write the name literally so it can be checked.`,
+            ),
           ),
         );
       }
@@ -200,13 +203,15 @@ export const portRangeOverlapsNodeports: Rule = {
     for (const u of sysctls.unknownScripts) {
       if (!u.host) continue;
       findings.push(
-        ctx.finding(
-          'port-range-overlaps-nodeports',
-          'warn',
-          u.path,
-          listNodes(ctx.profiles()),
-          `script of a ${UNKNOWN_SCRIPT_HOST_TEXT[u.host]} container could not be analysed in full (${u.reason}); ` +
-            "portguard cannot tell whether the rest changes the node's port ranges. Keep node scripts short and literal.",
+        asUnknown(
+          ctx.finding(
+            'port-range-overlaps-nodeports',
+            'warn',
+            u.path,
+            listNodes(ctx.profiles()),
+            `script of a ${UNKNOWN_SCRIPT_HOST_TEXT[u.host]} container could not be analysed in full (${u.reason}); ` +
+              "portguard cannot tell whether the rest changes the node's port ranges. Keep node scripts short and literal.",
+          ),
         ),
       );
     }

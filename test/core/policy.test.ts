@@ -14,6 +14,14 @@ describe('policyFromData', () => {
   });
 
   it.each([
+    [{}, 'warn'],
+    [{ unknownNodeWrites: 'deny' }, 'deny'],
+    [{ unknownNodeWrites: 'warn' }, 'warn'],
+  ] as const)('reads unknownNodeWrites from %j as %s', (data, want) => {
+    expect(policyFromData(data, 'p').unknownNodeWrites).toBe(want);
+  });
+
+  it.each([
     [{ modeLabelAdmins: { users: ['alice'] } }, { users: ['alice'], groups: [] }],
     [{ modeLabelAdmins: { groups: ['platform'] } }, { users: [], groups: ['platform'] }],
     [{ modeLabelAdmins: {} }, { users: [], groups: [] }],
@@ -31,6 +39,7 @@ describe('policyFromData', () => {
     [{ modeLabelAdmins: ['alice'] }, '/modeLabelAdmins must be object'],
     [{ modeLabelAdmin: { users: ['alice'] } }, '/ has unknown key "modeLabelAdmin"'],
     [{ allowNamespaceModeLabel: 'yes' }, '/allowNamespaceModeLabel must be boolean'],
+    [{ unknownNodeWrites: 'block' }, '/unknownNodeWrites must be equal to one of the allowed values'],
   ])('rejects %j naming the key', (data, message) => {
     expect(() => policyFromData(data, 'policy.yaml')).toThrow(PolicyError);
     expect(() => policyFromData(data, 'policy.yaml')).toThrow(`policy.yaml: invalid policy: ${message}`);

@@ -305,3 +305,42 @@ describe('collisions across objects', () => {
     expect(reviewer.review({ operation: 'CHECK', object: udp }, s, DEFAULT_POLICY).findings).toEqual([]);
   });
 });
+
+describe('policy unknownNodeWrites', () => {
+  const tuner = (script: string, spec: Record<string, unknown> = { hostNetwork: true }) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'tuner', namespace: 'shop' },
+    spec: { ...spec, containers: [{ name: 't', image: 'busybox', command: ['sh', '-c', script] }] },
+  });
+  it.each([
+    ['an unresolvable value on the node', 'sysctl -w net.ipv4.ip_local_port_range="$(cat /etc/r)"', {}, true],
+    ['an unresolvable name on the node', 'sysctl -w "$KV"', {}, true],
+    ['a script file on the node', 'sh /scripts/tune.sh', {}, true],
+    ['a hazardous sysctl with an unresolvable value', 'sysctl -w net.ipv4.tcp_tw_recycle="$X"', {}, true],
+    [
+      'an unresolvable value in the pod only',
+      'sysctl -w net.ipv4.ip_local_port_range="$(cat /etc/r)"',
+      { hostNetwork: false },
+      false,
+    ],
+    [
+      'a value the kernel rejects (known, not unknown)',
+      'sysctl -w net.ipv4.ip_local_port_range="x"',
+      {},
+      false,
+    ],
+  ] as const)('%s: deny turns it into a denial: %s', async (_n, script, spec, denied) => {
+    const reviewer = createReviewer({ scripts: await createScriptAnalyzer({ cacheSize: 0 }) });
+    const pod = tuner(script, { hostNetwork: true, ...spec });
+    const state = emptyState();
+    const warn = reviewer.review({ operation: 'CREATE', object: pod }, state, DEFAULT_POLICY);
+    const deny = reviewer.review({ operation: 'CREATE', object: pod }, state, {
+      ...DEFAULT_POLICY,
+      unknownNodeWrites: 'deny',
+    });
+    expect(warn.allowed).toBe(true);
+    expect(deny.allowed).toBe(!denied);
+    if (denied) expect(deny.denials.every((f) => f.unknown)).toBe(true);
+  });
+});
