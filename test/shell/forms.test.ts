@@ -3,6 +3,7 @@
  * redirections, loops and traps. Each positive form must give the same write as the plain
  * `sysctl -w` form; each negative one must give none (and no unknown).
  */
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { analyzer } from './helpers.js';
 
@@ -87,6 +88,21 @@ describe('forms of a sysctl write', () => {
     const r = (await analyzer()).analyzeScript(script);
     expect(r.unknown).toBeUndefined();
     expect(r.writes).toEqual([]);
+  });
+});
+
+describe('every form is a script that dash and bash accept', () => {
+  // Parsed, never run (-n): the forms write /proc/sys.
+  it.each(
+    [...POSITIVE, ...NEGATIVE].flatMap(([name, script]) => [
+      ['dash', name, script],
+      ['bash', name, script],
+    ]),
+  )('%s -n: %s', (shell, _name, script) => {
+    const r = spawnSync(shell, ['-n', '-c', script], { encoding: 'utf8' });
+    expect(r.error).toBeUndefined();
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
   });
 });
 
