@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { configMapKey } from '../core/configmap-inputs.js';
 import { PortInventory } from '../core/inventory.js';
 import type { ClusterRanges } from '../core/node-ranges.js';
 import { objectKey, viewOf } from '../core/object-view.js';
@@ -123,6 +124,35 @@ export function buildCheckState(
   return builder.finish(objects, ranges);
 }
 
+/**
+ * The ConfigMaps in the input, for scripts that read them (env, mounted files). One without a
+ * namespace is applied with `kubectl apply -n`, like the objects that read it, so it counts in
+ * every namespace of the input.
+ */
+export function configMapsOf(objects: LoadedObject[]): Map<string, Record<string, string>> {
+  const out = new Map<string, Record<string, string>>();
+  const namespaces = new Set<string>(['']);
+  for (const { object } of objects) {
+    const ns = (object as { metadata?: { namespace?: unknown } })?.metadata?.namespace;
+    if (typeof ns === 'string') namespaces.add(ns);
+  }
+  for (const { object } of objects) {
+    const o = object as {
+      kind?: unknown;
+      metadata?: { name?: unknown; namespace?: unknown };
+      data?: unknown;
+    };
+    if (o?.kind !== 'ConfigMap' || typeof o.metadata?.name !== 'string') continue;
+    if (typeof o.data !== 'object' || o.data === null || Array.isArray(o.data)) continue;
+    const data: Record<string, string> = {};
+    for (const [k, v] of Object.entries(o.data)) if (typeof v === 'string') data[k] = v;
+    const ns = o.metadata.namespace;
+    for (const n of typeof ns === 'string' ? [ns] : namespaces)
+      out.set(configMapKey(n, o.metadata.name), data);
+  }
+  return out;
+}
+
 /** Reviews every object; pure given the reviewer (no I/O). */
 export function reviewObjects(
   objects: LoadedObject[],
@@ -135,8 +165,13 @@ export function reviewObjects(
   const findings: ReportedFinding[] = [];
   let exempted = 0;
   let denied = false;
+  const configMaps = configMapsOf(objects);
   for (const loaded of objects) {
-    const result = reviewer.review({ operation: 'CHECK', object: loaded.object }, state, policy);
+    const result = reviewer.review(
+      { operation: 'CHECK', object: loaded.object, ...(configMaps.size > 0 ? { configMaps } : {}) },
+      state,
+      policy,
+    );
     if (!result.view) continue;
     exempted += result.exempted.length;
     if (result.denials.length > 0) denied = true;

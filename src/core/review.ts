@@ -45,6 +45,7 @@ export function createReviewer(deps: ReviewerDeps): Reviewer {
       state,
       deps.scripts,
       placeholderDetector(input.dryRun === true, object, old),
+      input.configMaps,
     );
     const findings: Finding[] = [];
     for (const rule of rules) {

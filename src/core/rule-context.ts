@@ -3,6 +3,7 @@
  * facts (placement, script analysis), so no rule repeats another's work.
  */
 import type { ScriptAnalysis, ScriptAnalyzer, ScriptEnv } from '../shell/index.js';
+import { type ConfigMapData, containerInputs } from './configmap-inputs.js';
 import type { NodeProfile } from './node-ranges.js';
 import {
   type ContainerRef,
@@ -77,11 +78,31 @@ function stringList(v: unknown): string[] | undefined {
   return Array.isArray(v) ? v.map((x) => String(x)) : undefined;
 }
 
+/**
+ * A container's analysis with what it reads from ConfigMaps, when the pod reads any: the
+ * plain call otherwise, so the cache key (and `check`'s worker hand-over) stays the same.
+ */
+function analyzeWithInputs(
+  analyzer: ScriptAnalyzer,
+  container: Json,
+  view: ObjectView,
+  configMaps: ConfigMapData | undefined,
+): ScriptAnalysis {
+  const command = stringList(container.command);
+  const args = stringList(container.args);
+  if (!configMaps || configMaps.size === 0 || !view.pod) {
+    return analyzer.analyzeContainer(command, args, envOf(container));
+  }
+  const inputs = containerInputs(container, view.pod.spec, view.namespace, configMaps);
+  return analyzer.analyzeContainer(command, args, inputs.env, inputs.files);
+}
+
 export function buildContext(
   view: ObjectView,
   state: ClusterState,
   analyzer: ScriptAnalyzer,
   isPlaceholder: (ref: ServicePortRef) => boolean,
+  configMaps?: ConfigMapData,
 ): RuleContext {
   let placement: Placement | undefined;
   let profiles: { profile: NodeProfile; nodes: string[] }[] | undefined;
@@ -111,11 +132,7 @@ export function buildContext(
         scripts = view.pod
           ? containersOf(view.pod).map((ref) => ({
               ref,
-              analysis: analyzer.analyzeContainer(
-                stringList(ref.container.command),
-                stringList(ref.container.args),
-                envOf(ref.container),
-              ),
+              analysis: analyzeWithInputs(analyzer, ref.container, view, configMaps),
             }))
           : [];
       }

@@ -3,6 +3,8 @@
  * webhook, the `check` CLI and the audit scanner can build the same inputs.
  */
 
+import type { ConfigMapData } from './configmap-inputs.js';
+
 export type Severity = 'deny' | 'warn' | 'info';
 
 /** Rule ids are part of the public contract (docs, metrics, exemptions). */
@@ -82,4 +84,9 @@ export interface ReviewInput {
   namespaceLabels?: Record<string, string>;
   /** Namespace from the request, used when the object itself carries none. */
   namespace?: string;
+  /**
+   * ConfigMaps the pod reads (env and mounted files), by `namespace/name`, as far as the
+   * caller has them; scripts that read one not given here stay unknown.
+   */
+  configMaps?: ConfigMapData;
 }

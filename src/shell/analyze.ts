@@ -21,7 +21,7 @@ import {
   sysctlNameFromProcPath,
 } from './sysctl-name.js';
 import { copyTree, type SyntaxNode } from './tree.js';
-import type { ScriptAnalysis, SysctlWrite } from './types.js';
+import type { ScriptAnalysis, ScriptFiles, SysctlWrite } from './types.js';
 import {
   chompNewline,
   concat,
@@ -100,6 +100,8 @@ interface Shared {
   timedOut: boolean;
   /** Parser progress checks spent so far, across every script parsed (nested shells too). */
   parseChecks: number;
+  /** Script files whose text is known (ConfigMap mounts), for `sh FILE` and `. FILE`. */
+  mounted: ScriptFiles;
   writes: SysctlWrite[];
   /** Files the script wrote that sysctl could load; the filesystem outlives subshells. */
   files: Map<string, ConfChunk[]>;
@@ -118,8 +120,9 @@ export function analyzeSource(
   script: string,
   scope: Scope,
   budget: Budget,
+  files?: ScriptFiles,
 ): AnalysisOutcome {
-  const shared = newShared(parser, budget);
+  const shared = newShared(parser, budget, files);
   return guarded(shared, () => runScript(shared, script, scope, { own: false, exited: false }, 0));
 }
 
@@ -129,21 +132,28 @@ export function analyzeArgv(
   argv: string[],
   scope: Scope,
   budget: Budget,
+  files?: ScriptFiles,
 ): AnalysisOutcome {
-  const shared = newShared(parser, budget);
+  const shared = newShared(parser, budget, files);
   return guarded(shared, () =>
     new Walker('', shared, 0).dispatch(argv.map(lit), NO_IO, 1, scope, { own: false, exited: false }),
   );
 }
 
-function newShared(parser: BashParser, budget: Budget): Shared {
+function newShared(parser: BashParser, budget: Budget, mounted: ScriptFiles = {}): Shared {
+  // Mounted files are readable like files the script wrote: `sysctl -p`, `cat` and `cp` see them.
+  const files = new Map<string, ConfChunk[]>();
+  for (const [path, text] of Object.entries(mounted)) {
+    files.set(path, [{ content: lit(text), line: 1, perLine: true }]);
+  }
   return {
     parser,
     budget,
     timedOut: false,
     parseChecks: 0,
+    mounted,
     writes: [],
-    files: new Map(),
+    files,
     steps: 0,
     depth: 0,
     calls: 0,
@@ -693,7 +703,11 @@ class Walker implements ExpandHost {
       this.dd(args, io, line, scope, frame);
     } else if (base !== null && (base === '.' || base === 'source')) {
       const file = args[0];
-      if (file) this.unreadable(`sources ${render(file)}`, line);
+      const path = file ? textOf(file) : null;
+      const text = path === null ? undefined : this.shared.mounted[path];
+      // `. FILE` runs FILE in this very shell.
+      if (text !== undefined) this.runNested(text, scope, frame, line);
+      else if (file) this.unreadable(`sources ${render(file)}`, line);
     } else if (base !== null && interpreterTouchesSysctl(base, args, io.stdin?.value)) {
       this.shared.partial ??= `a ${base} program at line ${line} touches /proc/sys or a sysctl; portguard does not analyse ${base} code`;
     } else if (base === 'sysctl') {
@@ -852,8 +866,13 @@ class Walker implements ExpandHost {
         return;
       }
     } else if (input.from === 'file') {
-      this.unreadable(`runs ${render(argv[input.index]!)}`, line);
-      return;
+      const path = textOf(argv[input.index]!);
+      script = path === null ? null : (this.shared.mounted[path] ?? null);
+      positional = argv.slice(input.index);
+      if (script === null) {
+        this.unreadable(`runs ${render(argv[input.index]!)}`, line);
+        return;
+      }
     } else {
       // `echo '...' | sh` and `bash -s <<EOF` run their stdin.
       if (!io.stdin) return;

@@ -1,9 +1,9 @@
 import { type AnalysisOutcome, analyzeArgv, analyzeSource, type Budget } from './analyze.js';
-import { cacheKey, LruCache } from './cache.js';
+import { cacheKey, type KeyPart, LruCache } from './cache.js';
 import { expandKubeVars, shellInput, stripWrappers } from './command.js';
 import { BashParser } from './parser.js';
 import { Scope } from './scope.js';
-import type { AnalyzerOptions, ScriptAnalysis, ScriptAnalyzer, ScriptEnv } from './types.js';
+import type { AnalyzerOptions, ScriptAnalysis, ScriptAnalyzer, ScriptEnv, ScriptFiles } from './types.js';
 import { lit } from './value.js';
 
 export { loadLanguage as loadBashGrammar } from './parser.js';
@@ -12,7 +12,14 @@ export { normalizeSysctlName, sysctlNameFromProcPath } from './sysctl-name.js';
  * Finds sysctl writes in container scripts (init containers that tune the node), parsing the
  * shell with tree-sitter-bash rather than pattern-matching it.
  */
-export type { AnalyzerOptions, ScriptAnalysis, ScriptAnalyzer, ScriptEnv, SysctlWrite } from './types.js';
+export type {
+  AnalyzerOptions,
+  ScriptAnalysis,
+  ScriptAnalyzer,
+  ScriptEnv,
+  ScriptFiles,
+  SysctlWrite,
+} from './types.js';
 
 /**
  * Step limits, counted so the answer never depends on the machine's load. The scripts in
@@ -68,24 +75,27 @@ export async function createScriptAnalyzer(opts: AnalyzerOptions = {}): Promise<
     source: string,
     env: ScriptEnv | undefined,
     positional: string[] | null,
+    files: ScriptFiles | undefined,
   ): AnalysisOutcome | ScriptAnalysis => {
     const rejected = tooBig(source);
     if (rejected) return rejected;
     const scope = Scope.fromEnv(env);
     if (positional) scope.positional = positional.map(lit);
-    return analyzeSource(parser, source, scope, budget());
+    return analyzeSource(parser, source, scope, budget(), files);
   };
 
   return {
-    analyzeScript(source, env) {
+    analyzeScript(source, env, files) {
       const rejected = tooBig(source);
       if (rejected) return rejected;
-      return cached(cacheKey('script', [source, envFingerprint(env)]), () => script(source, env, null));
+      return cached(cacheKey('script', [source, envFingerprint(env), filesFingerprint(files)]), () =>
+        script(source, env, null, files),
+      );
     },
-    analyzeContainer(command, args, env) {
+    analyzeContainer(command, args, env, files) {
       const rejected = tooBig([...(command ?? []), ...(args ?? [])].join(' '));
       if (rejected) return rejected;
-      return cached(containerCacheKey(command, args, env), () => {
+      return cached(containerCacheKey(command, args, env, files), () => {
         // Kubernetes substitutes $(VAR) before the process starts.
         const argv = [...(command ?? []), ...(args ?? [])].map((a) => expandKubeVars(a, env));
         const inner = stripWrappers(argv, (s) => s);
@@ -94,14 +104,20 @@ export async function createScriptAnalyzer(opts: AnalyzerOptions = {}): Promise<
           const bytes = argv.reduce((n, a) => n + Buffer.byteLength(a, 'utf8'), 0);
           if (bytes > maxBytes)
             return { writes: [], unknown: `argv is ${bytes} bytes, over the ${maxBytes} byte limit` };
-          return analyzeArgv(parser, inner, Scope.fromEnv(env), budget());
+          return analyzeArgv(parser, inner, Scope.fromEnv(env), budget(), files);
         }
         // A container's stdin is empty unless it is attached: a shell reading it runs nothing.
         if (input.from === 'stdin') return { writes: [] };
         // The script is in the image or a volume, not in the pod spec: unknown, never clean.
-        if (input.from === 'file')
-          return { writes: [], unknown: `runs ${inner[input.index]}, a script file portguard cannot read` };
-        return script(inner[input.index]!, env, inner.slice(input.index + 1));
+        if (input.from === 'file') {
+          const path = inner[input.index]!;
+          const mounted = files?.[path];
+          // A script mounted from a ConfigMap whose data is at hand is read like an inline one.
+          if (mounted !== undefined)
+            return script(mounted, env, [path, ...inner.slice(input.index + 1)], files);
+          return { writes: [], unknown: `runs ${path}, a script file portguard cannot read` };
+        }
+        return script(inner[input.index]!, env, inner.slice(input.index + 1), files);
       });
     },
   };
@@ -115,8 +131,16 @@ export function containerCacheKey(
   command: string[] | undefined,
   args: string[] | undefined,
   env: ScriptEnv | undefined,
+  files?: ScriptFiles,
 ): string {
-  return cacheKey('container', [command ?? null, args ?? null, envFingerprint(env)]);
+  const parts: KeyPart[] = [command ?? null, args ?? null, envFingerprint(env)];
+  // Without files the key is what it always was, so `check`'s workers and the main thread agree.
+  if (files && Object.keys(files).length > 0) parts.push(filesFingerprint(files));
+  return cacheKey('container', parts);
+}
+
+function filesFingerprint(files: ScriptFiles | undefined): [string, string][] {
+  return Object.entries(files ?? {}).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
 
 function envFingerprint(env: ScriptEnv | undefined): [string, string | null, string | null][] {

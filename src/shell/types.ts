@@ -40,13 +40,17 @@ export interface ScriptAnalysis {
 /** Container env, as in the pod spec: literal values or fieldRef paths. */
 export type ScriptEnv = Record<string, { value?: string; fieldRef?: string }>;
 
+/** Files the container can read whose contents are known (ConfigMap mounts), by absolute path. */
+export type ScriptFiles = Readonly<Record<string, string>>;
+
 export interface ScriptAnalyzer {
-  analyzeScript(script: string, env?: ScriptEnv): ScriptAnalysis;
+  analyzeScript(script: string, env?: ScriptEnv, files?: ScriptFiles): ScriptAnalysis;
   /** Container `command` + `args` as in the pod spec (exec form). */
   analyzeContainer(
     command: string[] | undefined,
     args: string[] | undefined,
     env?: ScriptEnv,
+    files?: ScriptFiles,
   ): ScriptAnalysis;
 }
 
