@@ -166,3 +166,32 @@ describe('exec-form containers', () => {
     expect(r.writes).toMatchObject([{ key: 'net.ipv4.ip_local_port_range', value: '1024 65535' }]);
   });
 });
+
+describe('script files and sysctl files mounted from ConfigMaps', () => {
+  const FILES = {
+    '/scripts/tune.sh': `#!/bin/sh\n${W}\n`,
+    '/scripts/env.sh': `RANGE="1024 65535"\n`,
+    '/etc/sysctl.d/99-tune.conf': `${R} = 1024 65535\n`,
+  };
+  it.each([
+    ['sh FILE', 'sh /scripts/tune.sh'],
+    ['bash -e FILE args', 'bash -e /scripts/tune.sh x'],
+    ['. FILE then a write using its variable', `. /scripts/env.sh\nsysctl -w ${R}="$RANGE"`],
+    ['sysctl -p FILE', 'sysctl -p /etc/sysctl.d/99-tune.conf'],
+    ['sysctl --system', 'sysctl --system'],
+  ])('%s is read and judged', async (_n, script) => {
+    const r = (await analyzer()).analyzeScript(script, undefined, FILES);
+    expect(r.unknown).toBeUndefined();
+    expect(r.writes.filter((w) => w.key === R)).toMatchObject([WRITE]);
+  });
+
+  it('exec form [sh, FILE] runs the mounted script', async () => {
+    const r = (await analyzer()).analyzeContainer(['sh', '/scripts/tune.sh'], undefined, undefined, FILES);
+    expect(r.writes).toMatchObject([WRITE]);
+  });
+
+  it('a file that is not mounted stays unknown', async () => {
+    const r = (await analyzer()).analyzeScript('sh /scripts/other.sh', undefined, FILES);
+    expect(r.unknown).toMatch(/other\.sh/);
+  });
+});
