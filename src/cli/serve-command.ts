@@ -274,14 +274,35 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOut
 
 /**
  * The serve command's logger: JSON lines on stdout, written asynchronously, so a slow or full
- * log pipe never blocks the event loop and the reviews in flight. (pino's default stdout
- * stream is already an asynchronous SonicBoom; it is spelled out here so that it stays so,
- * and test/server/serve-logging.test.ts holds it to losing nothing.) pino flushes the buffer
- * synchronously on `exit` (process.exit, a crash) and drains it on `beforeExit` (the loop ran
- * dry after a graceful close).
+ * log pipe never blocks the event loop and the reviews in flight. pino flushes the buffer
+ * synchronously on `exit` and drains it on `beforeExit` (the loop ran dry after a graceful
+ * close). A crash is different: that synchronous flush can overtake an asynchronous write still
+ * in flight (or waiting to retry a full pipe) and put lines out of order, so an uncaught
+ * exception ends the destination first, which finishes that write and then the rest, and only
+ * then exits with 1. test/server/serve-logging.test.ts holds it to losing nothing.
  */
 export function createServeLogger(fd = 1): Logger {
-  return pino({ base: { app: 'portguard' } }, pino.destination({ dest: fd, sync: false }));
+  const destination = pino.destination({ dest: fd, sync: false });
+  const logger = pino({ base: { app: 'portguard' } }, destination);
+  process.once('uncaughtException', (err) => exitAfterDrain(logger, destination, err));
+  return logger;
+}
+
+/** How long a crashed process waits for stdout to take its last lines (a reader may be gone). */
+const CRASH_DRAIN_MS = 5_000;
+
+function exitAfterDrain(
+  logger: Logger,
+  destination: ReturnType<typeof pino.destination>,
+  err: unknown,
+): void {
+  // What Node prints for an uncaught exception, on stderr, which is synchronous for pipes.
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  logger.fatal({ error: err instanceof Error ? err.name : typeof err }, 'uncaught exception; exiting');
+  const exit = () => process.exit(1);
+  setTimeout(exit, CRASH_DRAIN_MS);
+  destination.once('close', exit);
+  destination.end();
 }
 
 function portNumber(value: string): number {

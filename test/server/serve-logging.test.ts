@@ -38,9 +38,25 @@ interface Run {
   lines: string[];
 }
 
-/** Runs `node args` with stdout on a pipe; `onLine` sees each stdout line as it arrives. */
-function run(args: string[], onLine: (line: string) => void = () => {}): Promise<Run> & { kill(): void } {
+/**
+ * Runs `node args` with stdout on a pipe; `onLine` sees each stdout line as it arrives. With
+ * `holdUntil`, stdout is not read until stderr matches it: the pipe fills, so the logger has a
+ * write waiting to be retried when the process starts to exit (the case that lost order).
+ */
+function run(
+  args: string[],
+  onLine: (line: string) => void = () => {},
+  holdUntil?: RegExp,
+): Promise<Run> & { kill(): void } {
   const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (holdUntil) {
+    child.stdout.pause();
+    let err = '';
+    child.stderr.on('data', (d) => {
+      err += String(d);
+      if (holdUntil.test(err)) child.stdout.resume();
+    });
+  }
   const lines: string[] = [];
   let buf = '';
   child.stdout.on('data', (d) => {
@@ -52,7 +68,7 @@ function run(args: string[], onLine: (line: string) => void = () => {}): Promise
       onLine(line);
     }
   });
-  child.stderr.resume();
+  if (!holdUntil) child.stderr.resume();
   const done = new Promise<Run>((resolve) => child.on('close', (code) => resolve({ code, lines })));
   return Object.assign(done, { kill: () => child.kill('SIGTERM') });
 }
@@ -77,19 +93,22 @@ describe('createServeLogger flushes what it buffered', () => {
   };
 
   it.each([
-    ['the event loop runs dry', '', 0],
-    ['process.exit', 'process.exit(3);', 3],
-    ['an uncaught exception', "throw new Error('boom');", 1],
-    ['an exception in a later tick', "setTimeout(() => { throw new Error('boom'); }, 0);", 1],
-  ])(
+    ['the event loop runs dry', '', 0, undefined],
+    ['process.exit', 'process.exit(3);', 3, undefined],
+    ['an uncaught exception', "throw new Error('boom');", 1, /boom/],
+    ['an exception in a later tick', "setTimeout(() => { throw new Error('boom'); }, 0);", 1, /boom/],
+  ] as const)(
     'every line, in order, when %s',
-    async (_name, ending, code) => {
-      const result = await run(script(ending));
+    async (_name, ending, code, crash) => {
+      const result = await run(script(ending), undefined, crash);
       expect(result.code).toBe(code);
-      expect(result.lines).toHaveLength(LINES);
-      result.lines.forEach((line, i) => {
+      // A crash adds one fatal line after everything that was logged before it.
+      const lines = crash ? result.lines.slice(0, -1) : result.lines;
+      expect(lines).toHaveLength(LINES);
+      lines.forEach((line, i) => {
         expect(JSON.parse(line)).toMatchObject({ i, msg: 'line', app: 'portguard' });
       });
+      if (crash) expect(JSON.parse(result.lines.at(-1)!)).toMatchObject({ level: 60, error: 'Error' });
     },
     60_000,
   );
