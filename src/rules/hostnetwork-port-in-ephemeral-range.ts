@@ -4,7 +4,7 @@
  * EADDRINUSE whenever an outgoing connection holds the port.
  */
 import { hostPortsOf } from '../core/object-view.js';
-import { formatRange } from '../core/portset.js';
+import { formatLocalPortRange } from '../core/portset.js';
 import { listNodes, type Rule } from '../core/rule-context.js';
 import type { Finding } from '../core/types.js';
 
@@ -25,7 +25,7 @@ export const hostnetworkPortInEphemeralRange: Rule = {
           ref.path,
           nodes,
           `hostNetwork port ${ref.port}/${ref.protocol} is inside the ephemeral range ` +
-            `${formatRange(groups[0]!.profile.ephemeral)} of ${ctx.describeNodes(nodes)}; an outgoing connection ` +
+            `"${formatLocalPortRange(groups[0]!.profile.ephemeral)}" of ${ctx.describeNodes(nodes)}; an outgoing connection ` +
             `can hold it and the bind fails with EADDRINUSE. Use a port below the range or add ${ref.port} to ` +
             'net.ipv4.ip_local_reserved_ports on those nodes.',
           [ref.port],

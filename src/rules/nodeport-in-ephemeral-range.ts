@@ -1,10 +1,10 @@
 /**
  * Rule `nodeport-in-ephemeral-range` (deny): a nodePort that some node's kernel may
  * pick as a source port. The reply to that connection is captured by the NodePort
- * rules (seed 000: kubelet probes from source port 32582 failed).
+ * rules (kubelet probes from source port 32582 failed in the incident that started this).
  */
 import { nodesOverlapping, nodesWithEphemeralPort } from '../core/affected.js';
-import { formatRange } from '../core/portset.js';
+import { formatLocalPortRange, formatRange } from '../core/portset.js';
 import { describeNodes, type Rule } from '../core/rule-context.js';
 import type { Finding } from '../core/types.js';
 
@@ -24,6 +24,15 @@ export const nodeportInEphemeralRange: Rule = {
       const nodes = nodesWithEphemeralPort(ranges, ref.port, ctx.state.nodesComplete);
       if (nodes.length === 0) continue;
       const profile = ranges.nodes.get(nodes[0]!)?.profile ?? ranges.defaultProfile;
+      // When a node's unreserved range covers the whole NodePort range, no nodePort is safe
+      // there: the only fix is to reserve the NodePort range on that node.
+      const noSafePort = ranges.nodePortSet.subtract(profile.unreserved).isEmpty();
+      const fix = noSafePort
+        ? `No nodePort is safe there: reserve the NodePort range on those nodes with ` +
+          `net.ipv4.ip_local_reserved_ports=${formatRange(ranges.nodePortRange)} (or narrow their ` +
+          'ip_local_port_range to end below it).'
+        : `Pick a nodePort outside every node's unreserved ephemeral range, or add ${ref.port} to ` +
+          'net.ipv4.ip_local_reserved_ports on those nodes.';
       findings.push(
         ctx.finding(
           'nodeport-in-ephemeral-range',
@@ -31,10 +40,9 @@ export const nodeportInEphemeralRange: Rule = {
           ref.path,
           nodes,
           `${ref.field} ${ref.port} is inside the ephemeral port range (ip_local_port_range ` +
-            `${formatRange(profile.ephemeral)}) of ${nodes.length} node(s): ${describeNodes(nodes)}; ` +
+            `"${formatLocalPortRange(profile.ephemeral)}") of ${nodes.length} node(s): ${describeNodes(nodes)}; ` +
             'outgoing connections can use it as a source port and lose their replies to the NodePort rules. ' +
-            `Pick a nodePort outside every node's unreserved ephemeral range, or add ${ref.port} to ` +
-            'net.ipv4.ip_local_reserved_ports on those nodes.',
+            fix,
           [ref.port],
         ),
       );

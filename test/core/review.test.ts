@@ -32,7 +32,9 @@ describe('review decisions', () => {
     expect(r.denials.map((f) => [f.rule, f.path, f.nodes])).toEqual([
       ['nodeport-in-ephemeral-range', 'spec.ports[0].nodePort', ['w1']],
     ]);
-    expect(r.denials[0]!.message).toMatch(/32582.*1024-65535.*w1/);
+    expect(r.denials[0]!.message).toMatch(/32582.*"1024 65535".*w1/);
+    // w1 takes every port of the NodePort range: reserving it is the only fix.
+    expect(r.denials[0]!.message).toContain('No nodePort is safe there: reserve the NodePort range');
   });
 
   it.each([
@@ -342,5 +344,26 @@ describe('policy unknownNodeWrites', () => {
     expect(warn.allowed).toBe(true);
     expect(deny.allowed).toBe(!denied);
     if (denied) expect(deny.denials.every((f) => f.unknown)).toBe(true);
+  });
+});
+
+describe('nodeport-in-ephemeral-range: the fix fits the node', () => {
+  it.each([
+    [
+      'a range that covers only part of the NodePort range',
+      '31000 60999',
+      /Pick a nodePort outside every node's unreserved/,
+    ],
+    [
+      'a range that covers all of it',
+      '1024 65535',
+      /No nodePort is safe there: reserve the NodePort range on those nodes with net\.ipv4\.ip_local_reserved_ports=30000-32767/,
+    ],
+  ])('%s', (_n, range, fix) => {
+    const s = emptyState(parseNodeRanges({ 'node.w1': JSON.stringify({ ipLocalPortRange: range }) }).ranges);
+    const r = reviewer.review({ operation: 'CREATE', object: svc(31500) }, s, DEFAULT_POLICY);
+    expect(r.denials).toHaveLength(1);
+    expect(r.denials[0]!.message).toMatch(fix);
+    expect(r.denials[0]!.message).toContain(`"${range}"`);
   });
 });
