@@ -200,6 +200,12 @@ describe('which ConfigMaps a request needs', () => {
     ['an ordinary pod', request(ordinaryPod), undefined],
     ['DELETE', { ...request(envFromConfigMap), operation: 'DELETE' }, undefined],
     [
+      'an object in another namespace than the request',
+      { ...request(envFromConfigMap), namespace: 'shop' },
+      undefined,
+    ],
+    ['no request namespace', { ...request(envFromConfigMap), namespace: undefined }, undefined],
+    [
       'no ConfigMaps referenced',
       request(daemonSet({ hostNetwork: true, containers: [{ name: 'a' }] })),
       undefined,
