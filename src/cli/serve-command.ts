@@ -53,6 +53,11 @@ export interface ServeFlags {
   namespace?: string;
   /** With --kubeconfig: name of the ranges ConfigMap (default portguard-node-ranges). */
   configmap?: string;
+  /**
+   * With --kubeconfig: read the ConfigMaps that node-reaching pods' scripts use (needs `get`
+   * on configmaps cluster-wide). On unless false (`--no-configmap-lookup`).
+   */
+  configmapLookup?: boolean;
 }
 
 export interface ServeIo {
@@ -136,6 +141,28 @@ async function startInformers(
   return { source, kubeConfig, namespace, configMapName };
 }
 
+/** Per ConfigMap read; all reads of a review run in parallel, well inside the webhook's 5 s. */
+export const CONFIGMAP_LOOKUP_TIMEOUT_MS = 1_000;
+
+/** The webhook's ConfigMap lookup (imported lazily for the same reason as the informers). */
+async function startConfigMapLookup(
+  kubeConfig: Awaited<ReturnType<typeof startInformers>>['kubeConfig'],
+  logger: Logger,
+  metrics: ReturnType<typeof createMetrics>,
+) {
+  const [{ createConfigMapReader }, { createConfigMapLookup }] = await Promise.all([
+    import('../kube/configmap-reader.js'),
+    import('../kube/configmap-lookup.js'),
+  ]);
+  return createConfigMapLookup({
+    reader: createConfigMapReader(kubeConfig, CONFIGMAP_LOOKUP_TIMEOUT_MS),
+    // Monotonic, like the reservations: a wall-clock step must not keep entries alive.
+    now: () => performance.now(),
+    logger,
+    count: (outcome) => metrics.configMapLookups.inc({ outcome }),
+  });
+}
+
 /** Parses a duration flag; a bad value is a start-up error (exit 2), not a crash. */
 function durationFlag(name: string, value: string): number {
   try {
@@ -186,11 +213,14 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOut
 
     let source: Pick<AppDeps, 'getState' | 'isReady' | 'namespaceLabels'>;
     let cluster: Awaited<ReturnType<typeof startInformers>> | undefined;
+    let configMapLookup: AppDeps['configMapLookup'];
     if (flags.kubeconfig) {
       cluster = await startInformers({ ...flags, kubeconfig: flags.kubeconfig }, logger, metrics);
       const live = cluster.source;
       stops.push(() => live.stop());
       source = live;
+      if (flags.configmapLookup !== false)
+        configMapLookup = await startConfigMapLookup(cluster.kubeConfig, logger, metrics);
     } else {
       let ranges: ClusterRanges;
       if (flags.ranges) ranges = await loadRangesFile(path.resolve(io.cwd, flags.ranges));
@@ -218,6 +248,7 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOut
         isReady: source.isReady,
         // Live Namespace labels for `portguard.io/mode`; static state has none.
         ...(source.namespaceLabels ? { namespaceLabels: source.namespaceLabels } : {}),
+        ...(configMapLookup ? { configMapLookup } : {}),
         metrics,
         logger,
         nodePortReservations,
@@ -330,6 +361,10 @@ export function registerServeCommand(program: Command): void {
       ).env('POD_NAMESPACE'),
     )
     .option('--configmap <name>', 'name of the ranges ConfigMap (default portguard-node-ranges)')
+    .option(
+      '--no-configmap-lookup',
+      'with --kubeconfig: do not read the ConfigMaps that node-reaching pods use (scripts reading them stay unknown)',
+    )
     .option('--config <file>', 'policy file (mode, exemptions, mutations)')
     .option('--dev', 'no cluster needed: self-signed certs in certs/, example ranges, prints a curl command')
     .option(

@@ -8,10 +8,15 @@ import { type AdmissionRequest, parseAdmissionReview } from './admission-request
 import { completeResponse, type WebhookKind } from './admission-response.js';
 import type { AppDeps } from './deps.js';
 import { handleMutate } from './mutate-handler.js';
+import { lookUpConfigMaps } from './review-configmaps.js';
 import { type HandlerResult, handleValidate } from './validate-handler.js';
 
-const HANDLERS: Record<WebhookKind, (req: AdmissionRequest, deps: AppDeps) => HandlerResult> = {
-  validate: handleValidate,
+const HANDLERS: Record<
+  WebhookKind,
+  (req: AdmissionRequest, deps: AppDeps) => HandlerResult | Promise<HandlerResult>
+> = {
+  // Cluster reads happen here, before the review; the handlers themselves stay synchronous.
+  validate: async (req, deps) => handleValidate(req, deps, await lookUpConfigMaps(req, deps)),
   mutate: handleMutate,
 };
 
@@ -60,7 +65,7 @@ export function registerAdmissionRoutes(app: FastifyInstance, deps: AppDeps): vo
       const started = process.hrtime.bigint();
       const review = parseAdmissionReview(request.body);
       const req = review.request;
-      const result = handle(req, deps);
+      const result = await handle(req, deps);
       const body = completeResponse(req.uid, result.outcome, webhook);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       deps.metrics.requestDuration.observe(

@@ -8,6 +8,7 @@ import type { Random } from '../core/mutate.js';
 import type { Policy } from '../core/policy.js';
 import type { Reviewer } from '../core/review.js';
 import type { ClusterState } from '../core/state.js';
+import type { ConfigMapLookup } from '../kube/configmap-lookup.js';
 import type { Metrics } from './metrics.js';
 import type { NodePortReservations } from './nodeport-reservations.js';
 
@@ -31,6 +32,11 @@ export interface AppDeps {
   nodePortReservations?: NodePortReservations;
   /** Labels of a namespace (for the per-namespace mode label), when cluster state knows them. */
   namespaceLabels?(namespace: string): Record<string, string> | undefined;
+  /**
+   * Reads the ConfigMaps a node-reaching pod's scripts use; absent (no cluster, or
+   * `--no-configmap-lookup`), such scripts are reported as unknown.
+   */
+  configMapLookup?: ConfigMapLookup;
   /** TLS options for fastify's `https`; absent means plaintext (tests, health port). */
   https?: object;
 }

@@ -34,6 +34,8 @@ export interface Metrics {
   periodicAuditFindings: Gauge<string>;
   /** NodePorts reserved by recent mutations (see nodeport-reservations.ts); read at scrape time. */
   reservedNodePorts: Gauge<string>;
+  /** ConfigMaps looked up for reviews, by how each was answered (hit = cache or a shared request). */
+  configMapLookups: Counter<'outcome'>;
 }
 
 /** Values that live elsewhere and are read when /metrics is scraped. */
@@ -116,6 +118,12 @@ export function createMetrics(registry: Registry = new Registry(), sources: Metr
       collect() {
         if (sources.reservedNodePorts) this.set(sources.reservedNodePorts());
       },
+    }),
+    configMapLookups: new Counter({
+      name: 'portguard_configmap_lookups_total',
+      help: 'ConfigMaps looked up for the scripts of node-reaching pods, by outcome (hit, found, not_found, error, timeout)',
+      labelNames: ['outcome'],
+      registers,
     }),
   };
 }

@@ -2,12 +2,19 @@
  * The webhook's adapter into the policy core: an AdmissionRequest becomes the same
  * ReviewInput that `check` and audit build, so all three judge objects identically.
  */
+import type { ConfigMapData } from '../core/configmap-inputs.js';
 import type { ReviewInput } from '../core/types.js';
 import type { AdmissionRequest } from './admission-request.js';
 import type { AppDeps } from './deps.js';
 
-export function toReviewInput(req: AdmissionRequest, deps: Pick<AppDeps, 'namespaceLabels'>): ReviewInput {
+/** `configMaps`: what the webhook looked up for this request (review-configmaps.ts). */
+export function toReviewInput(
+  req: AdmissionRequest,
+  deps: Pick<AppDeps, 'namespaceLabels'>,
+  configMaps?: ConfigMapData,
+): ReviewInput {
   const input: ReviewInput = { operation: req.operation, object: req.object };
+  if (configMaps && configMaps.size > 0) input.configMaps = configMaps;
   if (req.oldObject !== undefined) input.oldObject = req.oldObject;
   // Server-side dry run: nodePorts the user left unset hold placeholders (see core/placeholders).
   if (req.dryRun === true) input.dryRun = true;

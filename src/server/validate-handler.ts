@@ -6,6 +6,7 @@
  * exception escaping the reviewer fails closed (500, allowed: false) because validation
  * is the gate.
  */
+import type { ConfigMapData } from '../core/configmap-inputs.js';
 import { guardModeLabel } from '../core/mode-label-guard.js';
 import type { ReviewResult } from '../core/review.js';
 import type { Finding, Mode } from '../core/types.js';
@@ -74,12 +75,17 @@ function decisionAnnotation(result: ReviewResult): string {
   return result.mode === 'enforce' ? 'allowed-with-findings' : `allowed-${result.mode}`;
 }
 
-export function handleValidate(req: AdmissionRequest, deps: AppDeps): HandlerResult {
+/** `configMaps`: looked up beforehand by the route (review-configmaps.ts), so the review stays synchronous. */
+export function handleValidate(
+  req: AdmissionRequest,
+  deps: AppDeps,
+  configMaps?: ConfigMapData,
+): HandlerResult {
   let result: ReviewResult;
   try {
     result = isNamespaceRequest(req)
       ? guardModeLabel(toModeLabelInput(req), deps.getPolicy())
-      : deps.reviewer.review(toReviewInput(req, deps), deps.getState(), deps.getPolicy());
+      : deps.reviewer.review(toReviewInput(req, deps, configMaps), deps.getState(), deps.getPolicy());
   } catch (error) {
     return { outcome: errored(500, INTERNAL_ERROR_MESSAGE), decision: 'error', rules: [], error };
   }

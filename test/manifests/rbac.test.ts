@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { find, type K8sObject, kustomize, MANIFESTS } from './kustomize.js';
+import { buildWithComponents, find, type K8sObject, kustomize, MANIFESTS } from './kustomize.js';
 
 const objects = kustomize(join(MANIFESTS, 'base'));
 
@@ -23,8 +23,20 @@ describe('RBAC is the minimal set', () => {
         ...['services', 'pods', 'nodes', 'namespaces'].flatMap((r) =>
           ['get', 'list', 'watch'].map((v) => `core ${r} ${v} *`),
         ),
+        // The ConfigMaps a node-reaching pod's scripts read (env names, mounted scripts), by
+        // name as the pod references them: get, never list or watch (docs/webhook.md).
+        'core configmaps get *',
       ].sort(),
     );
+  });
+
+  it('components/no-configmap-lookup drops exactly that grant and turns the lookup off', async () => {
+    const built = await buildWithComponents('overlays/cert-manager', ['no-configmap-lookup']);
+    expect(grants(find(built, 'ClusterRole', 'portguard'))).toEqual(
+      grants(find(objects, 'ClusterRole', 'portguard')).filter((g) => g !== 'core configmaps get *'),
+    );
+    const args = (o: K8sObject[]) => find(o, 'Deployment', 'portguard').spec.template.spec.containers[0].args;
+    expect(args(built)).toEqual([...args(objects), '--no-configmap-lookup']);
   });
 
   it('server Role: only its ConfigMap and its Lease', () => {

@@ -90,6 +90,7 @@ export interface TestAppOptions {
   nodePortReservations?: NodePortReservations;
   /** Logger level (default debug, so every decision is recorded). */
   logLevel?: string;
+  configMapLookup?: AppDeps['configMapLookup'];
 }
 
 export async function testApp(opts: TestAppOptions = {}) {
@@ -106,6 +107,7 @@ export async function testApp(opts: TestAppOptions = {}) {
     random: opts.random ?? (() => 0.5),
     namespaceLabels: (ns) => opts.namespaceLabels?.[ns],
     ...(opts.nodePortReservations ? { nodePortReservations: opts.nodePortReservations } : {}),
+    ...(opts.configMapLookup ? { configMapLookup: opts.configMapLookup } : {}),
   };
   const app = buildApp(deps);
   await app.ready();

@@ -6,7 +6,8 @@
  *
  * Tests drive it through `emit()` and break it on purpose with `breakWatches()` and
  * `expireResourceVersion()`; `holdEvents()` and `releaseEvents()` make watches lag the
- * store by as many events as a test chooses, the way a loaded apiserver delivers them late. It keeps a log of every request so tests can assert what a
+ * store by as many events as a test chooses, the way a loaded apiserver delivers them late.
+ * `stallRequests()` leaves requests unanswered (a hung apiserver) until `resumeRequests()`. It keeps a log of every request so tests can assert what a
  * client did (for example "the reporter patched only its own key").
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -115,6 +116,8 @@ export class ListWatchServer {
   private server: Server | undefined;
   /** Watch events published while held, oldest first; undefined while events flow. */
   private held: { resource: Resource; object: Obj; line: string }[] | undefined;
+  private readonly stalling = new Set<Resource>();
+  private stalled: (() => void)[] = [];
   url = '';
 
   constructor(options: ListWatchServerOptions = {}) {
@@ -237,6 +240,24 @@ export class ListWatchServer {
     return this.held?.length ?? 0;
   }
 
+  /** From now on, requests for `resource` are logged and then left unanswered until resumed. */
+  stallRequests(resource: Resource): void {
+    this.stalling.add(resource);
+  }
+
+  /** Answers the stalled requests and stops stalling; returns how many were waiting. */
+  resumeRequests(): number {
+    this.stalling.clear();
+    const waiting = this.stalled.splice(0);
+    for (const go of waiting) go();
+    return waiting.length;
+  }
+
+  /** Requests waiting on `resumeRequests()`. */
+  get stalledCount(): number {
+    return this.stalled.length;
+  }
+
   /** Number of open watch streams, optionally for one resource. */
   watchCount(resource?: Resource): number {
     let n = 0;
@@ -334,6 +355,7 @@ export class ListWatchServer {
       this.send(res, 404, status(404, 'NotFound', `no route for ${url.pathname}`));
       return;
     }
+    if (this.stalling.has(route.resource)) await new Promise<void>((go) => this.stalled.push(go));
     const failure = this.failures.get(route.resource);
     if (failure && failure.count > 0) {
       failure.count--;
