@@ -120,6 +120,8 @@ describe('manifests', () => {
       'ClusterRoleBinding',
       'ValidatingWebhookConfiguration',
       'MutatingWebhookConfiguration',
+      'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicyBinding',
     ]);
     for (const o of builds['cert-manager']!) {
       if (clusterScoped.has(o.kind)) expect(o.metadata.namespace, o.kind).toBeUndefined();
