@@ -58,6 +58,11 @@ export interface ServeFlags {
    * on configmaps cluster-wide). On unless false (`--no-configmap-lookup`).
    */
   configmapLookup?: boolean;
+  /**
+   * After SIGTERM, serve this long while not ready, closing each connection after its answer
+   * (the CLI defaults it to 10s; `0` closes at once). Unset for in-process callers: no drain.
+   */
+  drainPeriod?: string;
 }
 
 export interface ServeIo {
@@ -79,6 +84,8 @@ export type ServeOutcome =
 export const DEV_RANGES_FILE = 'examples/node-ranges.yaml';
 export const SAMPLE_REVIEW_FILE = 'examples/sample-review.json';
 export const DEFAULT_PRUNE_INTERVAL = '10m';
+/** Time for the endpoints and kube-proxy to drop a terminating pod; see src/server/drain.ts. */
+export const DEFAULT_DRAIN_PERIOD = '10s';
 
 /**
  * Used by --dev when examples/node-ranges.yaml is missing: worker-1 is the seed-000 node
@@ -197,6 +204,10 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOut
       flags.pruneNodeKeys !== true
         ? undefined
         : durationFlag('prune-interval', flags.pruneInterval ?? DEFAULT_PRUNE_INTERVAL);
+    const drainPeriodMs =
+      flags.drainPeriod === undefined || flags.drainPeriod === '0'
+        ? 0
+        : durationFlag('drain-period', flags.drainPeriod);
     const policy: Policy = flags.config
       ? await loadPolicyFile(path.resolve(io.cwd, flags.config))
       : DEFAULT_POLICY;
@@ -258,6 +269,7 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOut
       healthPort: flags.healthPort,
       healthHost: flags.host ?? (flags.dev ? '127.0.0.1' : '0.0.0.0'),
       tls,
+      drainPeriodMs,
       signals: io.signals ?? [],
       onClose: stopAll,
     });
@@ -379,6 +391,11 @@ export function registerServeCommand(program: Command): void {
       '--prune-interval <duration>',
       'the leader prunes on start, on Node deletions and this often',
       DEFAULT_PRUNE_INTERVAL,
+    )
+    .option(
+      '--drain-period <duration>',
+      'after SIGTERM, keep answering this long while not ready, closing each connection after its answer, so endpoints move on without a failed review (0: close at once)',
+      DEFAULT_DRAIN_PERIOD,
     )
     .action(async (flags: ServeFlags) => {
       const logger = createServeLogger();

@@ -8,6 +8,7 @@ import { completeResponse, errored } from './admission-response.js';
 import { registerAdmissionRoutes } from './admission-routes.js';
 import type { AppDeps } from './deps.js';
 import { registerHealthRoutes } from './health-routes.js';
+import { notFoundAnswer, onClientError } from './transport-answers.js';
 
 export type { AppDeps, Readiness } from './deps.js';
 
@@ -45,9 +46,7 @@ function installErrorHandling(app: FastifyInstance, deps: Pick<AppDeps, 'logger'
     else deps.logger.warn({ url: request.url, code, reason: message }, 'bad request');
     return reply.code(code).send(completeResponse(uid, errored(code, message), 'validate'));
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ code: 404, message: `no route ${request.method} ${request.url.split('?')[0]}` }),
-  );
+  app.setNotFoundHandler(notFoundAnswer);
 }
 
 /**
@@ -63,6 +62,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
     logger: false,
     bodyLimit: BODY_LIMIT_BYTES,
+    clientErrorHandler: onClientError,
+    // A review that arrives on an open connection while closing is still reviewed (with
+    // `Connection: close`): fastify's bare 503 would be a rejected write under failurePolicy Fail.
+    return503OnClosing: false,
     ...(deps.https ? { https: { ...deps.https, ...CONNECTION_CHECKS } } : {}),
   }) as unknown as FastifyInstance;
   // Only application/json is an AdmissionReview; drop fastify's text/plain parser so

@@ -14,12 +14,16 @@ import {
 } from '../tls/reloading-context.js';
 import { buildApp, buildHealthApp } from './app.js';
 import type { AppDeps } from './deps.js';
+import { createDrain } from './drain.js';
+import { closeConnectionsWithoutRequest } from './idle-connections.js';
 
 /**
  * Server timeouts, in milliseconds. The apiserver waits `timeoutSeconds` for a webhook
- * (default 10 s, at most 30 s; our manifests use 10 s). A review takes milliseconds, so
+ * (default 10 s, at most 30 s; our manifests use 5 s). A review takes milliseconds, so
  * anything slower is a stuck or hostile client and is cut before the apiserver's own
  * deadline, freeing the socket:
+ * - a connection must send its first request within 5 s of the TLS handshake (node has no
+ *   such limit; see idle-connections.ts);
  * - headers must arrive within 5 s, the whole request (headers + up to 16 MiB body)
  *   within 6 s (node checks both every second, see app.ts);
  * - an idle keep-alive connection is closed after 8 s. The apiserver simply dials (and
@@ -27,13 +31,27 @@ import type { AppDeps } from './deps.js';
  *   negligible, while idle sockets are not held for minutes.
  */
 export const SERVER_TIMEOUTS = {
+  firstRequestTimeout: 5_000,
   headersTimeout: 5_000,
   requestTimeout: 6_000,
   keepAliveTimeout: 8_000,
 } as const;
 
-/** Kubernetes sends SIGKILL 30 s after SIGTERM by default; finish well before that. */
-export const DEFAULT_GRACE_PERIOD_MS = 20_000;
+export type ServerTimeouts = { [K in keyof typeof SERVER_TIMEOUTS]: number };
+
+/**
+ * How long a SIGTERM'd replica keeps serving, not ready and closing each connection after
+ * its answer, before it stops accepting: long enough for the endpoints controller and
+ * kube-proxy to take it out of the Service (a few seconds in a healthy cluster).
+ */
+export const DEFAULT_DRAIN_PERIOD_MS = 10_000;
+
+/**
+ * After the drain, how long in-flight reviews may take before connections are cut. Kubernetes
+ * sends SIGKILL 30 s after SIGTERM by default: drain (10 s) + this (15 s) + the exit deadline
+ * (2 s) stay inside it.
+ */
+export const DEFAULT_GRACE_PERIOD_MS = 15_000;
 
 export interface ServeOptions {
   deps: Omit<AppDeps, 'https'>;
@@ -45,6 +63,10 @@ export interface ServeOptions {
   healthHost?: string;
   tls: TlsFiles;
   gracePeriodMs?: number;
+  /** Serve while not ready before closing (see drain.ts); 0 (the default) closes at once. */
+  drainPeriodMs?: number;
+  /** Tests shorten these; the defaults are SERVER_TIMEOUTS. */
+  timeouts?: Partial<ServerTimeouts>;
   /** Certificate poll interval (the file watch is the fast path). */
   certPollIntervalMs?: number;
   /** Signals that trigger a graceful close (the CLI passes SIGTERM and SIGINT). */
@@ -61,17 +83,20 @@ export interface ServerHandle {
   healthPort?: number;
   /** Re-reads the certificate files now (the watcher also does this on change). */
   reloadCertificates(): Promise<ReloadResult>;
-  /** Stops accepting, waits for in-flight reviews up to the grace period, then closes. */
+  /**
+   * Drains (not ready, `Connection: close`) for the drain period, stops accepting, waits for
+   * in-flight reviews up to the grace period, then closes.
+   */
   close(): Promise<void>;
   /** Resolves once close() has finished (for a signal-driven shutdown). */
   closed: Promise<void>;
 }
 
-function applyTimeouts(app: FastifyInstance): void {
+function applyTimeouts(app: FastifyInstance, timeouts: ServerTimeouts): void {
   const server = app.server;
-  server.headersTimeout = SERVER_TIMEOUTS.headersTimeout;
-  server.requestTimeout = SERVER_TIMEOUTS.requestTimeout;
-  server.keepAliveTimeout = SERVER_TIMEOUTS.keepAliveTimeout;
+  server.headersTimeout = timeouts.headersTimeout;
+  server.requestTimeout = timeouts.requestTimeout;
+  server.keepAliveTimeout = timeouts.keepAliveTimeout;
 }
 
 function boundPort(app: FastifyInstance): number {
@@ -103,10 +128,15 @@ async function closeWithin(app: FastifyInstance, graceMs: number): Promise<boole
 /** Listens on HTTPS (and the health port) and returns a handle for shutdown and tests. */
 export async function startServer(opts: ServeOptions): Promise<ServerHandle> {
   const { logger } = opts.deps;
-  const app = buildApp({ ...opts.deps, https: loadTlsOptions(opts.tls) });
-  applyTimeouts(app);
-  const healthApp = opts.healthPort === undefined ? undefined : buildHealthApp(opts.deps);
-  if (healthApp) applyTimeouts(healthApp);
+  const timeouts: ServerTimeouts = { ...SERVER_TIMEOUTS, ...opts.timeouts };
+  const drain = createDrain();
+  const deps = { ...opts.deps, isReady: drain.readiness(opts.deps.isReady) };
+  const app = buildApp({ ...deps, https: loadTlsOptions(opts.tls) });
+  applyTimeouts(app, timeouts);
+  drain.closeConnectionsAfterAnswer(app.server);
+  closeConnectionsWithoutRequest(app.server as unknown as TlsServer, timeouts.firstRequestTimeout);
+  const healthApp = opts.healthPort === undefined ? undefined : buildHealthApp(deps);
+  if (healthApp) applyTimeouts(healthApp, timeouts);
 
   let watcher: CertificateWatcher | undefined;
   try {
@@ -127,13 +157,17 @@ export async function startServer(opts: ServeOptions): Promise<ServerHandle> {
   }
 
   const grace = opts.gracePeriodMs ?? DEFAULT_GRACE_PERIOD_MS;
+  const drainMs = opts.drainPeriodMs ?? 0;
   let closing: Promise<void> | undefined;
   let markClosed: () => void = () => {};
   const closed = new Promise<void>((resolve) => {
     markClosed = resolve;
   });
   const onSignal = (signal: NodeJS.Signals) => {
-    logger.info({ signal, graceMs: grace }, 'shutting down: no new connections, finishing in-flight reviews');
+    logger.info(
+      { signal, drainMs, graceMs: grace },
+      'shutting down: draining, then finishing in-flight reviews',
+    );
     void handle.close();
   };
   for (const s of opts.signals ?? []) process.once(s, onSignal);
@@ -145,9 +179,15 @@ export async function startServer(opts: ServeOptions): Promise<ServerHandle> {
     close() {
       closing ??= (async () => {
         for (const s of opts.signals ?? []) process.removeListener(s, onSignal);
+        drain.start();
+        if (drainMs > 0) {
+          logger.info({ drainMs }, 'draining: not ready, closing each connection after its answer');
+          await new Promise((resolve) => setTimeout(resolve, drainMs));
+          logger.info('drain period over: refusing new connections, finishing in-flight reviews');
+        }
         watcher?.close();
-        // fastify stops accepting, answers 503 to new requests on open connections, closes
-        // idle keep-alive sockets and waits for in-flight handlers.
+        // fastify stops accepting, closes idle keep-alive sockets and waits for in-flight
+        // handlers; a request still arriving on an open connection is reviewed (app.ts).
         const late = await closeWithin(app, grace);
         if (late) logger.warn({ graceMs: grace }, 'grace period over; closed remaining connections');
         if (healthApp) await closeWithin(healthApp, 1_000);

@@ -1,79 +1,55 @@
 /**
- * SIGTERM under load against the real binary (`portguard serve` as a child process):
- * reviews in flight when the signal arrives complete with a well-formed answer, new
- * connections are refused (ECONNREFUSED, not a hang or a half answer), and the process
- * exits 0 well within its grace period.
+ * SIGTERM under load against the real binary (`portguard serve` as a child process): during
+ * the drain period every review is answered, with `Connection: close`, and /readyz says 503;
+ * reviews in flight when the drain ends complete with a well-formed answer; then new
+ * connections are refused (ECONNREFUSED, not a hang or a half answer) and the process exits 0
+ * without needing its grace period.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
-import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_GRACE_PERIOD_MS } from '../../src/server/serve.js';
 import { loadFixture } from '../server/helpers.js';
-import { buildCli, repoRoot } from './build.js';
+import { buildCli } from './build.js';
 import { type Json, sleep, tempCertificates } from './helpers.js';
+import { spawnServe } from './serve-process.js';
 
 const review = JSON.stringify(loadFixture('validate-create-service-nodeport-explicit'));
 const uid = loadFixture('validate-create-service-nodeport-explicit').request.uid as string;
 
-interface Served {
-  child: ChildProcess;
-  port: number;
-  stdout: string[];
-  exited: Promise<{ code: number | null; at: number }>;
-}
+type Outcome = {
+  started: number;
+  ended: number;
+  status?: number;
+  uid?: string;
+  connection?: string;
+  error?: string;
+};
 
-/** Starts `portguard serve` on free ports and waits for its "serving" log line. */
-async function spawnServe(main: string, certs: { cert: string; key: string }): Promise<Served> {
-  const child = spawn(
-    process.execPath,
-    [
-      main,
-      'serve',
-      '--ranges',
-      path.join(repoRoot, 'examples/node-ranges.yaml'),
-      '--port',
-      '0',
-      '--health-port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--tls-cert',
-      certs.cert,
-      '--tls-key',
-      certs.key,
-    ],
-    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const stdout: string[] = [];
-  const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
-    child.on('exit', (code) => resolve({ code, at: Date.now() })),
-  );
-  const port = await new Promise<number>((resolve, reject) => {
-    let buf = '';
-    child.stdout?.on('data', (d) => {
-      buf += String(d);
-      for (;;) {
-        const nl = buf.indexOf('\n');
-        if (nl < 0) break;
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        stdout.push(line);
-        if (line.includes('portguard serving')) resolve(JSON.parse(line).port);
-      }
-    });
-    let err = '';
-    child.stderr?.on('data', (d) => {
-      err += String(d);
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
+/** Polls /readyz until it answers 503 (returned) or the process exits (its last status). */
+async function readyzUntil503(healthPort: number, exited: Promise<unknown>): Promise<number | undefined> {
+  let gone = false;
+  void exited.then(() => {
+    gone = true;
   });
-  return { child, port, stdout, exited };
+  let last: number | undefined;
+  while (!gone && last !== 503) {
+    try {
+      last = (await fetch(`http://127.0.0.1:${healthPort}/readyz`)).status;
+    } catch {
+      // Not listening (yet or any more): the exit check ends the loop.
+    }
+    await sleep(20);
+  }
+  return last;
 }
 
-type Outcome = { started: number; ended: number; status?: number; uid?: string; error?: string };
+/** The epoch ms of the first log line whose msg contains `msg`. */
+function logTime(stdout: string[], msg: string): number {
+  const line = stdout.find((l) => l.includes(msg));
+  if (!line) throw new Error(`no log line "${msg}"`);
+  return JSON.parse(line).time as number;
+}
 
 describe('SIGTERM under load (real binary)', () => {
   let main: string;
@@ -86,8 +62,8 @@ describe('SIGTERM under load (real binary)', () => {
     await rm(certs.dir, { recursive: true, force: true });
   });
 
-  it('finishes in-flight reviews, refuses new connections, exits 0 within the grace period', async () => {
-    const served = await spawnServe(main, certs);
+  it('drains, finishes in-flight reviews, refuses new connections, exits 0', async () => {
+    const served = await spawnServe(main, certs, ['--drain-period', '1500ms']);
     const url = `https://127.0.0.1:${served.port}/validate?timeout=10s`;
     const keepAlive = new Agent({ connect: { ca: [certs.bundle.caCert] }, connections: 4 });
     const fresh = new Agent({ connect: { ca: [certs.bundle.caCert] } });
@@ -106,6 +82,7 @@ describe('SIGTERM under load (real binary)', () => {
           bodyTimeout: 10_000,
         });
         o.status = res.statusCode;
+        o.connection = String(res.headers['connection']);
         const body = (await res.body.json()) as Json;
         o.uid = body?.response?.uid;
       } catch (err) {
@@ -137,6 +114,7 @@ describe('SIGTERM under load (real binary)', () => {
 
     const signalledAt = Date.now();
     served.child.kill('SIGTERM');
+    const readyzWhileDraining = await readyzUntil503(served.healthPort, served.exited);
     const exit = await served.exited;
     // Keep knocking briefly after exit: new connections must be refused, not hang.
     await sleep(200);
@@ -151,18 +129,23 @@ describe('SIGTERM under load (real binary)', () => {
     expect(slowAnswer.body.response.uid).toBe(uid);
 
     expect(exit.code).toBe(0);
-    expect(exit.at - signalledAt).toBeLessThan(Math.min(10_000, DEFAULT_GRACE_PERIOD_MS));
-    expect(served.stdout.join('\n')).toMatch(/portguard stopped/);
+    const log = served.stdout.join('\n');
+    expect(log).toMatch(/portguard stopped/);
+    expect(log).not.toMatch(/grace period over/);
+    expect(readyzWhileDraining).toBe(503);
 
     // Everything sent before the signal got a full answer.
     const before = outcomes.filter((o) => o.ended < signalledAt || o.started < signalledAt - 50);
     expect(before.length).toBeGreaterThan(10);
     for (const o of before) expect(o).toMatchObject({ status: 200, uid });
-    // After it: either a full answer, a clean 503 from the closing server, or a refused/closed connection.
+    // Everything that ended during the drain got a full answer that closes its connection.
+    const drainEnd = logTime(served.stdout, 'drain period over');
+    const draining = outcomes.filter((o) => o.started > signalledAt + 50 && o.ended < drainEnd);
+    expect(draining.length).toBeGreaterThan(0);
+    for (const o of draining) expect(o).toMatchObject({ status: 200, uid, connection: 'close' });
+    // After the drain: a full answer or a refused/closed connection, never a bare 503.
     for (const o of outcomes.filter((x) => x.started >= signalledAt - 50)) {
-      if (o.status !== undefined) expect([200, 503]).toContain(o.status);
-      if (o.status === 200) expect(o.uid).toBe(uid);
-      expect(o.ended - o.started).toBeLessThan(5_000);
+      if (o.status !== undefined) expect(o).toMatchObject({ status: 200, uid });
     }
     expect(late.length).toBeGreaterThan(0);
     for (const o of late) expect(o.error).toBe('ECONNREFUSED');

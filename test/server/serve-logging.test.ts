@@ -137,6 +137,7 @@ describe('portguard serve on SIGTERM', () => {
         path.join(repoRoot, 'examples/node-ranges.yaml'),
         ...['--port', '0', '--health-port', '0', '--host', '127.0.0.1'],
         ...['--tls-cert', certs.cert, '--tls-key', certs.key],
+        ...['--drain-period', '100ms'],
       ],
       (line) => {
         if (line.includes('portguard serving')) ready(JSON.parse(line).port);
@@ -169,8 +170,10 @@ describe('portguard serve on SIGTERM', () => {
     const decided = records.filter((r) => r.msg === 'admission decision').map((r) => r.uid);
     expect(new Set(decided)).toEqual(new Set(uids));
     expect(decided).toHaveLength(uids.length);
-    expect(records.map((r) => r.msg).slice(-2)).toEqual([
-      'shutting down: no new connections, finishing in-flight reviews',
+    expect(records.map((r) => r.msg).slice(-4)).toEqual([
+      'shutting down: draining, then finishing in-flight reviews',
+      'draining: not ready, closing each connection after its answer',
+      'drain period over: refusing new connections, finishing in-flight reviews',
       'portguard stopped',
     ]);
   }, 60_000);

@@ -139,10 +139,11 @@ describe('malformed requests', () => {
     expect(res.statusCode).toBe(200);
   });
 
-  it('answers unknown routes with a JSON 404', async () => {
+  it('answers unknown routes with an AdmissionReview 404', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/nope' });
     expect(res.statusCode).toBe(404);
-    expect(res.json().message).toMatch(/no route/);
+    expect(res.json().response).toMatchObject({ allowed: false, status: { code: 404 } });
+    expect(res.json().response.status.message).toMatch(/no route/);
   });
 
   it('does not change the object it was given', async () => {
