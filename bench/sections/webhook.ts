@@ -9,6 +9,7 @@ import type { MixItem } from '../admission-mix.js';
 import type { ServerChild } from '../child.js';
 import { type LoadFigures, runLoad } from '../load.js';
 import { median, round } from '../stats.js';
+import { type HeavyReviewFigures, measureHealthzDuringHeavyReview } from './heavy-review.js';
 
 export const WEBHOOK_TARGETS = ['portguard', 'fastify', 'https'] as const;
 export type WebhookTarget = (typeof WEBHOOK_TARGETS)[number];
@@ -28,6 +29,8 @@ export interface WebhookResult {
   /** What portguard answered to one pass over the mix (proves the reviews ran). */
   portguardAnswers: { allowed: number; denied: number; patched: number; withWarnings: number };
   perRound: RoundFigures[];
+  /** /healthz on portguard while one heavy review runs (issue 11). */
+  healthzDuringHeavyReview: HeavyReviewFigures;
   /** Median over rounds of req/s, p50 and p99; max is the worst round's max. */
   targets: Record<WebhookTarget, LoadFigures>;
   ratios: {
@@ -130,6 +133,11 @@ export async function runWebhookSection(opts: {
       );
     }
   }
+  const heavy = await measureHealthzDuringHeavyReview(servers.portguard.port, opts.ca);
+  opts.log(
+    `webhook heavy review (${heavy.containers} containers, ${heavy.bodyBytes} B): ${heavy.heavyReviewMs} ms; ` +
+      `/healthz meanwhile: median ${heavy.healthzMedianMs} ms, max ${heavy.healthzMaxMs} ms (${heavy.healthzSamples} calls)`,
+  );
   const targets = Object.fromEntries(
     WEBHOOK_TARGETS.map((t) => [t, aggregate(perRound.filter((r) => r.target === t))]),
   ) as Record<WebhookTarget, LoadFigures>;
@@ -146,6 +154,7 @@ export async function runWebhookSection(opts: {
     mix: { requests: items.length, medianBodyBytes: median(sizes), maxBodyBytes: Math.max(...sizes), byType },
     portguardAnswers: answers,
     perRound,
+    healthzDuringHeavyReview: heavy,
     targets,
     ratios: {
       throughputVsFastify: ratio(targets.portguard.reqPerSec, targets.fastify.reqPerSec),

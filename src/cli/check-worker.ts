@@ -4,9 +4,9 @@
  * it found, so YAML parsing and tree-sitter, most of a large run, use every core.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { containersOf, viewOf } from '../core/object-view.js';
-import { envOf } from '../core/rule-context.js';
-import { containerCacheKey, createScriptAnalyzer, type ScriptAnalysis } from '../shell/index.js';
+import { viewOf } from '../core/object-view.js';
+import { REVIEW_BUDGET_DEFAULTS, scriptJobs } from '../core/script-jobs.js';
+import { type CountedAnalysis, createScriptAnalyzer } from '../shell/index.js';
 import { type LoadedObject, loadManifestFile, ManifestError } from './manifest-loader.js';
 import type { FileResult, WorkerSetup } from './parallel-load.js';
 
@@ -17,27 +17,21 @@ const scripts = setup.analyzeScripts ? await createScriptAnalyzer() : undefined;
 /** Keys this worker sent already: templates repeat across objects, analyses need not. */
 const sent = new Set<string>();
 
-const stringList = (v: unknown): string[] | undefined =>
-  Array.isArray(v) ? v.map((x) => String(x)) : undefined;
-
 /** Analyses each container exactly as the review's rule context will ask for it. */
-function analyse(objects: LoadedObject[]): [string, ScriptAnalysis][] {
+function analyse(objects: LoadedObject[]): [string, CountedAnalysis][] {
   if (!scripts) return [];
-  const out: [string, ScriptAnalysis][] = [];
+  const out: [string, CountedAnalysis][] = [];
   for (const { object } of objects) {
-    const pod = viewOf(object)?.pod;
-    if (!pod) continue;
-    for (const { container } of containersOf(pod)) {
-      const command = stringList(container.command);
-      const args = stringList(container.args);
-      const env = envOf(container);
-      const key = containerCacheKey(command, args, env);
-      if (sent.has(key)) continue;
-      sent.add(key);
-      const analysis = scripts.analyzeContainer(command, args, env);
+    const view = viewOf(object);
+    if (!view) continue;
+    // `check` reviews with the default budget and no ConfigMap data; the keys are the review's.
+    for (const job of scriptJobs(view, undefined, REVIEW_BUDGET_DEFAULTS)) {
+      if (sent.has(job.key)) continue;
+      sent.add(job.key);
+      const counted = scripts.countContainer(job.command, job.args, job.env, job.files, job.maxSteps);
       // Step limits give the same unknown anywhere, but one cut by the wall-clock safety net
       // (two workers share the cores) would not: the main thread redoes every unknown.
-      if (analysis.unknown === undefined) out.push([key, analysis]);
+      if (counted.analysis.unknown === undefined) out.push([job.key, counted]);
     }
   }
   return out;

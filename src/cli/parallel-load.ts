@@ -10,7 +10,7 @@
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { ScriptAnalysis } from '../shell/index.js';
+import type { CountedAnalysis } from '../shell/index.js';
 import {
   display,
   type LoadedObject,
@@ -37,7 +37,7 @@ export interface WorkerSetup {
 
 /** A worker's answer for one file. */
 export type FileResult =
-  | { index: number; objects: LoadedObject[]; analyses: [string, ScriptAnalysis][] }
+  | { index: number; objects: LoadedObject[]; analyses: [string, CountedAnalysis][] }
   | { index: number; error: { file: string; line: number | undefined; detail: string } }
   | { index: number; fatal: string };
 
@@ -68,7 +68,7 @@ export interface ParallelOptions extends LoaderOptions {
 export interface LoadResult {
   objects: LoadedObject[];
   /** Script analyses done by the workers, for `createScriptAnalyzer({ preloaded })`. */
-  analyses: [string, ScriptAnalysis][];
+  analyses: [string, CountedAnalysis][];
 }
 
 /** 2 MiB: about 1,700 objects; below that, two workers' start-up (~0.2 s) costs more than they save. */
@@ -151,7 +151,7 @@ function runWorkers(
     const settle = () => {
       // The sequential loader stops at the first bad file, so the lowest-numbered error wins.
       const objects: LoadedObject[] = [];
-      const analyses: [string, ScriptAnalysis][] = [];
+      const analyses: [string, CountedAnalysis][] = [];
       for (const r of results) {
         if (!r) continue;
         if ('fatal' in r) return finish(() => reject(new Error(`check worker failed: ${r.fatal}`)));

@@ -13,14 +13,16 @@ import { type Logger, pino } from 'pino';
 import { type ClusterRanges, parseNodeRanges } from '../core/node-ranges.js';
 import { DEFAULT_POLICY, type Policy } from '../core/policy.js';
 import { createReviewer } from '../core/review.js';
+import { REVIEW_BUDGET_DEFAULTS } from '../core/script-jobs.js';
 import { emptyState } from '../core/state.js';
 import { parseDuration } from '../reporter/duration.js';
 import type { AppDeps } from '../server/deps.js';
 import type { ElectionTimings } from '../server/leader-jobs.js';
 import { createMetrics } from '../server/metrics.js';
 import { NodePortReservations } from '../server/nodeport-reservations.js';
+import { createScriptOffload, scriptWorkerAvailable } from '../server/script-offload.js';
 import { type ServerHandle, startServer } from '../server/serve.js';
-import { createScriptAnalyzer } from '../shell/index.js';
+import { createScriptAnalyzer, type ScriptAnalyzer } from '../shell/index.js';
 import { generateCertificates } from '../tls/generate.js';
 import { writeCertificates } from '../tls/write-certs.js';
 import { loadPolicyFile } from './check.js';
@@ -63,6 +65,10 @@ export interface ServeFlags {
    * (the CLI defaults it to 10s; `0` closes at once). Unset for in-process callers: no drain.
    */
   drainPeriod?: string;
+  /** Worker threads that analyse scripts off the event loop (default 1); 0 analyses on it. */
+  scriptThreads?: number;
+  /** How long a review waits for the script pool (default 3s, below the 5 s webhook timeout). */
+  reviewDeadline?: string;
 }
 
 export interface ServeIo {
@@ -179,6 +185,25 @@ function durationFlag(name: string, value: string): number {
   }
 }
 
+/** Default `--review-deadline`: well inside the manifests' `timeoutSeconds: 5`. */
+export const DEFAULT_REVIEW_DEADLINE = '3s';
+export const DEFAULT_SCRIPT_THREADS = 1;
+
+/**
+ * The script pool, unless `--script-threads 0`. Running from the TypeScript sources there
+ * is no compiled worker module, so scripts are analysed on the event loop, as before.
+ */
+function startScriptOffload(flags: ServeFlags, analyzer: ScriptAnalyzer, logger: Logger) {
+  const threads = flags.scriptThreads ?? DEFAULT_SCRIPT_THREADS;
+  const deadlineMs = durationFlag('review-deadline', flags.reviewDeadline ?? DEFAULT_REVIEW_DEADLINE);
+  if (threads === 0) return undefined;
+  if (!scriptWorkerAvailable()) {
+    logger.warn('no compiled script worker (running from sources): scripts are analysed on the event loop');
+    return undefined;
+  }
+  return createScriptOffload({ analyzer, budget: REVIEW_BUDGET_DEFAULTS, threads, deadlineMs });
+}
+
 /** Starts the webhook; returns an exit code when it cannot (bad flags or files → 2). */
 export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOutcome> {
   const { logger } = io;
@@ -250,7 +275,10 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOut
       source = { getState: () => state, isReady: () => ({ ready: true, detail }) };
     }
 
-    const reviewer = createReviewer({ scripts: await createScriptAnalyzer() });
+    const scripts = await createScriptAnalyzer();
+    const reviewer = createReviewer({ scripts, budget: REVIEW_BUDGET_DEFAULTS });
+    const scriptOffload = startScriptOffload(flags, scripts, logger);
+    if (scriptOffload) stops.push(() => scriptOffload.close());
     const handle = await startServer({
       deps: {
         reviewer,
@@ -260,6 +288,7 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOut
         // Live Namespace labels for `portguard.io/mode`; static state has none.
         ...(source.namespaceLabels ? { namespaceLabels: source.namespaceLabels } : {}),
         ...(configMapLookup ? { configMapLookup } : {}),
+        ...(scriptOffload ? { scriptOffload } : {}),
         metrics,
         logger,
         nodePortReservations,
@@ -354,6 +383,12 @@ function portNumber(value: string): number {
   return n;
 }
 
+function threadCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 16) throw new Error(`invalid thread count ${value} (0 to 16)`);
+  return n;
+}
+
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
@@ -396,6 +431,17 @@ export function registerServeCommand(program: Command): void {
       '--drain-period <duration>',
       'after SIGTERM, keep answering this long while not ready, closing each connection after its answer, so endpoints move on without a failed review (0: close at once)',
       DEFAULT_DRAIN_PERIOD,
+    )
+    .option(
+      '--script-threads <n>',
+      'worker threads that analyse pod scripts off the event loop (0: on it)',
+      threadCount,
+      DEFAULT_SCRIPT_THREADS,
+    )
+    .option(
+      '--review-deadline <duration>',
+      'how long a review waits for script analysis; scripts not done by then are unknown',
+      DEFAULT_REVIEW_DEADLINE,
     )
     .action(async (flags: ServeFlags) => {
       const logger = createServeLogger();

@@ -10,6 +10,7 @@ import { type ObjectView, objectKey, viewOf } from './object-view.js';
 import { placeholderDetector } from './placeholders.js';
 import { effectiveMode, isExempt, type Policy } from './policy.js';
 import { buildContext, type Rule } from './rule-context.js';
+import { REVIEW_BUDGET_DEFAULTS, type ReviewBudget } from './script-jobs.js';
 import type { ClusterState } from './state.js';
 import type { Decision, Finding, ReviewInput } from './types.js';
 
@@ -23,6 +24,8 @@ export interface Reviewer {
 
 export interface ReviewerDeps {
   scripts: ScriptAnalyzer;
+  /** What one object's scripts may cost together; default REVIEW_BUDGET_DEFAULTS. */
+  budget?: ReviewBudget;
   rules?: readonly Rule[];
 }
 
@@ -32,6 +35,7 @@ function findingKey(f: Finding): string {
 
 export function createReviewer(deps: ReviewerDeps): Reviewer {
   const rules = deps.rules ?? RULES;
+  const budget = deps.budget ?? REVIEW_BUDGET_DEFAULTS;
 
   function evaluate(
     view: ObjectView,
@@ -43,7 +47,9 @@ export function createReviewer(deps: ReviewerDeps): Reviewer {
     const ctx = buildContext(
       view,
       state,
-      deps.scripts,
+      input.scriptAnalyses
+        ? { analyzer: deps.scripts, budget, given: input.scriptAnalyses }
+        : { analyzer: deps.scripts, budget },
       placeholderDetector(input.dryRun === true, object, old),
       input.configMaps,
     );

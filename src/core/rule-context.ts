@@ -2,20 +2,17 @@
  * What a rule sees: the object view, the cluster state and lazily computed shared
  * facts (placement, script analysis), so no rule repeats another's work.
  */
-import type { ScriptAnalysis, ScriptAnalyzer, ScriptEnv } from '../shell/index.js';
-import { type ConfigMapData, containerInputs } from './configmap-inputs.js';
+import type { CountedAnalysis, ScriptAnalysis, ScriptAnalyzer } from '../shell/index.js';
+import type { ConfigMapData } from './configmap-inputs.js';
 import type { NodeProfile } from './node-ranges.js';
-import {
-  type ContainerRef,
-  containersOf,
-  isObject,
-  type Json,
-  type ObjectView,
-  type ServicePortRef,
-} from './object-view.js';
+import type { ContainerRef, ObjectView, ServicePortRef } from './object-view.js';
 import { DEFAULT_NODES, type NoCurrentMatch, type Placement, placementOf, profilesOf } from './placement.js';
+import { type ReviewBudget, scriptJobs, spendBudget } from './script-jobs.js';
 import type { ClusterState } from './state.js';
 import type { Finding, RuleId, Severity } from './types.js';
+
+/** Moved to script-jobs.ts with the rest of what decides a review's script work. */
+export { envOf } from './script-jobs.js';
 
 export interface ContainerScript {
   ref: ContainerRef;
@@ -61,46 +58,18 @@ export interface Rule {
   evaluate(ctx: RuleContext): Finding[];
 }
 
-export function envOf(container: Json): ScriptEnv {
-  const env: ScriptEnv = {};
-  if (!Array.isArray(container.env)) return env;
-  for (const e of container.env) {
-    if (!isObject(e) || typeof e.name !== 'string') continue;
-    if (typeof e.value === 'string') env[e.name] = { value: e.value };
-    else if (typeof e.valueFrom?.fieldRef?.fieldPath === 'string')
-      env[e.name] = { fieldRef: e.valueFrom.fieldRef.fieldPath };
-    else env[e.name] = {};
-  }
-  return env;
-}
-
-function stringList(v: unknown): string[] | undefined {
-  return Array.isArray(v) ? v.map((x) => String(x)) : undefined;
-}
-
-/**
- * A container's analysis with what it reads from ConfigMaps, when the pod reads any: the
- * plain call otherwise, so the cache key (and `check`'s worker hand-over) stays the same.
- */
-function analyzeWithInputs(
-  analyzer: ScriptAnalyzer,
-  container: Json,
-  view: ObjectView,
-  configMaps: ConfigMapData | undefined,
-): ScriptAnalysis {
-  const command = stringList(container.command);
-  const args = stringList(container.args);
-  if (!configMaps || configMaps.size === 0 || !view.pod) {
-    return analyzer.analyzeContainer(command, args, envOf(container));
-  }
-  const inputs = containerInputs(container, view.pod.spec, view.namespace, configMaps);
-  return analyzer.analyzeContainer(command, args, inputs.env, inputs.files);
+/** Where a review's script analyses come from, and what it may spend on them. */
+export interface ScriptSource {
+  analyzer: ScriptAnalyzer;
+  budget: ReviewBudget;
+  /** Analyses done before the review (the webhook's worker pool), by cache key; the rest run here. */
+  given?: ReadonlyMap<string, CountedAnalysis>;
 }
 
 export function buildContext(
   view: ObjectView,
   state: ClusterState,
-  analyzer: ScriptAnalyzer,
+  scriptSource: ScriptSource,
   isPlaceholder: (ref: ServicePortRef) => boolean,
   configMaps?: ConfigMapData,
 ): RuleContext {
@@ -129,12 +98,16 @@ export function buildContext(
     },
     scripts() {
       if (!scripts) {
-        scripts = view.pod
-          ? containersOf(view.pod).map((ref) => ({
-              ref,
-              analysis: analyzeWithInputs(analyzer, ref.container, view, configMaps),
-            }))
-          : [];
+        const { analyzer, budget, given } = scriptSource;
+        const jobs = scriptJobs(view, configMaps, budget);
+        const analyses = spendBudget(
+          jobs,
+          budget.totalSteps,
+          (job) =>
+            given?.get(job.key) ??
+            analyzer.countContainer(job.command, job.args, job.env, job.files, job.maxSteps),
+        );
+        scripts = jobs.map((job, i) => ({ ref: job.ref, analysis: analyses[i]! }));
       }
       return scripts;
     },

@@ -3,6 +3,7 @@
  * webhook, the `check` CLI and the audit scanner can build the same inputs.
  */
 
+import type { CountedAnalysis } from '../shell/index.js';
 import type { ConfigMapData } from './configmap-inputs.js';
 
 export type Severity = 'deny' | 'warn' | 'info';
@@ -89,4 +90,9 @@ export interface ReviewInput {
    * caller has them; scripts that read one not given here stay unknown.
    */
   configMaps?: ConfigMapData;
+  /**
+   * Script analyses the caller already has, by `ScriptJob.key` (the webhook's worker pool
+   * ran them, or gave up at its deadline); every other script is analysed by the reviewer.
+   */
+  scriptAnalyses?: ReadonlyMap<string, CountedAnalysis>;
 }

@@ -9,6 +9,7 @@ import { completeResponse, type WebhookKind } from './admission-response.js';
 import type { AppDeps } from './deps.js';
 import { handleMutate } from './mutate-handler.js';
 import { lookUpConfigMaps } from './review-configmaps.js';
+import { analyseScripts } from './review-scripts.js';
 import { type HandlerResult, handleValidate } from './validate-handler.js';
 
 const HANDLERS: Record<
@@ -16,7 +17,10 @@ const HANDLERS: Record<
   (req: AdmissionRequest, deps: AppDeps) => HandlerResult | Promise<HandlerResult>
 > = {
   // Cluster reads happen here, before the review; the handlers themselves stay synchronous.
-  validate: async (req, deps) => handleValidate(req, deps, await lookUpConfigMaps(req, deps)),
+  validate: async (req, deps) => {
+    const configMaps = await lookUpConfigMaps(req, deps);
+    return handleValidate(req, deps, configMaps, await analyseScripts(req, deps, configMaps));
+  },
   mutate: handleMutate,
 };
 

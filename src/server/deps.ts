@@ -11,6 +11,7 @@ import type { ClusterState } from '../core/state.js';
 import type { ConfigMapLookup } from '../kube/configmap-lookup.js';
 import type { Metrics } from './metrics.js';
 import type { NodePortReservations } from './nodeport-reservations.js';
+import type { ScriptOffload } from './script-offload.js';
 
 /** Readiness as reported on /readyz; `detail` is JSON and must hold no secrets. */
 export interface Readiness {
@@ -37,6 +38,11 @@ export interface AppDeps {
    * `--no-configmap-lookup`), such scripts are reported as unknown.
    */
   configMapLookup?: ConfigMapLookup;
+  /**
+   * Runs script analyses on worker threads before a validation; absent, the review
+   * analyses on the event loop (tests, `--script-threads 0`).
+   */
+  scriptOffload?: ScriptOffload;
   /** TLS options for fastify's `https`; absent means plaintext (tests, health port). */
   https?: object;
 }

@@ -10,6 +10,7 @@ import type { ConfigMapData } from '../core/configmap-inputs.js';
 import { guardModeLabel } from '../core/mode-label-guard.js';
 import type { ReviewResult } from '../core/review.js';
 import type { Finding, Mode } from '../core/types.js';
+import type { CountedAnalysis } from '../shell/index.js';
 import type { AdmissionRequest } from './admission-request.js';
 import {
   allowed,
@@ -75,17 +76,25 @@ function decisionAnnotation(result: ReviewResult): string {
   return result.mode === 'enforce' ? 'allowed-with-findings' : `allowed-${result.mode}`;
 }
 
-/** `configMaps`: looked up beforehand by the route (review-configmaps.ts), so the review stays synchronous. */
+/**
+ * `configMaps` and `scriptAnalyses`: looked up and analysed beforehand by the route
+ * (review-configmaps.ts, review-scripts.ts), so the review stays synchronous.
+ */
 export function handleValidate(
   req: AdmissionRequest,
   deps: AppDeps,
   configMaps?: ConfigMapData,
+  scriptAnalyses?: ReadonlyMap<string, CountedAnalysis>,
 ): HandlerResult {
   let result: ReviewResult;
   try {
     result = isNamespaceRequest(req)
       ? guardModeLabel(toModeLabelInput(req), deps.getPolicy())
-      : deps.reviewer.review(toReviewInput(req, deps, configMaps), deps.getState(), deps.getPolicy());
+      : deps.reviewer.review(
+          toReviewInput(req, deps, configMaps, scriptAnalyses),
+          deps.getState(),
+          deps.getPolicy(),
+        );
   } catch (error) {
     return { outcome: errored(500, INTERNAL_ERROR_MESSAGE), decision: 'error', rules: [], error };
   }

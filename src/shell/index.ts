@@ -3,7 +3,14 @@ import { cacheKey, type KeyPart, LruCache } from './cache.js';
 import { expandKubeVars, shellInput, stripWrappers } from './command.js';
 import { BashParser } from './parser.js';
 import { Scope } from './scope.js';
-import type { AnalyzerOptions, ScriptAnalysis, ScriptAnalyzer, ScriptEnv, ScriptFiles } from './types.js';
+import type {
+  AnalyzerOptions,
+  CountedAnalysis,
+  ScriptAnalysis,
+  ScriptAnalyzer,
+  ScriptEnv,
+  ScriptFiles,
+} from './types.js';
 import { lit } from './value.js';
 
 export { loadLanguage as loadBashGrammar } from './parser.js';
@@ -14,6 +21,7 @@ export { normalizeSysctlName, sysctlNameFromProcPath } from './sysctl-name.js';
  */
 export type {
   AnalyzerOptions,
+  CountedAnalysis,
   ScriptAnalysis,
   ScriptAnalyzer,
   ScriptEnv,
@@ -46,29 +54,45 @@ export async function createScriptAnalyzer(opts: AnalyzerOptions = {}): Promise<
   const safetyLimitMs = opts.safetyLimitMs ?? ANALYSIS_DEFAULTS.safetyLimitMs;
   const maxBytes = opts.maxBytes ?? ANALYSIS_DEFAULTS.maxBytes;
   const preloaded = opts.preloaded ?? [];
-  const cache = new LruCache<ScriptAnalysis>(
+  const cache = new LruCache<CountedAnalysis>(
     (opts.cacheSize ?? ANALYSIS_DEFAULTS.cacheSize) + preloaded.length,
   );
-  for (const [key, analysis] of preloaded) cache.set(key, deepFreeze(analysis));
+  // Results are shared between callers through the cache, so nobody may mutate them.
+  const remember = (key: string, counted: CountedAnalysis) => {
+    // A result the wall-clock safety net cut short depends on the moment: never remembered.
+    if (counted.final) cache.set(key, deepFreeze(counted));
+  };
+  for (const [key, counted] of preloaded) remember(key, counted);
   const parser = await BashParser.create();
-  const budget = (): Budget => ({ maxSteps, maxParseChecks, deadline: performance.now() + safetyLimitMs });
+  const budget = (steps = maxSteps): Budget => ({
+    maxSteps: steps,
+    maxParseChecks,
+    deadline: performance.now() + safetyLimitMs,
+  });
 
-  const cached = (key: string, run: () => AnalysisOutcome | ScriptAnalysis): ScriptAnalysis => {
+  const cached = (key: string, run: () => AnalysisOutcome | ScriptAnalysis): CountedAnalysis => {
     const hit = cache.get(key);
     if (hit) return hit;
     const out = run();
-    // Results are shared between callers through the cache, so nobody may mutate them.
-    const result = deepFreeze('analysis' in out ? out.analysis : out);
-    // A result the wall-clock safety net cut short depends on the moment: never remembered.
-    if (!('timedOut' in out && out.timedOut)) cache.set(key, result);
-    return result;
+    const counted: CountedAnalysis =
+      'analysis' in out
+        ? { analysis: out.analysis, steps: out.steps + out.parseChecks, final: !out.timedOut }
+        : { analysis: out, steps: 0, final: true };
+    remember(key, counted);
+    return deepFreeze(counted);
   };
 
   // Checked before hashing for the cache key, so oversized input costs next to nothing.
-  const tooBig = (source: string): ScriptAnalysis | null => {
+  const tooBig = (source: string): CountedAnalysis | null => {
     // UTF-8 never has fewer bytes than UTF-16 code units, so long strings are rejected uncounted.
     const bytes = source.length > maxBytes ? source.length : Buffer.byteLength(source, 'utf8');
-    return bytes > maxBytes ? { writes: [], unknown: `script is over the ${maxBytes} byte limit` } : null;
+    return bytes > maxBytes
+      ? {
+          analysis: { writes: [], unknown: `script is over the ${maxBytes} byte limit` },
+          steps: 0,
+          final: true,
+        }
+      : null;
   };
 
   const script = (
@@ -76,50 +100,58 @@ export async function createScriptAnalyzer(opts: AnalyzerOptions = {}): Promise<
     env: ScriptEnv | undefined,
     positional: string[] | null,
     files: ScriptFiles | undefined,
+    steps?: number,
   ): AnalysisOutcome | ScriptAnalysis => {
     const rejected = tooBig(source);
-    if (rejected) return rejected;
+    if (rejected) return rejected.analysis;
     const scope = Scope.fromEnv(env);
     if (positional) scope.positional = positional.map(lit);
-    return analyzeSource(parser, source, scope, budget(), files);
+    return analyzeSource(parser, source, scope, budget(steps), files);
+  };
+
+  const countContainer: ScriptAnalyzer['countContainer'] = (command, args, env, files, steps) => {
+    const rejected = tooBig([...(command ?? []), ...(args ?? [])].join(' '));
+    if (rejected) return rejected;
+    return cached(containerCacheKey(command, args, env, files, steps), () => {
+      // Kubernetes substitutes $(VAR) before the process starts.
+      const argv = [...(command ?? []), ...(args ?? [])].map((a) => expandKubeVars(a, env));
+      const inner = stripWrappers(argv, (s) => s);
+      const input = shellInput(inner, (s) => s);
+      if (input === null) {
+        const bytes = argv.reduce((n, a) => n + Buffer.byteLength(a, 'utf8'), 0);
+        if (bytes > maxBytes)
+          return { writes: [], unknown: `argv is ${bytes} bytes, over the ${maxBytes} byte limit` };
+        return analyzeArgv(parser, inner, Scope.fromEnv(env), budget(steps), files);
+      }
+      // A container's stdin is empty unless it is attached: a shell reading it runs nothing.
+      if (input.from === 'stdin') return { writes: [] };
+      // The script is in the image or a volume, not in the pod spec: unknown, never clean.
+      if (input.from === 'file') {
+        const path = inner[input.index]!;
+        const mounted = files?.[path];
+        // A script mounted from a ConfigMap whose data is at hand is read like an inline one.
+        if (mounted !== undefined)
+          return script(mounted, env, [path, ...inner.slice(input.index + 1)], files, steps);
+        return { writes: [], unknown: `runs ${path}, a script file portguard cannot read` };
+      }
+      return script(inner[input.index]!, env, inner.slice(input.index + 1), files, steps);
+    });
   };
 
   return {
     analyzeScript(source, env, files) {
       const rejected = tooBig(source);
-      if (rejected) return rejected;
+      if (rejected) return rejected.analysis;
       return cached(cacheKey('script', [source, envFingerprint(env), filesFingerprint(files)]), () =>
         script(source, env, null, files),
-      );
+      ).analysis;
     },
     analyzeContainer(command, args, env, files) {
-      const rejected = tooBig([...(command ?? []), ...(args ?? [])].join(' '));
-      if (rejected) return rejected;
-      return cached(containerCacheKey(command, args, env, files), () => {
-        // Kubernetes substitutes $(VAR) before the process starts.
-        const argv = [...(command ?? []), ...(args ?? [])].map((a) => expandKubeVars(a, env));
-        const inner = stripWrappers(argv, (s) => s);
-        const input = shellInput(inner, (s) => s);
-        if (input === null) {
-          const bytes = argv.reduce((n, a) => n + Buffer.byteLength(a, 'utf8'), 0);
-          if (bytes > maxBytes)
-            return { writes: [], unknown: `argv is ${bytes} bytes, over the ${maxBytes} byte limit` };
-          return analyzeArgv(parser, inner, Scope.fromEnv(env), budget(), files);
-        }
-        // A container's stdin is empty unless it is attached: a shell reading it runs nothing.
-        if (input.from === 'stdin') return { writes: [] };
-        // The script is in the image or a volume, not in the pod spec: unknown, never clean.
-        if (input.from === 'file') {
-          const path = inner[input.index]!;
-          const mounted = files?.[path];
-          // A script mounted from a ConfigMap whose data is at hand is read like an inline one.
-          if (mounted !== undefined)
-            return script(mounted, env, [path, ...inner.slice(input.index + 1)], files);
-          return { writes: [], unknown: `runs ${path}, a script file portguard cannot read` };
-        }
-        return script(inner[input.index]!, env, inner.slice(input.index + 1), files);
-      });
+      return countContainer(command, args, env, files).analysis;
     },
+    countContainer,
+    cached: (key) => cache.get(key),
+    remember,
   };
 }
 
@@ -132,10 +164,13 @@ export function containerCacheKey(
   args: string[] | undefined,
   env: ScriptEnv | undefined,
   files?: ScriptFiles,
+  maxSteps?: number,
 ): string {
   const parts: KeyPart[] = [command ?? null, args ?? null, envFingerprint(env)];
   // Without files the key is what it always was, so `check`'s workers and the main thread agree.
   if (files && Object.keys(files).length > 0) parts.push(filesFingerprint(files));
+  // A smaller step limit can give another answer, so it gets its own entry.
+  if (maxSteps !== undefined) parts.push(['maxSteps', String(maxSteps)]);
   return cacheKey('container', parts);
 }
 

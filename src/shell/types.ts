@@ -43,6 +43,18 @@ export type ScriptEnv = Record<string, { value?: string; fieldRef?: string }>;
 /** Files the container can read whose contents are known (ConfigMap mounts), by absolute path. */
 export type ScriptFiles = Readonly<Record<string, string>>;
 
+/**
+ * An analysis with the work it cost (walker steps plus parser checks), so a review can bound
+ * the sum over its containers the same way whether the analysis ran now, came from the cache
+ * or from a worker thread. `final` is false when the wall-clock safety net cut it short:
+ * such a result holds for the moment only and is never cached.
+ */
+export interface CountedAnalysis {
+  analysis: ScriptAnalysis;
+  steps: number;
+  final: boolean;
+}
+
 export interface ScriptAnalyzer {
   analyzeScript(script: string, env?: ScriptEnv, files?: ScriptFiles): ScriptAnalysis;
   /** Container `command` + `args` as in the pod spec (exec form). */
@@ -52,6 +64,21 @@ export interface ScriptAnalyzer {
     env?: ScriptEnv,
     files?: ScriptFiles,
   ): ScriptAnalysis;
+  /**
+   * `analyzeContainer` with its cost; `maxSteps` overrides the analyzer's walker-step limit
+   * (and then is part of the cache key, see `containerCacheKey`).
+   */
+  countContainer(
+    command: string[] | undefined,
+    args: string[] | undefined,
+    env?: ScriptEnv,
+    files?: ScriptFiles,
+    maxSteps?: number,
+  ): CountedAnalysis;
+  /** The cached analysis under `key` (a `containerCacheKey`), if any. */
+  cached(key: string): CountedAnalysis | undefined;
+  /** Files an analysis done elsewhere (a worker thread) under `key`; a non-final one is ignored. */
+  remember(key: string, counted: CountedAnalysis): void;
 }
 
 export interface AnalyzerOptions {
@@ -69,5 +96,5 @@ export interface AnalyzerOptions {
    * Analyses done elsewhere (by `check`'s worker threads), keyed by `containerCacheKey`.
    * They enter the cache as if analysed here; the cache grows to hold them all.
    */
-  preloaded?: ReadonlyArray<readonly [string, ScriptAnalysis]>;
+  preloaded?: ReadonlyArray<readonly [string, CountedAnalysis]>;
 }

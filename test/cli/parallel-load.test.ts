@@ -103,9 +103,9 @@ describe('loadManifestsParallel', () => {
       },
     );
     const theirs = new Map(analyses).get(key);
-    expect(theirs?.writes[0]?.value).toBe('1024 65535');
+    expect(theirs?.analysis.writes[0]?.value).toBe('1024 65535');
     expect(theirs).toEqual(
-      local.analyzeContainer(['sh', '-c'], ['sysctl -w net.ipv4.ip_local_port_range="$RANGE"\necho 0-0'], {
+      local.countContainer(['sh', '-c'], ['sysctl -w net.ipv4.ip_local_port_range="$RANGE"\necho 0-0'], {
         RANGE: { value: '1024 65535' },
       }),
     );

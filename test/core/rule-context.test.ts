@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseNodeRanges } from '../../src/core/node-ranges.js';
 import { type ObjectView, viewOf } from '../../src/core/object-view.js';
 import { buildContext, describeNodes, listNodes, MAX_NODES_LISTED } from '../../src/core/rule-context.js';
+import { REVIEW_BUDGET_DEFAULTS } from '../../src/core/script-jobs.js';
 import { emptyState } from '../../src/core/state.js';
 import type { ScriptAnalyzer } from '../../src/shell/index.js';
 
@@ -14,7 +15,12 @@ const groups = fc.array(
 
 function context() {
   const view = { kind: 'Pod', namespace: 'ops', name: 'agent' } as ObjectView;
-  return buildContext(view, emptyState(), {} as ScriptAnalyzer, () => false);
+  return buildContext(
+    view,
+    emptyState(),
+    { analyzer: {} as ScriptAnalyzer, budget: REVIEW_BUDGET_DEFAULTS },
+    () => false,
+  );
 }
 
 describe('listNodes', () => {
@@ -93,7 +99,12 @@ describe('describeNodes of a pod no current node can take', () => {
       spec: { containers: [], ...spec },
     })!;
     const state = { ...emptyState(ranges), nodesComplete };
-    return buildContext(view, state, {} as ScriptAnalyzer, () => false);
+    return buildContext(
+      view,
+      state,
+      { analyzer: {} as ScriptAnalyzer, budget: REVIEW_BUDGET_DEFAULTS },
+      () => false,
+    );
   }
 
   it.each([

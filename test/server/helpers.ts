@@ -91,6 +91,7 @@ export interface TestAppOptions {
   /** Logger level (default debug, so every decision is recorded). */
   logLevel?: string;
   configMapLookup?: AppDeps['configMapLookup'];
+  scriptOffload?: AppDeps['scriptOffload'];
 }
 
 export async function testApp(opts: TestAppOptions = {}) {
@@ -108,6 +109,7 @@ export async function testApp(opts: TestAppOptions = {}) {
     namespaceLabels: (ns) => opts.namespaceLabels?.[ns],
     ...(opts.nodePortReservations ? { nodePortReservations: opts.nodePortReservations } : {}),
     ...(opts.configMapLookup ? { configMapLookup: opts.configMapLookup } : {}),
+    ...(opts.scriptOffload ? { scriptOffload: opts.scriptOffload } : {}),
   };
   const app = buildApp(deps);
   await app.ready();
