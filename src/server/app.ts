@@ -46,7 +46,6 @@ function installErrorHandling(app: FastifyInstance, deps: Pick<AppDeps, 'logger'
     else deps.logger.warn({ url: request.url, code, reason: message }, 'bad request');
     return reply.code(code).send(completeResponse(uid, errored(code, message), 'validate'));
   });
-  app.setNotFoundHandler(notFoundAnswer);
 }
 
 /**
@@ -72,6 +71,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // anything else is a clean 415.
   app.removeContentTypeParser('text/plain');
   installErrorHandling(app, deps);
+  app.setNotFoundHandler(notFoundAnswer);
   registerAdmissionRoutes(app, deps);
   registerHealthRoutes(app, deps);
   return app;
@@ -81,6 +81,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 export function buildHealthApp(deps: Pick<AppDeps, 'isReady' | 'metrics' | 'logger'>): FastifyInstance {
   const app = Fastify({ logger: false });
   installErrorHandling(app, deps);
+  // Not an admission port: a plain 404, so nothing here can be mistaken for an admission answer.
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not found' }));
   registerHealthRoutes(app, deps);
   return app;
 }
