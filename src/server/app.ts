@@ -8,6 +8,7 @@ import { completeResponse, errored } from './admission-response.js';
 import { registerAdmissionRoutes } from './admission-routes.js';
 import type { AppDeps } from './deps.js';
 import { registerHealthRoutes } from './health-routes.js';
+import { installJsonBodyParser } from './json-body-parser.js';
 
 export type { AppDeps, Readiness } from './deps.js';
 
@@ -68,6 +69,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // Only application/json is an AdmissionReview; drop fastify's text/plain parser so
   // anything else is a clean 415.
   app.removeContentTypeParser('text/plain');
+  installJsonBodyParser(app);
   installErrorHandling(app, deps);
   registerAdmissionRoutes(app, deps);
   registerHealthRoutes(app, deps);
