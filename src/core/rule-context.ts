@@ -14,6 +14,7 @@ import {
   type ServicePortRef,
 } from './object-view.js';
 import { DEFAULT_NODES, type NoCurrentMatch, type Placement, placementOf, profilesOf } from './placement.js';
+import { envEntryCount, envOverLimit, MAX_SCRIPT_ENV_ENTRIES, runsFromSpec } from './script-env.js';
 import type { ClusterState } from './state.js';
 import type { Finding, RuleId, Severity } from './types.js';
 
@@ -61,10 +62,15 @@ export interface Rule {
   evaluate(ctx: RuleContext): Finding[];
 }
 
+/**
+ * The env a container's script sees. Empty when nothing in the spec runs (the env cannot
+ * matter), and at most MAX_SCRIPT_ENV_ENTRIES entries (`analyzeWithInputs` reports a longer
+ * env unknown before it gets here; `check`'s workers call this directly).
+ */
 export function envOf(container: Json): ScriptEnv {
   const env: ScriptEnv = {};
-  if (!Array.isArray(container.env)) return env;
-  for (const e of container.env) {
+  if (!Array.isArray(container.env) || !runsFromSpec(container)) return env;
+  for (const e of container.env.slice(0, MAX_SCRIPT_ENV_ENTRIES)) {
     if (!isObject(e) || typeof e.name !== 'string') continue;
     if (typeof e.value === 'string') env[e.name] = { value: e.value };
     else if (typeof e.valueFrom?.fieldRef?.fieldPath === 'string')
@@ -90,10 +96,15 @@ function analyzeWithInputs(
 ): ScriptAnalysis {
   const command = stringList(container.command);
   const args = stringList(container.args);
+  if (!runsFromSpec(container)) return analyzer.analyzeContainer(command, args, {});
+  const count = envEntryCount(container);
+  if (count > MAX_SCRIPT_ENV_ENTRIES) return envOverLimit(count);
   if (!configMaps || configMaps.size === 0 || !view.pod) {
     return analyzer.analyzeContainer(command, args, envOf(container));
   }
   const inputs = containerInputs(container, view.pod.spec, view.namespace, configMaps);
+  const names = Object.keys(inputs.env).length;
+  if (names > MAX_SCRIPT_ENV_ENTRIES) return envOverLimit(names);
   return analyzer.analyzeContainer(command, args, inputs.env, inputs.files);
 }
 
