@@ -7,7 +7,7 @@
  */
 import type { ScriptEnv } from '../shell/index.js';
 import { isObject, type Json } from './object-view.js';
-import { MAX_SCRIPT_ENV_ENTRIES } from './script-env.js';
+import { MAX_SCRIPT_ENV_ENTRIES } from './script-limits.js';
 
 /** ConfigMap `data` by `namespace/name`. */
 export type ConfigMapData = ReadonlyMap<string, Readonly<Record<string, string>>>;
@@ -89,7 +89,7 @@ export function containerInputs(
 ): ContainerInputs {
   const data = (name: string) => configMaps?.get(configMapKey(namespace, name));
   const env: ScriptEnv = {};
-  // Stops one name past the cap: the caller then reports the script unknown (script-env.ts),
+  // Stops one name past the cap: the caller then reports the script unknown (script-limits.ts),
   // so a 1 MiB ConfigMap of tiny keys is never turned into variables in full.
   let names = 0;
   const put = (name: string, value: ScriptEnv[string]) => {

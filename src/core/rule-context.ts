@@ -14,7 +14,14 @@ import {
   type ServicePortRef,
 } from './object-view.js';
 import { DEFAULT_NODES, type NoCurrentMatch, type Placement, placementOf, profilesOf } from './placement.js';
-import { envEntryCount, envOverLimit, MAX_SCRIPT_ENV_ENTRIES, runsFromSpec } from './script-env.js';
+import {
+  CONTAINERS_OVER_LIMIT,
+  envEntryCount,
+  envOverLimit,
+  MAX_SCRIPT_CONTAINERS,
+  MAX_SCRIPT_ENV_ENTRIES,
+  runsFromSpec,
+} from './script-limits.js';
 import type { ClusterState } from './state.js';
 import type { Finding, RuleId, Severity } from './types.js';
 
@@ -140,10 +147,14 @@ export function buildContext(
     },
     scripts() {
       if (!scripts) {
+        let withScript = 0;
         scripts = view.pod
           ? containersOf(view.pod).map((ref) => ({
               ref,
-              analysis: analyzeWithInputs(analyzer, ref.container, view, configMaps),
+              analysis:
+                runsFromSpec(ref.container) && ++withScript > MAX_SCRIPT_CONTAINERS
+                  ? CONTAINERS_OVER_LIMIT
+                  : analyzeWithInputs(analyzer, ref.container, view, configMaps),
             }))
           : [];
       }

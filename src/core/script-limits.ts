@@ -1,5 +1,9 @@
 /**
- * How much of a container's env its script analysis considers. The apiserver limits env
+ * How much of a pod the script analysis takes: containers, and env per container. Past
+ * either cap the scripts are reported unknown rather than analysed, which is sound because
+ * unknown is never clean.
+ *
+ * Env: how much of a container's env its script analysis considers. The apiserver limits env
  * only by the 3 MiB request: a Deployment can carry 170,000 entries, and building a
  * variable, a cache-key fingerprint and a scope entry for each took 269 MiB and 4.4 s.
  * Real containers have tens to a few hundred variables; past the cap the script is
@@ -7,6 +11,20 @@
  */
 import type { ScriptAnalysis } from '../shell/index.js';
 import { isObject, type Json } from './object-view.js';
+
+/**
+ * Containers with a command or args whose scripts one pod's analysis takes. A 3 MiB
+ * Deployment fits 21,000 containers with a script each; analysing them all took one review
+ * to 266 MiB RSS (the shipped limit is 256 MiB). Real pods have a handful of containers, and
+ * node-tuning ones one or two init containers.
+ */
+export const MAX_SCRIPT_CONTAINERS = 200;
+
+/** The analysis of every container with a script past the first MAX_SCRIPT_CONTAINERS. */
+export const CONTAINERS_OVER_LIMIT: ScriptAnalysis = Object.freeze({
+  writes: Object.freeze([]) as unknown as ScriptAnalysis['writes'],
+  unknown: `the pod has more than ${MAX_SCRIPT_CONTAINERS} containers with a command or args; portguard analyses the first ${MAX_SCRIPT_CONTAINERS}`,
+});
 
 /** Env variables (env entries plus names from envFrom ConfigMaps) one container's analysis takes. */
 export const MAX_SCRIPT_ENV_ENTRIES = 1_000;

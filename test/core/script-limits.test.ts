@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { configMapKey } from '../../src/core/configmap-inputs.js';
 import { viewOf } from '../../src/core/object-view.js';
 import { buildContext, envOf } from '../../src/core/rule-context.js';
-import { MAX_SCRIPT_ENV_ENTRIES } from '../../src/core/script-env.js';
+import { MAX_SCRIPT_CONTAINERS, MAX_SCRIPT_ENV_ENTRIES } from '../../src/core/script-limits.js';
 import { emptyState } from '../../src/core/state.js';
 import { createScriptAnalyzer, type ScriptAnalyzer } from '../../src/shell/index.js';
 
@@ -83,5 +83,50 @@ describe('script env bound', () => {
     ['a command and more entries than the cap', { ...sh, env: envOf_(5_000) }, MAX_SCRIPT_ENV_ENTRIES],
   ])('envOf, %s', (_name, container, size) => {
     expect(Object.keys(envOf(container)).length).toBe(size);
+  });
+});
+
+describe('script container bound', () => {
+  function podOf(containers: Json[]) {
+    return { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ops' }, spec: { containers } };
+  }
+  const plain = (i: number) => ({ name: `p${i}`, image: 'app' });
+  const script = (i: number) => ({
+    name: `s${i}`,
+    image: 'busybox',
+    command: ['sh', '-c', `sysctl -w net.core.somaxconn=${i}`],
+  });
+
+  it.each([
+    [
+      'exactly the cap of script containers',
+      [...Array.from({ length: MAX_SCRIPT_CONTAINERS }, (_, i) => script(i))],
+      0,
+    ],
+    ['one over the cap', Array.from({ length: MAX_SCRIPT_CONTAINERS + 1 }, (_, i) => script(i)), 1],
+    [
+      'containers without a command do not count',
+      [
+        ...Array.from({ length: 500 }, (_, i) => plain(i)),
+        ...Array.from({ length: MAX_SCRIPT_CONTAINERS }, (_, i) => script(i)),
+      ],
+      0,
+    ],
+    [
+      '2,000 script containers',
+      Array.from({ length: 2_000 }, (_, i) => script(i)),
+      2_000 - MAX_SCRIPT_CONTAINERS,
+    ],
+  ] as [string, Json[], number][])('%s: %i unknown', (_name, containers, unknown) => {
+    const view = viewOf(podOf(containers))!;
+    const scripts = buildContext(view, emptyState(), analyzer, () => false).scripts();
+    expect(scripts.filter((s) => s.analysis.unknown !== undefined)).toHaveLength(unknown);
+    for (const s of scripts.filter((s) => s.analysis.unknown !== undefined)) {
+      expect(s.analysis.unknown).toMatch(/more than 200 containers/);
+      expect(s.ref.container.name).toMatch(/^s/);
+    }
+    expect(scripts.filter((s) => s.analysis.writes.length === 1)).toHaveLength(
+      containers.filter((c: Json) => c.command).length - unknown,
+    );
   });
 });
