@@ -26,7 +26,7 @@ function analyse(objects: LoadedObject[]): [string, CountedAnalysis][] {
     if (!view) continue;
     // `check` reviews with the default budget and no ConfigMap data; the keys are the review's.
     for (const job of scriptJobs(view, undefined, REVIEW_BUDGET_DEFAULTS)) {
-      if (sent.has(job.key)) continue;
+      if (job.fixed || sent.has(job.key)) continue;
       sent.add(job.key);
       const counted = scripts.countContainer(job.command, job.args, job.env, job.files, job.maxSteps);
       // Step limits give the same unknown anywhere, but one cut by the wall-clock safety net

@@ -7,6 +7,7 @@
  */
 import type { ScriptEnv } from '../shell/index.js';
 import { isObject, type Json } from './object-view.js';
+import { MAX_SCRIPT_ENV_ENTRIES } from './script-limits.js';
 
 /** ConfigMap `data` by `namespace/name`. */
 export type ConfigMapData = ReadonlyMap<string, Readonly<Record<string, string>>>;
@@ -88,24 +89,34 @@ export function containerInputs(
 ): ContainerInputs {
   const data = (name: string) => configMaps?.get(configMapKey(namespace, name));
   const env: ScriptEnv = {};
+  // Stops one name past the cap: the caller then reports the script unknown (script-limits.ts),
+  // so a 1 MiB ConfigMap of tiny keys is never turned into variables in full.
+  let names = 0;
+  const put = (name: string, value: ScriptEnv[string]) => {
+    if (!Object.hasOwn(env, name)) names++;
+    env[name] = value;
+    return names <= MAX_SCRIPT_ENV_ENTRIES;
+  };
   // envFrom first: an explicit env entry of the same name wins, as in the kubelet.
   for (const e of Array.isArray(container.envFrom) ? container.envFrom : []) {
     const name = e?.configMapRef?.name;
     const d = typeof name === 'string' ? data(name) : undefined;
     if (!d) continue;
     const prefix = typeof e.prefix === 'string' ? e.prefix : '';
-    for (const [k, v] of Object.entries(d)) env[prefix + k] = { value: v };
+    for (const k of Object.keys(d)) if (!put(prefix + k, { value: d[k]! })) return { env, files: {} };
   }
   for (const e of Array.isArray(container.env) ? container.env : []) {
     if (!isObject(e) || typeof e.name !== 'string') continue;
-    if (typeof e.value === 'string') env[e.name] = { value: e.value };
+    let value: ScriptEnv[string];
+    if (typeof e.value === 'string') value = { value: e.value };
     else if (typeof e.valueFrom?.fieldRef?.fieldPath === 'string')
-      env[e.name] = { fieldRef: e.valueFrom.fieldRef.fieldPath };
+      value = { fieldRef: e.valueFrom.fieldRef.fieldPath };
     else {
       const ref = e.valueFrom?.configMapKeyRef;
-      const value = isObject(ref) && typeof ref.name === 'string' ? data(ref.name)?.[ref.key] : undefined;
-      env[e.name] = typeof value === 'string' ? { value } : {};
+      const v = isObject(ref) && typeof ref.name === 'string' ? data(ref.name)?.[ref.key] : undefined;
+      value = typeof v === 'string' ? { value: v } : {};
     }
+    if (!put(e.name, value)) return { env, files: {} };
   }
   const files: Record<string, string> = {};
   const sources = volumeSources(spec);

@@ -14,6 +14,14 @@ import {
 import { type ConfigMapData, containerInputs } from './configmap-inputs.js';
 import { podMayReachNode } from './node-reach.js';
 import { type ContainerRef, containersOf, isObject, type Json, type ObjectView } from './object-view.js';
+import {
+  CONTAINERS_OVER_LIMIT,
+  envEntryCount,
+  envOverLimit,
+  MAX_SCRIPT_CONTAINERS,
+  MAX_SCRIPT_ENV_ENTRIES,
+  runsFromSpec,
+} from './script-limits.js';
 
 /**
  * What one review may spend on scripts, in analyzer steps (walker steps plus parser checks).
@@ -48,12 +56,19 @@ export interface ScriptJob {
   maxSteps?: number;
   /** The analyzer's cache key for exactly this call. */
   key: string;
+  /** Set when a limit decides the answer without analysing (script-limits.ts): never charged. */
+  fixed?: ScriptAnalysis;
 }
 
+/**
+ * The env a container's script sees. Empty when nothing in the spec runs (the env cannot
+ * matter), and at most MAX_SCRIPT_ENV_ENTRIES entries (`scriptJobs` reports a longer env
+ * unknown before it gets here).
+ */
 export function envOf(container: Json): ScriptEnv {
   const env: ScriptEnv = {};
-  if (!Array.isArray(container.env)) return env;
-  for (const e of container.env) {
+  if (!Array.isArray(container.env) || !runsFromSpec(container)) return env;
+  for (const e of container.env.slice(0, MAX_SCRIPT_ENV_ENTRIES)) {
     if (!isObject(e) || typeof e.name !== 'string') continue;
     if (typeof e.value === 'string') env[e.name] = { value: e.value };
     else if (typeof e.valueFrom?.fieldRef?.fieldPath === 'string')
@@ -80,12 +95,21 @@ export function scriptJobs(
   if (!pod) return [];
   const maxSteps = podMayReachNode(pod.spec) ? undefined : budget.unreachableScriptSteps;
   const withInputs = configMaps !== undefined && configMaps.size > 0;
+  let withScript = 0;
   return containersOf(pod).map((ref) => {
     const command = stringList(ref.container.command);
     const args = stringList(ref.container.args);
-    const inputs = withInputs
-      ? containerInputs(ref.container, pod.spec, view.namespace, configMaps)
-      : { env: envOf(ref.container), files: undefined };
+    const limited = (fixed: ScriptAnalysis): ScriptJob => ({ ref, command, args, env: {}, key: '', fixed });
+    const runs = runsFromSpec(ref.container);
+    if (runs && ++withScript > MAX_SCRIPT_CONTAINERS) return limited(CONTAINERS_OVER_LIMIT);
+    const count = envEntryCount(ref.container);
+    if (runs && count > MAX_SCRIPT_ENV_ENTRIES) return limited(envOverLimit(count));
+    const inputs =
+      withInputs && runs
+        ? containerInputs(ref.container, pod.spec, view.namespace, configMaps)
+        : { env: envOf(ref.container), files: undefined };
+    const names = Object.keys(inputs.env).length;
+    if (names > MAX_SCRIPT_ENV_ENTRIES) return limited(envOverLimit(names));
     const job: ScriptJob = {
       ref,
       command,
@@ -118,6 +142,7 @@ export function spendBudget(
   const charged = new Set<string>();
   let spent = 0;
   return jobs.map((job) => {
+    if (job.fixed) return job.fixed;
     if (charged.has(job.key)) return analyze(job).analysis;
     if (spent >= totalSteps) return { writes: [], unknown: budgetSpentReason(totalSteps) };
     const counted = analyze(job);

@@ -9,14 +9,21 @@ import type { UserInfo } from '../core/mode-label-guard.js';
 import type { Operation } from '../core/types.js';
 
 /**
- * Largest request body accepted. The apiserver caps a stored object at 3 MiB (etcd's
- * request limit, 1.5 MiB by default, is lower still). An UPDATE carries object and
- * oldObject: 2 × 3 MiB = 6 MiB. JSON re-encoding by the apiserver can grow strings
- * (escaped `\u003c`, base64 data in annotations): allow up to 2× → 12 MiB, plus the
- * envelope (userInfo, options, managedFields). 16 MiB covers the worst case with
- * headroom and still bounds the memory one request can take.
+ * Largest request body accepted. The apiserver refuses a write request over 3 MiB
+ * (`--max-request-bytes`'s default for JSON/YAML/protobuf bodies), and etcd stores at
+ * most 1.5 MiB per request by default, so a stored object, the oldObject of an UPDATE,
+ * is smaller still. The worst legal review is an UPDATE:
+ *   object 3 MiB + oldObject 3 MiB + envelope (uid, kind, userInfo with groups and
+ *   extra, options: well under 64 KiB)                                   ≈ 6.1 MiB.
+ * The apiserver re-encodes both objects as JSON: what arrived as JSON re-encodes to about
+ * its own size; Go's encoder turns `<`, `>`, `&` into six-byte `\u003c` escapes, and an
+ * object sent as protobuf has no JSON punctuation. 8 MiB keeps ~1.9 MiB (30 % of two
+ * objects) for that growth. A body over it is answered 413 (an errored AdmissionReview,
+ * so under failurePolicy: Fail the write is refused with that reason); only an object
+ * mostly made of escaped characters gets there, and it exceeds etcd's default limit too.
+ * The heap a body can take is bounded separately by its shape (json-shape.ts).
  */
-export const BODY_LIMIT_BYTES = 16 * 1024 * 1024;
+export const BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 
 export interface GroupVersionKind {
   group: string;

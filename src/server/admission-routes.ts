@@ -4,9 +4,11 @@
  * rule ids only, never the object (it can hold env values or Secret data).
  */
 import type { FastifyInstance } from 'fastify';
+import { shownRequestText } from '../core/request-text.js';
 import { type AdmissionRequest, parseAdmissionReview } from './admission-request.js';
 import { completeResponse, type WebhookKind } from './admission-response.js';
 import type { AppDeps } from './deps.js';
+import { kindLabel } from './kind-label.js';
 import { handleMutate } from './mutate-handler.js';
 import { lookUpConfigMaps } from './review-configmaps.js';
 import { analyseScripts } from './review-scripts.js';
@@ -49,9 +51,10 @@ function logFields(webhook: WebhookKind, req: AdmissionRequest, result: HandlerR
   return {
     webhook,
     uid: req.uid,
-    kind: req.kind.kind,
-    namespace: req.namespace ?? '',
-    name: req.name ?? '',
+    // Capped: these are the caller's strings, and a log line must not carry megabytes.
+    kind: shownRequestText(req.kind.kind),
+    namespace: shownRequestText(req.namespace ?? ''),
+    name: shownRequestText(req.name ?? ''),
     operation: req.operation,
     dryRun: req.dryRun === true,
     decision: result.decision,
@@ -73,7 +76,7 @@ export function registerAdmissionRoutes(app: FastifyInstance, deps: AppDeps): vo
       const body = completeResponse(req.uid, result.outcome, webhook);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       deps.metrics.requestDuration.observe(
-        { operation: webhook, kind: req.kind.kind, decision: result.decision },
+        { operation: webhook, kind: kindLabel(req.kind.kind), decision: result.decision },
         seconds,
       );
       if (result.error !== undefined) {

@@ -8,6 +8,7 @@ import { completeResponse, errored } from './admission-response.js';
 import { registerAdmissionRoutes } from './admission-routes.js';
 import type { AppDeps } from './deps.js';
 import { registerHealthRoutes } from './health-routes.js';
+import { installJsonBodyParser } from './json-body-parser.js';
 import { notFoundAnswer, onClientError } from './transport-answers.js';
 
 export type { AppDeps, Readiness } from './deps.js';
@@ -70,6 +71,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // Only application/json is an AdmissionReview; drop fastify's text/plain parser so
   // anything else is a clean 415.
   app.removeContentTypeParser('text/plain');
+  installJsonBodyParser(app);
   installErrorHandling(app, deps);
   app.setNotFoundHandler(notFoundAnswer);
   registerAdmissionRoutes(app, deps);

@@ -81,7 +81,7 @@ export function createScriptOffload(opts: ScriptOffloadOptions): ScriptOffload {
       for (const view of views) {
         const list: PoolJob[] = [];
         for (const { ref: _ref, ...job } of scriptJobs(view, configMaps, opts.budget)) {
-          if (given.has(job.key) || sent.has(job.key)) continue;
+          if (job.fixed || given.has(job.key) || sent.has(job.key)) continue;
           // Cached ones are handed over too, so an eviction before the review cannot make it parse here.
           const hit = opts.analyzer.cached(job.key);
           if (hit) given.set(job.key, hit);

@@ -8,6 +8,7 @@
  */
 import type { ConfigMapData } from '../core/configmap-inputs.js';
 import { guardModeLabel } from '../core/mode-label-guard.js';
+import { shownRequestText } from '../core/request-text.js';
 import type { ReviewResult } from '../core/review.js';
 import type { Finding, Mode } from '../core/types.js';
 import type { CountedAnalysis } from '../shell/index.js';
@@ -51,7 +52,9 @@ function describe(f: Finding): string {
 
 /** One line per blocking finding, each naming rule, path, port, nodes and fix (finding.message). */
 export function denialMessage(result: ReviewResult, kind: string, name: string): string {
-  const subject = name ? `${kind} ${name}` : kind;
+  // Both come from the request; capped so a huge name cannot fill the message on its own.
+  const shownKind = shownRequestText(kind);
+  const subject = name ? `${shownKind} ${shownRequestText(name)}` : shownKind;
   const lines = result.denials.map(describe);
   const head =
     lines.length === 1

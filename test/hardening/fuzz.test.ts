@@ -280,8 +280,9 @@ describe('fuzzing the admission endpoints', () => {
     ['64-level nesting inside the object', deep(64), [200]],
     ['5,000-level nesting inside the object', deep(5_000), [200]],
     ['64-level nested arrays as the whole body', `${'['.repeat(64)}${']'.repeat(64)}`, [400]],
-    ['100,000 unclosed brackets', '['.repeat(100_000), [400]],
-    ['100,000-level nested arrays', `${'['.repeat(100_000)}${']'.repeat(100_000)}`, [400]],
+    // Deeper than Go's encoding/json (so the apiserver) ever nests: refused before parsing.
+    ['100,000 unclosed brackets', '['.repeat(100_000), [413]],
+    ['100,000-level nested arrays', `${'['.repeat(100_000)}${']'.repeat(100_000)}`, [413]],
     ['a body over the limit', `{"pad":"${'x'.repeat(BODY_LIMIT_BYTES + 1024)}"}`, [413]],
     ['a body four times the limit', Buffer.alloc(4 * BODY_LIMIT_BYTES, 0x20), [413]],
     ['only whitespace', '   \n\t ', [400]],
