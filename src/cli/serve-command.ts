@@ -18,7 +18,7 @@ import { emptyState } from '../core/state.js';
 import { parseDuration } from '../reporter/duration.js';
 import type { AppDeps } from '../server/deps.js';
 import type { ElectionTimings } from '../server/leader-jobs.js';
-import { createMetrics } from '../server/metrics.js';
+import { createMetrics, type Metrics } from '../server/metrics.js';
 import { NodePortReservations } from '../server/nodeport-reservations.js';
 import { createScriptOffload, scriptWorkerAvailable } from '../server/script-offload.js';
 import { type ServerHandle, startServer } from '../server/serve.js';
@@ -193,7 +193,7 @@ export const DEFAULT_SCRIPT_THREADS = 1;
  * The script pool, unless `--script-threads 0`. Running from the TypeScript sources there
  * is no compiled worker module, so scripts are analysed on the event loop, as before.
  */
-function startScriptOffload(flags: ServeFlags, analyzer: ScriptAnalyzer, logger: Logger) {
+function startScriptOffload(flags: ServeFlags, analyzer: ScriptAnalyzer, logger: Logger, metrics: Metrics) {
   const threads = flags.scriptThreads ?? DEFAULT_SCRIPT_THREADS;
   const deadlineMs = durationFlag('review-deadline', flags.reviewDeadline ?? DEFAULT_REVIEW_DEADLINE);
   if (threads === 0) return undefined;
@@ -201,7 +201,13 @@ function startScriptOffload(flags: ServeFlags, analyzer: ScriptAnalyzer, logger:
     logger.warn('no compiled script worker (running from sources): scripts are analysed on the event loop');
     return undefined;
   }
-  return createScriptOffload({ analyzer, budget: REVIEW_BUDGET_DEFAULTS, threads, deadlineMs });
+  return createScriptOffload({
+    analyzer,
+    budget: REVIEW_BUDGET_DEFAULTS,
+    threads,
+    deadlineMs,
+    onTask: (outcome) => metrics.scriptPoolTasks.inc({ outcome }),
+  });
 }
 
 /** Starts the webhook; returns an exit code when it cannot (bad flags or files → 2). */
@@ -277,7 +283,7 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOut
 
     const scripts = await createScriptAnalyzer();
     const reviewer = createReviewer({ scripts, budget: REVIEW_BUDGET_DEFAULTS });
-    const scriptOffload = startScriptOffload(flags, scripts, logger);
+    const scriptOffload = startScriptOffload(flags, scripts, logger, metrics);
     if (scriptOffload) stops.push(() => scriptOffload.close());
     const handle = await startServer({
       deps: {

@@ -36,6 +36,7 @@ export interface Metrics {
   reservedNodePorts: Gauge<string>;
   /** ConfigMaps looked up for reviews, by how each was answered (hit = cache or a shared request). */
   configMapLookups: Counter<'outcome'>;
+  scriptPoolTasks: Counter<'outcome'>;
 }
 
 /** Values that live elsewhere and are read when /metrics is scraped. */
@@ -118,6 +119,12 @@ export function createMetrics(registry: Registry = new Registry(), sources: Metr
       collect() {
         if (sources.reservedNodePorts) this.set(sources.reservedNodePorts());
       },
+    }),
+    scriptPoolTasks: new Counter({
+      name: 'portguard_script_pool_tasks_total',
+      help: 'Script-analysis tasks sent to the worker pool, by outcome (done; deadline: scripts left unknown at --review-deadline; failed)',
+      labelNames: ['outcome'],
+      registers,
     }),
     configMapLookups: new Counter({
       name: 'portguard_configmap_lookups_total',

@@ -40,6 +40,8 @@ export interface ScriptOffloadOptions {
   deadlineMs: number;
   /** The worker module; tests point it at the compiled one (vitest runs .ts sources). */
   workerUrl?: URL;
+  /** Told how each pool task ended, for the metric of reviews that hit the deadline. */
+  onTask?: (outcome: 'done' | 'deadline' | 'failed') => void;
 }
 
 /** Compiled beside this module (dist/src/server/script-pool-worker.js). */
@@ -104,7 +106,9 @@ export function createScriptOffload(opts: ScriptOffloadOptions): ScriptOffload {
           opts.analyzer.remember(key, counted);
           given.set(key, counted);
         }
+        opts.onTask?.('done');
       } catch (err) {
+        opts.onTask?.(controller.signal.aborted ? 'deadline' : 'failed');
         const reason = controller.signal.aborted
           ? deadlineReason(opts.deadlineMs)
           : `script analysis failed on a worker thread (${err instanceof Error ? err.name : typeof err})`;

@@ -57,16 +57,18 @@ const offloads: ScriptOffload[] = [];
 
 async function appWithPool(deadlineMs: number, policy: Policy = DEFAULT_POLICY) {
   const analyzer = await createScriptAnalyzer();
+  const tasks: string[] = [];
   const offload = createScriptOffload({
     analyzer,
     budget: REVIEW_BUDGET_DEFAULTS,
     threads: 1,
     deadlineMs,
     workerUrl,
+    onTask: (outcome) => tasks.push(outcome),
   });
   offloads.push(offload);
   const reviewer = createReviewer({ scripts: analyzer, budget: REVIEW_BUDGET_DEFAULTS });
-  return { ...(await testApp({ state, policy, reviewer, scriptOffload: offload })), analyzer };
+  return { ...(await testApp({ state, policy, reviewer, scriptOffload: offload })), analyzer, tasks };
 }
 
 beforeAll(() => ensureBuilt(), 180_000);
@@ -123,7 +125,7 @@ describe('script analysis on the worker pool', () => {
   ] as const)(
     'past the deadline scripts are unknown (unknownNodeWrites %s → allowed %s), never cached',
     async (unknownNodeWrites, allowed) => {
-      const { app, analyzer } = await appWithPool(1, { ...DEFAULT_POLICY, unknownNodeWrites });
+      const { app, analyzer, tasks } = await appWithPool(1, { ...DEFAULT_POLICY, unknownNodeWrites });
       const pod = heavyPod(40, { hostNetwork: true });
       const res = await post(app, '/validate', review('late', pod));
       expect(res.body.response.allowed).toBe(allowed);
@@ -131,6 +133,8 @@ describe('script analysis on the worker pool', () => {
       // Warnings are wrapped at 120 characters; the denial holds the reason whole.
       expect(text).toContain(allowed ? 'the review deadline of 1 ms' : deadlineReason(1));
       expectUncached(analyzer, pod);
+      // What portguard_script_pool_tasks_total{outcome="deadline"} counts.
+      expect(tasks).toEqual(['deadline']);
       await app.close();
     },
   );
