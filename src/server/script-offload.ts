@@ -58,6 +58,9 @@ export function deadlineReason(deadlineMs: number): string {
 
 class DeadlineReached extends Error {}
 
+/** Old-space limit of each pool thread, MiB (the main thread's is NODE_OPTIONS' 128). */
+export const POOL_WORKER_HEAP_MB = 48;
+
 function unknownFor(keys: Iterable<string>, reason: string): Map<string, CountedAnalysis> {
   const out = new Map<string, CountedAnalysis>();
   // Not final: an answer that depends on the moment must never enter a cache.
@@ -73,6 +76,10 @@ export function createScriptOffload(opts: ScriptOffloadOptions): ScriptOffload {
     maxThreads: threads,
     // Threads stay up: each one loads the wasm grammar once.
     idleTimeout: Number.POSITIVE_INFINITY,
+    // A worker's heap holds one request's scripts and results; its own small limit keeps the
+    // pool's share of the pod's memory bounded. A worker that hits it dies, its task fails,
+    // and those scripts are unknown (never clean); piscina starts a new thread.
+    resourceLimits: { maxOldGenerationSizeMb: POOL_WORKER_HEAP_MB, maxYoungGenerationSizeMb: 4 },
   });
 
   return {
