@@ -42,6 +42,9 @@ const CLOSE_BRACKET = 0x5d;
  * no string), so brackets in a script never count.
  */
 export function jsonShapeProblem(body: Buffer, limits: JsonShapeLimits = DEFAULT_LIMITS): string | undefined {
+  // Each object, array and level of nesting takes at least one byte, so a body no longer than
+  // both limits cannot exceed either: most reviews are a few KiB and skip the pass.
+  if (body.length <= Math.min(limits.maxContainers, limits.maxDepth)) return undefined;
   let containers = 0;
   let depth = 0;
   for (let i = 0; i < body.length; i++) {
