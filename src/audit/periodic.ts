@@ -9,8 +9,8 @@ import type { Policy } from '../core/policy.js';
 import type { Reviewer } from '../core/review.js';
 import type { KubeConfig } from '../kube/k8s.js';
 import type { KubeLogger } from '../kube/logger.js';
+import { auditCluster } from './audit-cluster.js';
 import { buildPolicyReports, type PolicyReportObject } from './policy-report.js';
-import { auditCluster } from './run-audit.js';
 import {
   listReportNamespaces,
   type WriteOptions,

@@ -5,8 +5,8 @@
  * with its live labels, so placement and node findings name real nodes.
  */
 
-import { RangesFileError } from '../cli/ranges-file.js';
 import { buildRanges, type ClusterRanges, type NodeInfo, parseNodeRanges } from '../core/node-ranges.js';
+import { RangesFileError } from '../core/ranges-error.js';
 
 /** Parses ConfigMap data from the cluster; any bad key is fatal for audit, which must not guess. */
 export function rangesFromData(data: Record<string, unknown>, source: string): ClusterRanges {

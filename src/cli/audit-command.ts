@@ -3,8 +3,8 @@
  * and sets the exit code. Everything else lives in src/audit/.
  */
 import { type Command, Option } from 'commander';
-import { AUDIT_OUTPUTS, type AuditOutput, runAudit } from '../audit/run-audit.js';
 import { ExitCode } from './exit-codes.js';
+import { AUDIT_OUTPUTS, type AuditOutput, runAudit } from './run-audit.js';
 
 interface AuditFlags {
   kubeconfig?: string;

@@ -6,22 +6,11 @@
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { type Document, isScalar, LineCounter, parseDocument, visit } from 'yaml';
-import { type ClusterRanges, EntryCache, parseNodeRanges, type RangesError } from '../core/node-ranges.js';
+import { type ClusterRanges, EntryCache, parseNodeRanges } from '../core/node-ranges.js';
+import { RangesFileError } from '../core/ranges-error.js';
 import { decodeText, MAX_ALIAS_COUNT, MAX_FILE_BYTES, withPlainEnv } from './manifest-loader.js';
 
-/** A bad ranges file; `errors` holds one entry per bad ConfigMap key. */
-export class RangesFileError extends Error {
-  override name = 'RangesFileError';
-  constructor(
-    readonly file: string,
-    readonly errors: RangesError[],
-    detail?: string,
-  ) {
-    super(
-      detail ? `${file}: ${detail}` : errors.map((e) => `${file}: key "${e.key}": ${e.message}`).join('\n'),
-    );
-  }
-}
+export { RangesFileError } from '../core/ranges-error.js';
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

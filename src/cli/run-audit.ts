@@ -1,31 +1,24 @@
 /**
- * `portguard audit` without the flag parsing: read ranges (cluster ConfigMap or a
- * proposed file for what-if), list the cluster, scan, and print text, JSON or
- * PolicyReports, plus `--fix` commands. All I/O goes through `AuditIO`, so tests and the
- * server's periodic audit run it in-process. Audit reports and never blocks: the exit
- * code is 0 unless the input (ranges, policy, cluster access) is unusable.
+ * `portguard audit` without the flag parsing: load the ranges file and policy, the kubeconfig,
+ * run the library's audit (src/audit/audit-cluster.ts), and print text, JSON or PolicyReports,
+ * plus `--fix` commands. All I/O goes through `AuditIO`, so tests run it in-process. Audit
+ * reports and never blocks: the exit code is 0 unless the input (ranges, policy, cluster
+ * access) is unusable.
  */
 
-import { loadPolicyFile } from '../cli/check.js';
-import { ExitCode } from '../cli/exit-codes.js';
-import { loadRangesFile, RangesFileError } from '../cli/ranges-file.js';
-import type { ClusterRanges } from '../core/node-ranges.js';
-import { DEFAULT_POLICY, type Policy, PolicyError } from '../core/policy.js';
+import { auditCluster, MissingRangesError } from '../audit/audit-cluster.js';
+import { planFixes, type ServiceFix } from '../audit/fix.js';
+import { formatJson, formatPolicyReports, formatText } from '../audit/format.js';
+import { ListError, type ProgressFn } from '../audit/list-cluster.js';
+import { buildPolicyReports } from '../audit/policy-report.js';
+import { DEFAULT_POLICY, PolicyError } from '../core/policy.js';
+import { RangesFileError } from '../core/ranges-error.js';
 import { createReviewer, type Reviewer } from '../core/review.js';
 import { KubeConfig } from '../kube/k8s.js';
 import { createScriptAnalyzer } from '../shell/index.js';
-import { planFixes, type ServiceFix } from './fix.js';
-import { formatJson, formatPolicyReports, formatText } from './format.js';
-import {
-  ListError,
-  listClusterObjects,
-  listNodes,
-  type ProgressFn,
-  readRangesConfigMap,
-} from './list-cluster.js';
-import { buildPolicyReports } from './policy-report.js';
-import { completeRanges, rangesFromData } from './ranges-source.js';
-import { type AuditResult, RANGES_CONFIGMAP, scanObjects } from './scan.js';
+import { loadPolicyFile } from './check.js';
+import { ExitCode } from './exit-codes.js';
+import { loadRangesFile } from './ranges-file.js';
 
 export const AUDIT_OUTPUTS = ['text', 'json', 'policyreport'] as const;
 export type AuditOutput = (typeof AUDIT_OUTPUTS)[number];
@@ -53,51 +46,6 @@ export interface AuditIO {
   now?: () => Date;
   /** A ready reviewer, so repeated runs load the shell parser once. */
   reviewer?: Reviewer;
-}
-
-/** Everything a scan needs from the cluster; shared by the CLI and the periodic audit. */
-export interface ClusterAuditInput {
-  kc: KubeConfig;
-  /** Proposed ranges (what-if); the cluster's ConfigMap when absent. */
-  ranges?: ClusterRanges;
-  policy: Policy;
-  reviewer: Reviewer;
-  progress?: ProgressFn;
-  /** Told about kinds that could not be listed or Nodes that could not be read. */
-  warn?: (message: string) => void;
-}
-
-/** A cluster without the ranges ConfigMap, and no `--ranges`: audit has nothing to judge against. */
-export class MissingRangesError extends Error {}
-
-/** Lists the cluster and scans it; throws ListError, RangesFileError or MissingRangesError. */
-export async function auditCluster(input: ClusterAuditInput): Promise<AuditResult> {
-  let ranges = input.ranges;
-  if (!ranges) {
-    const data = await readRangesConfigMap(input.kc);
-    const source = `ConfigMap ${RANGES_CONFIGMAP.namespace}/${RANGES_CONFIGMAP.name}`;
-    if (!data) throw new MissingRangesError(`${source} not found; deploy portguard or pass --ranges FILE`);
-    ranges = rangesFromData(data, source);
-  }
-  const nodes = await listNodes(input.kc, input.progress);
-  if (nodes) ranges = completeRanges(ranges, nodes);
-  else
-    input.warn?.(
-      'cannot list nodes (forbidden); nodes without a ConfigMap entry are judged by the default profile',
-    );
-  const listed = await listClusterObjects(input.kc, input.progress);
-  if (listed.skipped.length > 0) {
-    input.warn?.(
-      `cannot list ${listed.skipped.join(', ')} (forbidden or not served); those workloads are not audited`,
-    );
-  }
-  return scanObjects({
-    objects: listed.objects,
-    ranges,
-    nodesComplete: nodes !== undefined,
-    policy: input.policy,
-    reviewer: input.reviewer,
-  });
 }
 
 /** Progress lines like `listed 1500 services...`, at most one per page. */
