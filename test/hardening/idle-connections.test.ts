@@ -8,10 +8,8 @@
  */
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY } from '../../src/core/policy.js';
-import { createMetrics } from '../../src/server/metrics.js';
 import { type ServerHandle, startServer } from '../../src/server/serve.js';
-import { loadFixture, recordingLogger, sharedReviewer, stateWith, WIDENED } from '../server/helpers.js';
+import { loadFixture, serverDeps } from '../server/helpers.js';
 import { openTls, parseResponses, post, type RawConnection } from '../server/raw-tls.js';
 import { sleep, tempCertificates } from './helpers.js';
 
@@ -24,14 +22,7 @@ let certs: Awaited<ReturnType<typeof tempCertificates>>;
 beforeAll(async () => {
   certs = await tempCertificates();
   handle = await startServer({
-    deps: {
-      reviewer: await sharedReviewer(),
-      getState: () => stateWith({ 'worker-1': WIDENED }),
-      getPolicy: () => DEFAULT_POLICY,
-      isReady: () => ({ ready: true, detail: {} }),
-      metrics: createMetrics(),
-      logger: recordingLogger().logger,
-    },
+    deps: await serverDeps(),
     port: 0,
     host: '127.0.0.1',
     tls: { certFile: certs.cert, keyFile: certs.key },

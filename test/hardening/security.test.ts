@@ -12,19 +12,9 @@ import { connect, type SecureVersion } from 'node:tls';
 import { generate } from 'selfsigned';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY } from '../../src/core/policy.js';
-import { createMetrics } from '../../src/server/metrics.js';
 import { startServer } from '../../src/server/serve.js';
 import { writeCertificates } from '../../src/tls/write-certs.js';
-import {
-  loadFixture,
-  post,
-  recordingLogger,
-  sharedReviewer,
-  stateWith,
-  testApp,
-  WIDENED,
-} from '../server/helpers.js';
+import { loadFixture, post, recordingLogger, serverDeps, testApp } from '../server/helpers.js';
 import { type Json, loopbackCertificates, tempCertificates } from './helpers.js';
 
 const review = loadFixture('validate-create-service-nodeport-explicit');
@@ -33,14 +23,7 @@ async function startTls(extra: { clientCaFile?: string } = {}) {
   const certs = await tempCertificates();
   const { logger, lines } = recordingLogger();
   const handle = await startServer({
-    deps: {
-      reviewer: await sharedReviewer(),
-      getState: () => stateWith({ 'worker-1': WIDENED }),
-      getPolicy: () => DEFAULT_POLICY,
-      isReady: () => ({ ready: true, detail: {} }),
-      metrics: createMetrics(),
-      logger,
-    },
+    deps: await serverDeps(logger),
     port: 0,
     host: '127.0.0.1',
     healthPort: 0,

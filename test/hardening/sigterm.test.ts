@@ -167,20 +167,11 @@ describe('SIGTERM under load (real binary)', () => {
 describe('graceful close on a keep-alive connection (in process)', () => {
   it('a review that arrives on an open connection while closing gets an answer, not a bare 503', async () => {
     const { startServer } = await import('../../src/server/serve.js');
-    const { createMetrics } = await import('../../src/server/metrics.js');
-    const { DEFAULT_POLICY } = await import('../../src/core/policy.js');
-    const { recordingLogger, sharedReviewer, stateWith, WIDENED } = await import('../server/helpers.js');
+    const { serverDeps } = await import('../server/helpers.js');
     const { connect } = await import('node:tls');
     const certs = await tempCertificates();
     const handle = await startServer({
-      deps: {
-        reviewer: await sharedReviewer(),
-        getState: () => stateWith({ 'worker-1': WIDENED }),
-        getPolicy: () => DEFAULT_POLICY,
-        isReady: () => ({ ready: true, detail: {} }),
-        metrics: createMetrics(),
-        logger: recordingLogger().logger,
-      },
+      deps: await serverDeps(),
       port: 0,
       host: '127.0.0.1',
       tls: { certFile: certs.cert, keyFile: certs.key },

@@ -10,10 +10,8 @@ import { type Socket, connect as tcpConnect } from 'node:net';
 import { connect } from 'node:tls';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY } from '../../src/core/policy.js';
-import { createMetrics } from '../../src/server/metrics.js';
 import { SERVER_TIMEOUTS, type ServerHandle, startServer } from '../../src/server/serve.js';
-import { loadFixture, recordingLogger, sharedReviewer, stateWith, WIDENED } from '../server/helpers.js';
+import { loadFixture, serverDeps } from '../server/helpers.js';
 import { sleep, tempCertificates } from './helpers.js';
 
 /** The apiserver's default webhook timeout; every server-side cut must come before it. */
@@ -26,14 +24,7 @@ let certs: Awaited<ReturnType<typeof tempCertificates>>;
 beforeAll(async () => {
   certs = await tempCertificates();
   handle = await startServer({
-    deps: {
-      reviewer: await sharedReviewer(),
-      getState: () => stateWith({ 'worker-1': WIDENED }),
-      getPolicy: () => DEFAULT_POLICY,
-      isReady: () => ({ ready: true, detail: {} }),
-      metrics: createMetrics(),
-      logger: recordingLogger().logger,
-    },
+    deps: await serverDeps(),
     port: 0,
     host: '127.0.0.1',
     tls: { certFile: certs.cert, keyFile: certs.key },

@@ -137,3 +137,18 @@ export function endpointOf(fixture: string): '/validate' | '/mutate' {
 export function decodePatch(response: Json): Json[] {
   return response.patch ? JSON.parse(Buffer.from(response.patch, 'base64').toString('utf8')) : [];
 }
+
+/**
+ * Deps for a real server (startServer) on the test state: worker-1 widened, the default
+ * policy, always ready. Tests of the transport only vary the logger.
+ */
+export async function serverDeps(logger = recordingLogger().logger): Promise<AppDeps> {
+  return {
+    reviewer: await sharedReviewer(),
+    getState: () => stateWith({ 'worker-1': WIDENED }),
+    getPolicy: () => DEFAULT_POLICY,
+    isReady: () => ({ ready: true, detail: {} }),
+    metrics: createMetrics(),
+    logger,
+  };
+}

@@ -7,11 +7,9 @@
  */
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY } from '../../src/core/policy.js';
-import { createMetrics } from '../../src/server/metrics.js';
 import { type ServerHandle, startServer } from '../../src/server/serve.js';
 import { sleep, tempCertificates } from '../hardening/helpers.js';
-import { type Json, loadFixture, recordingLogger, sharedReviewer, stateWith, WIDENED } from './helpers.js';
+import { type Json, loadFixture, serverDeps } from './helpers.js';
 import { openTls, parseResponses, post, type RawResponse } from './raw-tls.js';
 
 const fixture = loadFixture('validate-create-service-nodeport-explicit');
@@ -22,14 +20,7 @@ let certs: Awaited<ReturnType<typeof tempCertificates>>;
 
 async function start(): Promise<ServerHandle> {
   return startServer({
-    deps: {
-      reviewer: await sharedReviewer(),
-      getState: () => stateWith({ 'worker-1': WIDENED }),
-      getPolicy: () => DEFAULT_POLICY,
-      isReady: () => ({ ready: true, detail: {} }),
-      metrics: createMetrics(),
-      logger: recordingLogger().logger,
-    },
+    deps: await serverDeps(),
     port: 0,
     host: '127.0.0.1',
     tls: { certFile: certs.cert, keyFile: certs.key },
