@@ -999,7 +999,12 @@ class Walker implements ExpandHost {
   private absolute(path: Value, scope: Scope): Value {
     if (knownPrefix(path).startsWith('/') || path.length === 0 || !('text' in path[0]!)) return path;
     if (!scope.vars.has('PWD')) return path;
-    return concat(scope.lookup('PWD'), lit('/'), path);
+    const pwd = scope.lookup('PWD');
+    // After `cd "$DIR"`, `> ip_local_port_range` may be a sysctl file: unknown, never clean.
+    if (textOf(pwd) === null) {
+      this.shared.partial ??= `writes ${render(path)} relative to a directory portguard cannot resolve (${reasonOf(pwd) ?? 'cd'})`;
+    }
+    return concat(pwd, lit('/'), path);
   }
 
   private sysctl(args: Value[], line: number, frame: Frame): void {

@@ -121,6 +121,11 @@ describe('forms portguard cannot read are unknown, never clean', () => {
     ['bash with options and a file', 'bash -e /scripts/tune.sh arg', /runs \/scripts\/tune\.sh/],
     ['source', '. /scripts/env.sh', /sources \/scripts\/env\.sh/],
     ['eval of text it cannot resolve', 'eval "$CMD"', /eval at line 1 runs text portguard cannot resolve/],
+    [
+      'a relative write after cd to a directory it cannot resolve',
+      'cd "$DIR" && echo "1024 65535" > ip_local_port_range',
+      /writes ip_local_port_range relative to a directory portguard cannot resolve/,
+    ],
     ['sh -c of a variable', 'sh -c "$CMD"', /sh -c at line 1 runs a script portguard cannot resolve/],
   ])('%s', async (_name, script, reason) => {
     const r = (await analyzer()).analyzeScript(script);
