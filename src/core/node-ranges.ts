@@ -24,15 +24,34 @@ export interface NodeEntryJson {
   ipLocalPortRange?: string;
   ipLocalReservedPorts?: string;
   labels?: Record<string, string>;
+  /** Ports with a listening socket on the host, per protocol, in `ip_local_reserved_ports` syntax. */
+  listeners?: { tcp?: string; udp?: string; sctp?: string };
+  /** True when the reporter hit its cap: ports past it may be held too. */
+  listenersTruncated?: boolean;
+  /** Connected sockets whose local port lies in `range`: the kernel handed out a NodePort as a source port. */
+  nodePortSourcePorts?: { range: string; count: number };
   [extra: string]: unknown;
 }
 
+const portListSchema = { type: 'string' } as const;
 const entrySchema = {
   type: 'object',
   properties: {
     ipLocalPortRange: { type: 'string' },
     ipLocalReservedPorts: { type: 'string' },
     labels: { type: 'object', additionalProperties: { type: 'string' } },
+    listeners: {
+      type: 'object',
+      properties: { tcp: portListSchema, udp: portListSchema, sctp: portListSchema },
+      additionalProperties: false,
+    },
+    listenersTruncated: { type: 'boolean' },
+    nodePortSourcePorts: {
+      type: 'object',
+      properties: { range: { type: 'string' }, count: { type: 'integer', minimum: 0 } },
+      required: ['range', 'count'],
+      additionalProperties: false,
+    },
   },
   additionalProperties: true,
 } as const;
@@ -52,10 +71,26 @@ export interface NodeProfile {
   key: string;
 }
 
+/**
+ * What a node reporter saw on the host beyond its sysctls. Absent when nobody measured
+ * it (hand-written entries, older reporters): absence means unknown, never "no listeners".
+ */
+export interface NodeEvidence {
+  listeners?: {
+    tcp: PortSet;
+    udp: PortSet;
+    sctp: PortSet;
+    /** The reporter's cap was hit: a port not listed may still be held. */
+    truncated: boolean;
+  };
+  nodePortSourcePorts?: { range: PortRange; count: number };
+}
+
 export interface NodeInfo {
   name: string;
   profile: NodeProfile;
   labels: Record<string, string>;
+  evidence?: NodeEvidence;
   /**
    * True when `labels` are the Node object's own (the Node informer, audit's Node list):
    * a key missing there is missing on the node. A ConfigMap entry's `labels` may be a
@@ -95,7 +130,7 @@ export function makeProfile(ephemeral: PortRange, reserved: PortSet): NodeProfil
 
 /** What one entry's JSON text parses to; cached by text, so it holds no key. */
 type EntryOutcome =
-  | { ok: true; profile: NodeProfile; labels: Record<string, string> }
+  | { ok: true; profile: NodeProfile; labels: Record<string, string>; evidence?: NodeEvidence }
   | { ok: false; message: string };
 
 /** The entry cache's caps: past them a cache is cleared, so hostile data cannot grow it. */
@@ -209,7 +244,9 @@ function parseEntryText(
     const profile = cache
       ? cache.profile(json.ipLocalPortRange, json.ipLocalReservedPorts, fallback)
       : buildProfile(json.ipLocalPortRange, json.ipLocalReservedPorts, fallback);
-    return { ok: true, profile, labels: json.labels ?? {} };
+    const evidence = parseEvidence(json);
+    if (typeof evidence === 'string') return { ok: false, message: evidence };
+    return { ok: true, profile, labels: json.labels ?? {}, ...(evidence ? { evidence } : {}) };
   } catch (err) {
     if (err instanceof PortParseError) {
       const field = /reserved/.test(err.message) ? 'ipLocalReservedPorts' : 'ipLocalPortRange';
@@ -219,13 +256,48 @@ function parseEntryText(
   }
 }
 
+/** The evidence fields of a schema-valid entry; a string is the error message. */
+function parseEvidence(json: NodeEntryJson): NodeEvidence | undefined | string {
+  const evidence: NodeEvidence = {};
+  if (json.listeners !== undefined || json.listenersTruncated !== undefined) {
+    const sets: Record<'tcp' | 'udp' | 'sctp', PortSet> = {
+      tcp: PortSet.empty(),
+      udp: PortSet.empty(),
+      sctp: PortSet.empty(),
+    };
+    for (const proto of ['tcp', 'udp', 'sctp'] as const) {
+      const text = json.listeners?.[proto];
+      if (text === undefined) continue;
+      try {
+        sets[proto] = parseReservedPorts(text);
+      } catch (err) {
+        if (!(err instanceof PortParseError)) throw err;
+        return `listeners.${proto}: ${err.message.replace(/reserved /g, '')}`;
+      }
+    }
+    evidence.listeners = { ...sets, truncated: json.listenersTruncated === true };
+  }
+  if (json.nodePortSourcePorts !== undefined) {
+    try {
+      evidence.nodePortSourcePorts = {
+        range: parseNodePortRange(json.nodePortSourcePorts.range),
+        count: json.nodePortSourcePorts.count,
+      };
+    } catch (err) {
+      if (!(err instanceof PortParseError)) throw err;
+      return `nodePortSourcePorts.range: ${err.message}`;
+    }
+  }
+  return evidence.listeners || evidence.nodePortSourcePorts ? evidence : undefined;
+}
+
 function parseEntry(
   key: string,
   raw: string,
   fallback: NodeProfile | undefined,
   errors: RangesError[],
   cache?: EntryCache,
-): { profile: NodeProfile; labels: Record<string, string> } | undefined {
+): { profile: NodeProfile; labels: Record<string, string>; evidence?: NodeEvidence } | undefined {
   const outcome = cache
     ? cache.outcome(raw, fallback, () => parseEntryText(raw, fallback, cache))
     : parseEntryText(raw, fallback, undefined);
@@ -234,7 +306,9 @@ function parseEntry(
     return undefined;
   }
   // Entries with equal text share one outcome, labels included: NodeInfo labels are read-only.
-  return { profile: outcome.profile, labels: outcome.labels };
+  return outcome.evidence
+    ? { profile: outcome.profile, labels: outcome.labels, evidence: outcome.evidence }
+    : { profile: outcome.profile, labels: outcome.labels };
 }
 
 /**
@@ -266,7 +340,10 @@ export function parseDataEntry(
     return undefined;
   }
   const parsed = parseEntry(key, value, defaultProfile, errors, cache);
-  return parsed ? { name, profile: parsed.profile, labels: parsed.labels, labelsComplete: false } : undefined;
+  if (!parsed) return undefined;
+  const node: NodeInfo = { name, profile: parsed.profile, labels: parsed.labels, labelsComplete: false };
+  if (parsed.evidence) node.evidence = parsed.evidence;
+  return node;
 }
 
 export interface ParseResult {
@@ -346,7 +423,36 @@ export function defaultRanges(): ClusterRanges {
   return parseNodeRanges({}, 'built-in defaults').ranges;
 }
 
-/** Serialises one node entry the way the reporter writes it. */
-export function formatNodeEntry(ephemeral: string, reserved: string, labels: Record<string, string>): string {
-  return JSON.stringify({ ipLocalPortRange: ephemeral, ipLocalReservedPorts: reserved, labels });
+/**
+ * Serialises one node entry with its fields in a fixed order, so equal data gives equal
+ * text (the reporter compares texts to skip writes; the entry cache keys on them).
+ * Fields that are undefined are left out.
+ */
+export function formatNodeEntry(entry: NodeEntryJson): string {
+  const ordered: NodeEntryJson = {};
+  if (entry.ipLocalPortRange !== undefined) ordered.ipLocalPortRange = entry.ipLocalPortRange;
+  if (entry.ipLocalReservedPorts !== undefined) ordered.ipLocalReservedPorts = entry.ipLocalReservedPorts;
+  if (entry.listeners !== undefined) ordered.listeners = entry.listeners;
+  if (entry.listenersTruncated) ordered.listenersTruncated = true;
+  if (entry.nodePortSourcePorts !== undefined) ordered.nodePortSourcePorts = entry.nodePortSourcePorts;
+  if (entry.labels !== undefined) ordered.labels = entry.labels;
+  return JSON.stringify(ordered);
+}
+
+/** A NodeEvidence back in the entry's JSON form (for `ranges export`). */
+export function evidenceJson(evidence: NodeEvidence | undefined): NodeEntryJson {
+  const out: NodeEntryJson = {};
+  if (evidence?.listeners) {
+    const { tcp, udp, sctp, truncated } = evidence.listeners;
+    out.listeners = {};
+    if (!tcp.isEmpty()) out.listeners.tcp = tcp.toString();
+    if (!udp.isEmpty()) out.listeners.udp = udp.toString();
+    if (!sctp.isEmpty()) out.listeners.sctp = sctp.toString();
+    if (truncated) out.listenersTruncated = true;
+  }
+  if (evidence?.nodePortSourcePorts) {
+    const { range, count } = evidence.nodePortSourcePorts;
+    out.nodePortSourcePorts = { range: `${range.lo}-${range.hi}`, count };
+  }
+  return out;
 }

@@ -163,31 +163,72 @@ export async function applyConfigMapInSlices(
 }
 
 /**
- * Joins parsed ConfigMap entries with the live nodes into the `ClusterRanges` the core
- * reads. With `liveNodes` (the Node informer has synced) the node set is exactly the live
- * nodes: a node with no entry gets the default profile, and entries of nodes that no
- * longer exist are ignored (the leader prunes them). Live labels win over the labels a
- * reporter wrote and are complete (`labelsComplete`), so placement matches them exactly.
- * Without `liveNodes` the ConfigMap entries are the node set, with labels that may be partial.
+ * True for a `node.<name>` entry of the ranges ConfigMap that a reporter before per-node
+ * report objects wrote: those copied every label of their Node, and kubelet always sets
+ * `kubernetes.io/hostname`. Such an entry is reported data, so a node's own report object
+ * outranks it; the new reporter deletes it (docs/cluster-state.md, "Migration").
+ */
+export function isReporterCopy(entry: NodeInfo): boolean {
+  return Object.hasOwn(entry.labels, HOSTNAME_LABEL);
+}
+export const HOSTNAME_LABEL = 'kubernetes.io/hostname';
+
+/**
+ * One node's data after precedence: a hand-written `node.<name>` entry of the ranges
+ * ConfigMap, else the node's report object, else a reporter-written entry of the ranges
+ * ConfigMap (older reporters), else nothing (the default profile). Evidence (listeners,
+ * source ports) is only ever measured, so it comes from the report whichever profile wins.
+ */
+function effectiveEntry(
+  entry: NodeInfo | undefined,
+  report: NodeInfo | undefined,
+): Pick<NodeInfo, 'profile' | 'labels' | 'evidence'> | undefined {
+  const base = entry && !isReporterCopy(entry) ? entry : (report ?? entry);
+  if (!base) return undefined;
+  const evidence = report?.evidence ?? entry?.evidence;
+  return {
+    profile: base.profile,
+    labels: entry?.labels ?? report?.labels ?? {},
+    ...(evidence ? { evidence } : {}),
+  };
+}
+
+/**
+ * Joins parsed ConfigMap entries and the nodes' report objects with the live nodes into
+ * the `ClusterRanges` the core reads. With `liveNodes` (the Node informer has synced) the
+ * node set is exactly the live nodes: a node with no data gets the default profile, and
+ * data of nodes that no longer exist is ignored (the leader prunes it). Live labels win
+ * over labels written in entries and are complete (`labelsComplete`), so placement matches
+ * them exactly. Without `liveNodes` the entries and reports are the node set, with labels
+ * that may be partial.
  */
 export function composeRanges(
   config: ParsedConfigMap,
   liveNodes: ReadonlyMap<string, Record<string, string>> | undefined,
   source: string,
+  reports?: ReadonlyMap<string, NodeInfo>,
 ): ClusterRanges {
   const nodes = new Map<string, NodeInfo>();
   if (liveNodes) {
     for (const [name, labels] of liveNodes) {
-      const entry = config.nodes.get(name);
-      nodes.set(name, {
+      const e = effectiveEntry(config.nodes.get(name), reports?.get(name));
+      const node: NodeInfo = {
         name,
-        profile: entry?.profile ?? config.defaultProfile,
+        profile: e?.profile ?? config.defaultProfile,
         labels,
         labelsComplete: true,
-      });
+      };
+      if (e?.evidence) node.evidence = e.evidence;
+      nodes.set(name, node);
     }
-  } else {
+  } else if (!reports || reports.size === 0) {
     for (const node of config.nodes.values()) nodes.set(node.name, node);
+  } else {
+    for (const name of new Set([...config.nodes.keys(), ...reports.keys()])) {
+      const e = effectiveEntry(config.nodes.get(name), reports.get(name));
+      if (!e) continue;
+      nodes.set(name, { name, ...e, labelsComplete: false });
+    }
   }
   return buildRanges(config.nodePortRange, config.defaultProfile, nodes, source);
 }

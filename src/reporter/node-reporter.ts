@@ -43,11 +43,11 @@ export function createNodeReporter(opts: NodeReporterOptions): NodeReporter {
     async report() {
       const sysctls = await readNodeSysctls(opts.procRoot);
       const node = await api.readNode({ name: opts.nodeName });
-      const entry = formatNodeEntry(
-        sysctls.ipLocalPortRange,
-        sysctls.ipLocalReservedPorts,
-        node.metadata?.labels ?? {},
-      );
+      const entry = formatNodeEntry({
+        ipLocalPortRange: sysctls.ipLocalPortRange,
+        ipLocalReservedPorts: sysctls.ipLocalReservedPorts,
+        labels: node.metadata?.labels ?? {},
+      });
       if (entry === lastWritten) return { written: false, key, entry };
       await api.patchNamespacedConfigMap(
         { name: opts.configMapName, namespace: opts.namespace, body: { data: { [key]: entry } } },
