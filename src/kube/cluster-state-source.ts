@@ -1,6 +1,6 @@
 /**
- * Live `ClusterState` for the webhook, fed by six informers: the ranges ConfigMap,
- * Services, hostNetwork pods, pods with hostPorts, Nodes, and Namespaces (their labels,
+ * Live `ClusterState` for the webhook, fed by seven informers: the ranges ConfigMap, the
+ * nodes' report objects (src/kube/node-reports.ts), Services, hostNetwork pods, pods with hostPorts, Nodes, and Namespaces (their labels,
  * for the per-namespace mode label `portguard.io/mode`; AdmissionReviews do not carry them).
  *
  * Consistency: reviews read `getState()` synchronously, and every change is applied in
@@ -30,6 +30,7 @@ import { objectKey, viewOf } from '../core/object-view.js';
 import type { ClusterState } from '../core/state.js';
 import { CoreV1Api, type KubeConfig, type KubernetesListObject, type KubernetesObject } from './k8s.js';
 import type { KubeLogger } from './logger.js';
+import { NODE_REPORT_SELECTOR, NodeReports } from './node-reports.js';
 import {
   declaresHostPort,
   isTerminated,
@@ -74,7 +75,16 @@ export interface ClusterStateSourceOptions {
   random?: () => number;
   /** The library's pause between quiet watch reconnects; tests shorten it. */
   watchDelay?: (ms: number) => Promise<void>;
+  /**
+   * Report-object events arriving within this window are applied together. During a
+   * DaemonSet rollout every node writes once; rebuilding the node index per event would
+   * cost O(nodes) each time, O(nodes²) for the rollout.
+   */
+  reportCoalesceMs?: number;
 }
+
+/** Default coalescing window for node report events. */
+export const DEFAULT_REPORT_COALESCE_MS = 250;
 
 export interface ClusterStateSource {
   /** The current state; cheap, call it once per review. */
@@ -156,6 +166,10 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
   let lastParsed: ParsedConfigMap | undefined;
   /** Profiles and entry texts already parsed, shared by every version of the ConfigMap. */
   const entryCache = new EntryCache();
+  /** The nodes' report objects, parsed; joined with the ConfigMap and the Nodes by `composeRanges`. */
+  const reports = new NodeReports(configMapName, entryCache);
+  let reportTimer: NodeJS.Timeout | undefined;
+  let reportErrorsLogged = 0;
   /** Bumped by every ConfigMap event (and stop): a parse started under an older value is dropped. */
   let cmGeneration = 0;
   /** resourceVersion of the version being parsed, if any. */
@@ -168,7 +182,7 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
   let rangesSource = 'built-in defaults';
 
   let state: ClusterState = {
-    ranges: composeRanges(config, undefined, rangesSource),
+    ranges: composeRanges(config, undefined, rangesSource, reports.nodes()),
     nodesComplete: false,
     inventory: new PortInventory(),
   };
@@ -187,11 +201,38 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
 
   const rebuildRanges = (): void => {
     const nodesSynced = nodeWatch.synced;
+    if (reportTimer) {
+      clearTimeout(reportTimer);
+      reportTimer = undefined;
+    }
     state = {
       ...state,
-      ranges: composeRanges(config, nodesSynced ? nodes : undefined, rangesSource),
+      ranges: composeRanges(config, nodesSynced ? nodes : undefined, rangesSource, reports.nodes()),
       nodesComplete: nodesSynced,
     };
+  };
+
+  /** Applies report events after the coalescing window, as one rebuild. */
+  const scheduleReportRebuild = (): void => {
+    if (reportTimer) return;
+    reportTimer = setTimeout(() => {
+      reportTimer = undefined;
+      rebuildRanges();
+      changed();
+    }, opts.reportCoalesceMs ?? DEFAULT_REPORT_COALESCE_MS);
+    reportTimer.unref?.();
+  };
+
+  /** Logs report errors once per change of their count, so a bad report is not logged per event. */
+  const logReportErrors = (): void => {
+    const errors = reports.errors();
+    if (errors.length === reportErrorsLogged) return;
+    reportErrorsLogged = errors.length;
+    if (errors.length > 0)
+      logger.error(
+        { errors: errors.slice(0, 10), total: errors.length },
+        'node report objects with errors; those nodes use the ranges ConfigMap or the default profile',
+      );
   };
 
   const rebuildInventory = (): void => {
@@ -274,6 +315,8 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
     hadGood = true;
     rejected = undefined;
     config = parsed;
+    // Reports inherit what they leave out from `default`, like the ConfigMap's own entries.
+    reports.setDefault(parsed.defaultProfile);
     dataSince = at;
     cmStatus = { kind: 'ok', resourceVersion };
     rangesSource = cmSource;
@@ -335,6 +378,36 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
       'ranges ConfigMap deleted; serving the last known data',
     );
   }
+
+  const reportWatch = new ResourceWatch<Obj>({
+    ...common('node-reports'),
+    path: `/api/v1/namespaces/${namespace}/configmaps`,
+    labelSelector: NODE_REPORT_SELECTOR,
+    list: () =>
+      listAll((cont) =>
+        api.listNamespacedConfigMap({
+          namespace,
+          labelSelector: NODE_REPORT_SELECTOR,
+          limit: PAGE_SIZE,
+          _continue: cont,
+        }),
+      ) as Promise<KubernetesListObject<Obj>>,
+    transform: projectConfigMap,
+    onList: (items) => {
+      reports.replaceAll(items, config.defaultProfile);
+      logReportErrors();
+      rebuildRanges();
+      changed();
+    },
+    onUpsert: (cm) => {
+      if (!reports.upsert(cm, config.defaultProfile)) return;
+      logReportErrors();
+      scheduleReportRebuild();
+    },
+    onDelete: (cm) => {
+      if (reports.delete(cm)) scheduleReportRebuild();
+    },
+  });
 
   const serviceWatch = new ResourceWatch<Obj>({
     ...common('services'),
@@ -477,7 +550,11 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
   });
 
   function rebuildRangesWithNodes(): void {
-    state = { ...state, ranges: composeRanges(config, nodes, rangesSource), nodesComplete: true };
+    state = {
+      ...state,
+      ranges: composeRanges(config, nodes, rangesSource, reports.nodes()),
+      nodesComplete: true,
+    };
   }
 
   function common(name: string) {
@@ -496,7 +573,7 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
     };
   }
 
-  watches.push(configMapWatch, serviceWatch, hostNetworkWatch, hostPortWatch, nodeWatch, namespaceWatch);
+  watches.push(configMapWatch, reportWatch, serviceWatch, hostNetworkWatch, hostPortWatch, nodeWatch, namespaceWatch);
   for (const w of watches) metrics?.informerSynced?.set({ resource: w.name }, 0);
   for (const w of watches) w.start();
 
@@ -543,6 +620,8 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
           ...(pendingVersion ? { rangesUpdateInProgress: true } : {}),
           nodes: state.ranges.nodes.size,
           nodesComplete: state.nodesComplete,
+          nodeReports: reports.size,
+          ...(reports.errors().length > 0 ? { nodeReportErrors: reports.errors().slice(0, 10) } : {}),
           inventoryObjects: state.inventory.objectCount,
           namespaces: namespaceLabels.size,
         },
@@ -550,6 +629,7 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
     },
     stop: async () => {
       cancelPending();
+      clearTimeout(reportTimer);
       await Promise.all(watches.map((w) => w.stop()));
       listeners.clear();
     },

@@ -47,7 +47,8 @@ export interface ResourceWatchOptions<T extends KubernetesObject> {
   /** Watch path, e.g. `/api/v1/services`. */
   path: string;
   fieldSelector?: string;
-  /** Lists the resource; must apply the same field selector as the watch. */
+  labelSelector?: string;
+  /** Lists the resource; must apply the same selectors as the watch. */
   list(): Promise<KubernetesListObject<T>>;
   /**
    * Shrinks each object before the informer caches it (list items and watch events), so
@@ -144,7 +145,7 @@ export class ResourceWatch<T extends KubernetesObject> {
       watch,
       listFn,
       false,
-      undefined,
+      opts.labelSelector,
       opts.fieldSelector,
       opts.watchDelay ? { delayFn: opts.watchDelay } : undefined,
     );

@@ -103,7 +103,7 @@ beforeEach(async () => {
   const agent = new Agent({ connect: { ca: [certs.bundle.caCert] }, connections: 4 });
   env = { lw, source, handle, metrics, agent, certs };
   await waitFor(() => source.isReady().ready, 10_000, 'initial sync');
-  await waitFor(() => lw.watchCount() === 6, 10_000, 'watches open');
+  await waitFor(() => lw.watchCount() === 7, 10_000, 'watches open');
 });
 
 afterEach(async () => {
@@ -163,7 +163,7 @@ describe('informer faults under load', () => {
         // Unrelated churn while the informers are down and relisting.
         env.lw.emit('services', 'ADDED', service(`churn-${i}`, 31000 + i));
         if (i % 2 === 0) await waitFor(() => env.lw.listCount('services') > lists, 10_000, 'relist');
-        await waitFor(() => env.lw.watchCount() === 6, 10_000, 'watches reopened');
+        await waitFor(() => env.lw.watchCount() === 7, 10_000, 'watches reopened');
       }
     });
     expect(answers.length).toBeGreaterThan(20);

@@ -128,13 +128,13 @@ describe('startClusterStateSource against a list/watch server', () => {
     state()
       .inventory.ownersOf('TCP', port)
       .map((o) => `${o.kind}/${o.name}`);
-  const allWatching = () => server.watchCount() === 6;
+  const allWatching = () => server.watchCount() === 7;
 
   it('is not ready before the initial sync and ready after it, with every resource loaded', async () => {
     const s = start();
     expect(s.isReady().ready).toBe(false);
     await waitFor(ready, 10_000, 'ready');
-    expect([...synced.values()]).toEqual([1, 1, 1, 1, 1, 1]);
+    expect([...synced.values()]).toEqual([1, 1, 1, 1, 1, 1, 1]);
     expect(owners(30080)).toEqual(['Service/web']);
     expect(owners(9100)).toEqual(['Pod/agent']);
     expect(owners(8443)).toEqual(['Pod/ingress']);
@@ -445,7 +445,7 @@ describe('startClusterStateSource against a list/watch server', () => {
     start();
     await waitFor(ready);
     await waitFor(allWatching);
-    expect(server.breakWatches(mode)).toBe(6);
+    expect(server.breakWatches(mode)).toBe(7);
     // Changes while no watch is open are replayed from the last resourceVersion.
     server.emit('services', 'ADDED', nodePortService('late', 31111));
     server.emit('services', 'DELETED', nodePortService('web', 30080));

@@ -65,6 +65,43 @@ interface HistoryEvent {
 
 type FieldSelector = (obj: Obj) => boolean;
 
+/** Equality terms (`a=b`, `a==b`, `a!=b`) and existence (`a`, `!a`), as the apiserver's label selector. */
+function parseLabelSelector(text: string | undefined): FieldSelector {
+  if (!text) return () => true;
+  const terms = text.split(',').map((term) => {
+    const m = /^(!?)([^!=]+?)(?:(==|!=|=)(.*))?$/.exec(term.trim());
+    if (!m) throw new Error(`bad label selector term ${term}`);
+    return { absent: m[1] === '!', key: m[2] ?? '', op: m[3], value: m[4] ?? '' };
+  });
+  return (obj) =>
+    terms.every(({ absent, key, op, value }) => {
+      const labels: Record<string, string> = obj?.metadata?.labels ?? {};
+      const has = Object.hasOwn(labels, key);
+      if (!op) return absent ? !has : has;
+      return op === '!=' ? labels[key] !== value : labels[key] === value;
+    });
+}
+
+function selectorOf(query: Record<string, string>): FieldSelector {
+  const field = parseFieldSelector(query['fieldSelector']);
+  const label = parseLabelSelector(query['labelSelector']);
+  return (obj) => field(obj) && label(obj);
+}
+
+/** Deep equality of JSON values, for the apiserver's no-op write detection. */
+function sameJson(a: Obj, b: Obj): boolean {
+  return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
+}
+function sortKeys(v: Obj): Obj {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v === null || typeof v !== 'object') return v;
+  return Object.fromEntries(
+    Object.keys(v)
+      .sort()
+      .map((k) => [k, sortKeys(v[k])]),
+  );
+}
+
 function parseFieldSelector(text: string | undefined): FieldSelector {
   if (!text) return () => true;
   const terms = text.split(',').map((term) => {
@@ -304,9 +341,17 @@ export class ListWatchServer {
 
   private write(resource: Resource, object: Obj, line: string): void {
     for (const w of this.watches) {
-      if (this.matches(w, resource, object)) w.res.write(line);
+      if (this.matches(w, resource, object)) {
+        w.res.write(line);
+        this.watchBytes += Buffer.byteLength(line);
+      }
     }
   }
+
+  /** Bytes of watch events written to every open watch so far (what the clients received). */
+  watchBytes = 0;
+  /** Bytes of request bodies received so far (what the clients wrote). */
+  requestBytes = 0;
 
   private matches(
     w: { resource: Resource; namespace: string | undefined; selector: FieldSelector },
@@ -341,6 +386,7 @@ export class ListWatchServer {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
+    this.requestBytes += Buffer.byteLength(text);
     let body: Obj;
     try {
       body = text ? JSON.parse(text) : undefined;
@@ -407,7 +453,15 @@ export class ListWatchServer {
         );
         return;
       }
-      this.send(res, 200, this.emit(route.resource, 'MODIFIED', mergePatch(current, body)));
+      const patched = mergePatch(current, body);
+      // As the apiserver does: a write that changes nothing stores nothing and sends no event.
+      const { resourceVersion: _a, ...before } = current.metadata;
+      const { resourceVersion: _b, ...after } = patched.metadata ?? {};
+      if (sameJson({ ...current, metadata: before }, { ...patched, metadata: after })) {
+        this.send(res, 200, current);
+        return;
+      }
+      this.send(res, 200, this.emit(route.resource, 'MODIFIED', patched));
     } else if (method === 'DELETE') {
       this.send(res, 200, this.emit(route.resource, 'DELETED', current));
     } else {
@@ -417,7 +471,7 @@ export class ListWatchServer {
 
   private sendList(route: Route, query: Record<string, string>, res: ServerResponse): void {
     const info = RESOURCES[route.resource];
-    const selector = parseFieldSelector(query['fieldSelector']);
+    const selector = selectorOf(query);
     const items = [...this.store.get(route.resource)!.values()].filter((o) =>
       this.matches({ resource: route.resource, namespace: route.namespace, selector }, route.resource, o),
     );
@@ -441,7 +495,7 @@ export class ListWatchServer {
     const watch: ActiveWatch = {
       resource: route.resource,
       namespace: route.namespace,
-      selector: parseFieldSelector(query['fieldSelector']),
+      selector: selectorOf(query),
       res,
     };
     for (const e of this.history) {
