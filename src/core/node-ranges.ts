@@ -76,10 +76,11 @@ export interface NodeProfile {
  * it (hand-written entries, older reporters): absence means unknown, never "no listeners".
  */
 export interface NodeEvidence {
+  /** Per protocol; a protocol left out was not read (unknown), an empty set was read and has none. */
   listeners?: {
-    tcp: PortSet;
-    udp: PortSet;
-    sctp: PortSet;
+    tcp?: PortSet;
+    udp?: PortSet;
+    sctp?: PortSet;
     /** The reporter's cap was hit: a port not listed may still be held. */
     truncated: boolean;
   };
@@ -260,11 +261,7 @@ function parseEntryText(
 function parseEvidence(json: NodeEntryJson): NodeEvidence | undefined | string {
   const evidence: NodeEvidence = {};
   if (json.listeners !== undefined || json.listenersTruncated !== undefined) {
-    const sets: Record<'tcp' | 'udp' | 'sctp', PortSet> = {
-      tcp: PortSet.empty(),
-      udp: PortSet.empty(),
-      sctp: PortSet.empty(),
-    };
+    const sets: Partial<Record<'tcp' | 'udp' | 'sctp', PortSet>> = {};
     for (const proto of ['tcp', 'udp', 'sctp'] as const) {
       const text = json.listeners?.[proto];
       if (text === undefined) continue;
@@ -445,9 +442,9 @@ export function evidenceJson(evidence: NodeEvidence | undefined): NodeEntryJson 
   if (evidence?.listeners) {
     const { tcp, udp, sctp, truncated } = evidence.listeners;
     out.listeners = {};
-    if (!tcp.isEmpty()) out.listeners.tcp = tcp.toString();
-    if (!udp.isEmpty()) out.listeners.udp = udp.toString();
-    if (!sctp.isEmpty()) out.listeners.sctp = sctp.toString();
+    if (tcp) out.listeners.tcp = tcp.toString();
+    if (udp) out.listeners.udp = udp.toString();
+    if (sctp) out.listeners.sctp = sctp.toString();
     if (truncated) out.listenersTruncated = true;
   }
   if (evidence?.nodePortSourcePorts) {

@@ -148,6 +148,48 @@ describe('startClusterStateSource against a list/watch server', () => {
     expect(s.isReady().detail['rangesConfigMap']).toMatch(/^ok; applied /);
   });
 
+  it('joins node report objects (label-selected) by precedence, applies their events and forgets deleted ones', async () => {
+    const reportOf = (nodeName: string, entry: string, labelled = true) => ({
+      metadata: {
+        name: `${CM}.${nodeName}`,
+        namespace: NS,
+        ...(labelled ? { labels: { 'portguard.io/node-report': 'v1' } } : {}),
+      },
+      data: { [`node.${nodeName}`]: entry },
+    });
+    server.emit(
+      'configmaps',
+      'ADDED',
+      reportOf('worker-2', '{"ipLocalPortRange":"40000 50000","ipLocalReservedPorts":""}'),
+    );
+    // A hand-written entry for worker-1 outranks its report.
+    server.emit(
+      'configmaps',
+      'ADDED',
+      reportOf('worker-1', '{"ipLocalPortRange":"45000 46000","ipLocalReservedPorts":""}'),
+    );
+    const s = start();
+    await waitFor(ready, 10_000, 'ready');
+    const range = (n: string) => state().ranges.nodes.get(n)?.profile.ephemeral;
+    expect(range('worker-2')).toEqual({ lo: 40000, hi: 50000 });
+    expect(range('worker-1')).toEqual({ lo: 1024, hi: 65535 });
+    expect(s.isReady().detail['nodeReports']).toBe(2);
+    const listener =
+      '{"ipLocalPortRange":"40000 50000","ipLocalReservedPorts":"","listeners":{"tcp":"30080"}}';
+    server.emit('configmaps', 'MODIFIED', reportOf('worker-2', listener));
+    await waitFor(
+      () => state().ranges.nodes.get('worker-2')?.evidence?.listeners?.tcp?.toString() === '30080',
+      10_000,
+      'report update applied',
+    );
+    // Unlabelled ConfigMaps are not reports, whatever their name.
+    server.emit('configmaps', 'ADDED', reportOf('worker-3', '{"ipLocalPortRange":"1 2"}', false));
+    server.emit('configmaps', 'DELETED', reportOf('worker-2', listener));
+    await waitFor(() => range('worker-2')?.lo === 32768, 10_000, 'report deletion applied');
+    expect(s.isReady().detail['nodeReports']).toBe(1);
+    expect(s.isReady().detail['nodeReportErrors']).toBeUndefined();
+  });
+
   it('is not ready while an informer cannot list, then recovers with backoff', async () => {
     server.failRequests('services', 3);
     const s = start();
