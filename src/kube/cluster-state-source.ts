@@ -573,7 +573,15 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
     };
   }
 
-  watches.push(configMapWatch, reportWatch, serviceWatch, hostNetworkWatch, hostPortWatch, nodeWatch, namespaceWatch);
+  watches.push(
+    configMapWatch,
+    reportWatch,
+    serviceWatch,
+    hostNetworkWatch,
+    hostPortWatch,
+    nodeWatch,
+    namespaceWatch,
+  );
   for (const w of watches) metrics?.informerSynced?.set({ resource: w.name }, 0);
   for (const w of watches) w.start();
 

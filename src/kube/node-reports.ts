@@ -111,7 +111,11 @@ export class NodeReports {
       const key = this.expectedKey(name);
       const raw = key ? obj.data?.[key] : undefined;
       const reuse =
-        old && key && raw === old.raw && old.defaultKey === defaultProfile.key && Object.keys(obj.data ?? {}).length === 1;
+        old &&
+        key &&
+        raw === old.raw &&
+        old.defaultKey === defaultProfile.key &&
+        Object.keys(obj.data ?? {}).length === 1;
       this.byObject.set(name, reuse ? old : this.parse(name, obj, defaultProfile));
     }
   }
@@ -158,7 +162,9 @@ export class NodeReports {
         ...base,
         raw: undefined,
         node: undefined,
-        errors: [{ key: name, message: `a report object's name must be "${this.configMapName}.<node name>"` }],
+        errors: [
+          { key: name, message: `a report object's name must be "${this.configMapName}.<node name>"` },
+        ],
       };
     }
     const keys = Object.keys(data);
@@ -167,7 +173,12 @@ export class NodeReports {
         ...base,
         raw: undefined,
         node: undefined,
-        errors: [{ key: name, message: `data must hold exactly one key, "${key}" (found: ${keys.join(', ') || 'none'})` }],
+        errors: [
+          {
+            key: name,
+            message: `data must hold exactly one key, "${key}" (found: ${keys.join(', ') || 'none'})`,
+          },
+        ],
       };
     }
     const errors: RangesError[] = [];
