@@ -1,15 +1,17 @@
 /**
- * `portguard report-node`: the DaemonSet command that keeps this node's `node.<name>`
- * key of the ranges ConfigMap current. All flag and env handling lives here; the work is
+ * `portguard report-node`: the DaemonSet command that keeps this node's report object
+ * (`<ranges ConfigMap>.<node>`) current. All flag and env handling lives here; the work is
  * in src/reporter.
  */
 import { type Command, Option } from 'commander';
 import { pino } from 'pino';
+import { DEFAULT_NODE_PORT_RANGE } from '../core/node-ranges.js';
+import { type PortRange, parseNodePortRange } from '../core/portset.js';
 import { DEFAULT_CONFIGMAP, DEFAULT_NAMESPACE } from '../kube/cluster-state-source.js';
 import { IN_CLUSTER, loadKubeConfig } from '../kube/load-kubeconfig.js';
 import type { KubeLogger } from '../kube/logger.js';
 import { parseDuration } from '../reporter/duration.js';
-import { createNodeReporter, runNodeReporter } from '../reporter/node-reporter.js';
+import { createNodeReporter, type NodeReporter, runNodeReporter } from '../reporter/node-reporter.js';
 import { ExitCode } from './exit-codes.js';
 
 export interface ReportNodeFlags {
@@ -19,7 +21,22 @@ export interface ReportNodeFlags {
   kubeconfig: string;
   proc: string;
   interval: string;
+  resync: string;
+  nodePortRange: string;
   once?: boolean;
+}
+
+interface FlagError {
+  flag: string;
+  message: string;
+}
+
+function parseFlag<T>(flag: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw { flag, message: (err as Error).message } satisfies FlagError;
+  }
 }
 
 /** Runs the command; resolves to its exit code. Exported for in-process tests. */
@@ -33,20 +50,31 @@ export async function reportNode(
     return ExitCode.BadInput;
   }
   let intervalMs: number;
+  let resyncMs: number;
+  let nodePortRange: PortRange;
+  let reporter: NodeReporter;
   try {
-    intervalMs = parseDuration(flags.interval);
+    intervalMs = parseFlag('--interval', () => parseDuration(flags.interval));
+    resyncMs = parseFlag('--resync', () => parseDuration(flags.resync));
+    nodePortRange = parseFlag('--node-port-range', () => parseNodePortRange(flags.nodePortRange));
+    const kubeConfig = parseFlag('--kubeconfig', () => loadKubeConfig(flags.kubeconfig));
+    reporter = parseFlag('--node-name', () =>
+      createNodeReporter({
+        kubeConfig,
+        nodeName: flags.nodeName as string,
+        namespace: flags.namespace,
+        configMapName: flags.configmap,
+        procRoot: flags.proc,
+        nodePortRange,
+        resyncMs,
+        logger,
+      }),
+    );
   } catch (err) {
-    logger.error({ flag: '--interval' }, (err as Error).message);
+    const { flag, message } = err as FlagError;
+    logger.error({ flag }, message);
     return ExitCode.BadInput;
   }
-  const reporter = createNodeReporter({
-    kubeConfig: loadKubeConfig(flags.kubeconfig),
-    nodeName: flags.nodeName,
-    namespace: flags.namespace,
-    configMapName: flags.configmap,
-    procRoot: flags.proc,
-    logger,
-  });
   if (flags.once) {
     try {
       await reporter.report();
@@ -64,13 +92,21 @@ export async function reportNode(
 export function registerReportNodeCommand(program: Command): void {
   program
     .command('report-node')
-    .description("Write this node's ip_local_port_range, reserved ports and labels into its ConfigMap key")
+    .description(
+      "Write this node's ip_local_port_range, reserved ports, host listeners and NodePort source ports into its report object",
+    )
     .addOption(new Option('--node-name <name>', 'this node (from the downward API)').env('NODE_NAME'))
     .option('--namespace <ns>', 'namespace of the ranges ConfigMap', DEFAULT_NAMESPACE)
     .option('--configmap <name>', 'name of the ranges ConfigMap', DEFAULT_CONFIGMAP)
     .option('--kubeconfig <file|in-cluster>', 'kubeconfig file, or in-cluster service account', IN_CLUSTER)
     .option('--proc <dir>', "root of the host's proc tree", '/proc')
-    .option('--interval <duration>', 'poll interval', '30s')
+    .option('--interval <duration>', 'how often to measure the node', '30s')
+    .option('--resync <duration>', 're-send the report this often even when unchanged', '10m')
+    .option(
+      '--node-port-range <range>',
+      "the apiserver's --service-node-port-range: connections using a port in it as source port are counted",
+      DEFAULT_NODE_PORT_RANGE,
+    )
     .option('--once', 'report once and exit')
     .action(async (flags: ReportNodeFlags) => {
       const logger = pino({ name: 'portguard-report-node' }, pino.destination(2));

@@ -320,6 +320,7 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOut
           identity: io.identity || hostname(),
           getState: cluster.source.getState,
           onStateChange: cluster.source.onChange,
+          reportedNodes: cluster.source.reportedNodes,
           reviewer,
           getPolicy: () => policy,
           logger,

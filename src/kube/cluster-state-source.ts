@@ -98,6 +98,8 @@ export interface ClusterStateSource {
    * has not seen (the review then uses the policy's mode). The object is shared: read only.
    */
   namespaceLabels(name: string): Record<string, string> | undefined;
+  /** Nodes that have a report object, bad or good (the leader prunes those of deleted nodes). */
+  reportedNodes(): string[];
 }
 
 /** Namespaces keep only name and labels: the mode label is all the server reads of them. */
@@ -642,6 +644,7 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
       listeners.clear();
     },
     namespaceLabels: (name) => namespaceLabels.get(name),
+    reportedNodes: () => reports.nodeNames(),
     onChange: (cb) => {
       listeners.add(cb);
       return () => listeners.delete(cb);

@@ -141,6 +141,16 @@ export class NodeReports {
     return this.view;
   }
 
+  /** The node of every report object whose name follows the scheme, parsed cleanly or not. */
+  nodeNames(): string[] {
+    const out: string[] = [];
+    for (const name of this.byObject.keys()) {
+      const node = reportedNodeName(this.configMapName, name);
+      if (node !== undefined) out.push(node);
+    }
+    return out;
+  }
+
   /** Every report's errors, keyed by object name. */
   errors(): RangesError[] {
     const out: RangesError[] = [];

@@ -1,7 +1,13 @@
 /**
- * Removes `node.<name>` keys of nodes that no longer exist from the ranges ConfigMap.
- * Reporters only ever write their own key, so nobody else cleans up after a node is
- * deleted; the server's leader runs this (see leader-election.ts).
+ * Removes the data of nodes that no longer exist: their `node.<name>` keys in the ranges
+ * ConfigMap and their report objects (src/kube/node-reports.ts). Reporters only ever write
+ * their own report, so nobody else cleans up after a node is deleted; the server's leader
+ * runs this (see leader-election.ts). The garbage collector also deletes a report with its
+ * Node through the report's owner reference; this covers reports written without one.
+ *
+ * It also finishes the migration from reporters that wrote into the ranges ConfigMap: a
+ * `node.<name>` key that such a reporter wrote (it carries the label kubernetes.io/hostname,
+ * see `isReporterCopy`) is removed once that node has a report object, which outranks it.
  *
  * A key is removed only when the node is missing from the caller's live node list AND a
  * direct GET of the node answers 404: a node that just joined may have written its key
@@ -13,6 +19,8 @@ import { NODE_KEY_PREFIX } from '../core/node-ranges.js';
 import { CoreV1Api, type KubeConfig } from './k8s.js';
 import type { KubeLogger } from './logger.js';
 import { MERGE_PATCH } from './merge-patch.js';
+import { reportObjectName } from './node-reports.js';
+import { HOSTNAME_LABEL } from './ranges-model.js';
 
 export interface PruneOptions {
   kubeConfig: KubeConfig;
@@ -23,7 +31,28 @@ export interface PruneOptions {
    * `state.ranges.nodes.keys()` when `state.nodesComplete` is true.
    */
   liveNodes: Iterable<string>;
+  /** Nodes that have a report object (from the informer); their objects are candidates too. */
+  reportedNodes?: Iterable<string>;
   logger: KubeLogger;
+}
+
+/** What one prune removed. */
+export interface PruneResult {
+  /** ConfigMap keys of deleted nodes, and reporters' copies replaced by a report object. */
+  keys: string[];
+  /** Report objects of deleted nodes. */
+  reports: string[];
+}
+
+/** True when `value` is an entry an older reporter wrote (it copied every Node label). */
+function isReporterCopyText(value: unknown): boolean {
+  if (typeof value !== 'string' || !value.includes(HOSTNAME_LABEL)) return false;
+  try {
+    const labels = (JSON.parse(value) as { labels?: unknown }).labels;
+    return typeof labels === 'object' && labels !== null && Object.hasOwn(labels, HOSTNAME_LABEL);
+  } catch {
+    return false;
+  }
 }
 
 function httpCode(err: unknown): number | undefined {
@@ -31,34 +60,77 @@ function httpCode(err: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
-/** Prunes stale keys with one merge patch; returns the keys removed. */
-export async function pruneStaleNodeKeys(opts: PruneOptions): Promise<string[]> {
+/**
+ * Prunes with one merge patch of the ranges ConfigMap and one DELETE per stale report;
+ * returns what it removed.
+ */
+export async function pruneStaleNodeKeys(opts: PruneOptions): Promise<PruneResult> {
   const api = opts.kubeConfig.makeApiClient(CoreV1Api);
   const { namespace, configMapName: name, logger } = opts;
   const live = new Set(opts.liveNodes);
-  const cm = await api.readNamespacedConfigMap({ name, namespace });
-  const candidates = Object.keys(cm.data ?? {}).filter(
-    (k) => k.startsWith(NODE_KEY_PREFIX) && !live.has(k.slice(NODE_KEY_PREFIX.length)),
-  );
-  const stale: string[] = [];
-  for (const key of candidates) {
+  const reported = new Set(opts.reportedNodes ?? []);
+  const cm = await readConfigMap(api, name, namespace);
+  const data = cm?.data ?? {};
+  const gone = new Map<string, boolean>();
+  /** A node is gone only when the live list lacks it and a direct GET says 404. */
+  const isGone = async (node: string, what: string): Promise<boolean> => {
+    if (live.has(node)) return false;
+    const known = gone.get(node);
+    if (known !== undefined) return known;
+    let answer = false;
     try {
-      await api.readNode({ name: key.slice(NODE_KEY_PREFIX.length) });
+      await api.readNode({ name: node });
     } catch (err) {
-      if (httpCode(err) === 404) stale.push(key);
+      if (httpCode(err) === 404) answer = true;
       else
         logger.warn(
-          { key, err: String(err).split('\n')[0] },
-          'could not confirm node is gone; keeping its key',
+          { [what]: node, err: String(err).split('\n')[0] },
+          'could not confirm node is gone; keeping its data',
         );
     }
+    gone.set(node, answer);
+    return answer;
+  };
+  const keys: string[] = [];
+  for (const key of Object.keys(data)) {
+    if (!key.startsWith(NODE_KEY_PREFIX)) continue;
+    const node = key.slice(NODE_KEY_PREFIX.length);
+    if (reported.has(node) && isReporterCopyText(data[key])) keys.push(key);
+    else if (await isGone(node, 'key')) keys.push(key);
   }
-  if (stale.length === 0) return [];
-  const data: Record<string, null> = {};
-  for (const key of stale) data[key] = null;
-  await api.patchNamespacedConfigMap({ name, namespace, body: { data } }, MERGE_PATCH);
-  logger.info({ configMap: `${namespace}/${name}`, keys: stale }, 'pruned keys of deleted nodes');
-  return stale;
+  const reports: string[] = [];
+  for (const node of reported) {
+    if (!(await isGone(node, 'node'))) continue;
+    const object = reportObjectName(name, node);
+    try {
+      await api.deleteNamespacedConfigMap({ name: object, namespace });
+      reports.push(object);
+    } catch (err) {
+      if (httpCode(err) === 404) continue; // the garbage collector was first
+      logger.warn(
+        { object, err: String(err).split('\n')[0] },
+        'could not delete the report of a deleted node',
+      );
+    }
+  }
+  if (keys.length > 0) {
+    const patch: Record<string, null> = {};
+    for (const key of keys) patch[key] = null;
+    await api.patchNamespacedConfigMap({ name, namespace, body: { data: patch } }, MERGE_PATCH);
+  }
+  if (keys.length > 0 || reports.length > 0)
+    logger.info({ configMap: `${namespace}/${name}`, keys, reports }, 'pruned node data');
+  return { keys, reports };
+}
+
+/** The ranges ConfigMap, or undefined when it does not exist (reports may still need pruning). */
+async function readConfigMap(api: CoreV1Api, name: string, namespace: string) {
+  try {
+    return await api.readNamespacedConfigMap({ name, namespace });
+  } catch (err) {
+    if (httpCode(err) === 404) return undefined;
+    throw err;
+  }
 }
 
 /** The node names the server currently knows; a Map's keys or a Set both fit. */
@@ -77,6 +149,8 @@ export interface NodeKeyPruningOptions {
    * is pruned). The server passes `state.ranges.nodes` when `state.nodesComplete`.
    */
   liveNodes(): NodeNames | undefined;
+  /** Nodes that have a report object; none when absent. */
+  reportedNodes?(): Iterable<string>;
   /** Subscribes to cluster-state changes (to notice Node deletions); returns an unsubscribe. */
   onChange?(cb: () => void): () => void;
   /** Also prune this often, for keys written by nodes deleted while no replica led. */
@@ -84,7 +158,7 @@ export interface NodeKeyPruningOptions {
   /** Coalesces bursts of Node deletions (a scale-down) into one prune. */
   debounceMs?: number;
   /** Injected for tests; defaults to `pruneStaleNodeKeys`. */
-  prune?: (opts: PruneOptions) => Promise<string[]>;
+  prune?: (opts: PruneOptions) => Promise<PruneResult>;
 }
 
 export interface NodeKeyPruning {
@@ -123,6 +197,7 @@ export function startNodeKeyPruning(opts: NodeKeyPruningOptions): NodeKeyPruning
         namespace: opts.namespace,
         configMapName: opts.configMapName,
         liveNodes: live.keys(),
+        ...(opts.reportedNodes ? { reportedNodes: opts.reportedNodes() } : {}),
         logger,
       });
     } catch (err) {

@@ -35,6 +35,8 @@ export interface ServerLeaderJobsOptions {
   identity: string;
   getState(): ClusterState;
   onStateChange(cb: () => void): () => void;
+  /** Nodes that have a report object (ClusterStateSource.reportedNodes). */
+  reportedNodes?(): Iterable<string>;
   reviewer: Reviewer;
   getPolicy(): Policy;
   logger: KubeLogger;
@@ -88,6 +90,7 @@ export function startServerLeaderJobs(opts: ServerLeaderJobsOptions): LeaderJobs
             return state.nodesComplete ? state.ranges.nodes : undefined;
           },
           onChange: opts.onStateChange,
+          ...(opts.reportedNodes ? { reportedNodes: opts.reportedNodes } : {}),
           intervalMs: pruneIntervalMs,
         }),
     });

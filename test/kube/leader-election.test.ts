@@ -100,6 +100,46 @@ describe('pruneStaleNodeKeys', () => {
   let server: ListWatchServer;
   afterEach(async () => server.close());
 
+  it("deletes reports of deleted nodes, and reporters' copies that a report replaced, but no hand-written entry", async () => {
+    const CM = 'portguard-node-ranges';
+    const copy = '{"ipLocalPortRange":"1024 65535","labels":{"kubernetes.io/hostname":"a","pool":"x"}}';
+    const report = (node: string) => ({
+      metadata: { name: `${CM}.${node}`, namespace: NS, labels: { 'portguard.io/node-report': 'v1' } },
+      data: { [`node.${node}`]: '{"ipLocalPortRange":"32768 60999"}' },
+    });
+    server = await startListWatchServer({
+      seed: {
+        nodes: ['a', 'b', 'c', 'late'].map((name) => ({ metadata: { name } })),
+        configmaps: [
+          {
+            metadata: { name: CM, namespace: NS },
+            data: {
+              'node.a': copy, // replaced by a's report: removed
+              'node.b': '{"ipLocalPortRange":"1024 65535","labels":{"pool":"x"}}', // hand-written: kept
+              'node.c': copy.replace('"a"', '"c"'), // no report yet: kept
+            },
+          },
+          report('a'),
+          report('b'),
+          report('gone'),
+          report('late'),
+        ],
+      },
+    });
+    const pruned = await pruneStaleNodeKeys({
+      kubeConfig: server.kubeConfig(),
+      namespace: NS,
+      configMapName: CM,
+      liveNodes: ['a', 'b', 'c'],
+      reportedNodes: ['a', 'b', 'gone', 'late'],
+      logger: recordingLogger(),
+    });
+    expect(pruned).toEqual({ keys: ['node.a'], reports: [`${CM}.gone`] });
+    expect(Object.keys(server.get('configmaps', CM, NS).data).sort()).toEqual(['node.b', 'node.c']);
+    expect(server.get('configmaps', `${CM}.gone`, NS)).toBeUndefined();
+    expect(server.get('configmaps', `${CM}.late`, NS)).toBeDefined();
+  });
+
   it('removes only keys of nodes that are gone, with one merge patch', async () => {
     server = await startListWatchServer({
       seed: {
@@ -125,7 +165,7 @@ describe('pruneStaleNodeKeys', () => {
       liveNodes: ['a'],
       logger: recordingLogger(),
     });
-    expect(pruned).toEqual(['node.gone']);
+    expect(pruned).toEqual({ keys: ['node.gone'], reports: [] });
     expect(Object.keys(server.get('configmaps', 'portguard-node-ranges', NS).data).sort()).toEqual([
       'node.a',
       'node.late',
@@ -153,7 +193,7 @@ describe('pruneStaleNodeKeys', () => {
       liveNodes: ['a'],
       logger: recordingLogger(),
     });
-    expect(pruned).toEqual([]);
+    expect(pruned).toEqual({ keys: [], reports: [] });
     expect(server.requests.filter((r) => r.method === 'PATCH')).toEqual([]);
   });
 });

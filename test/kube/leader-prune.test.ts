@@ -9,6 +9,7 @@ import {
   type NodeKeyPruning,
   type NodeNames,
   type PruneOptions,
+  type PruneResult,
   startNodeKeyPruning,
 } from '../../src/kube/prune-stale-node-keys.js';
 import { recordingLogger, waitFor } from '../support/list-watch-server.js';
@@ -46,7 +47,7 @@ afterEach(async () => {
 
 function start(
   state: ReturnType<typeof fakeState>,
-  opts: { intervalMs?: number; debounceMs?: number; prune?: (o: PruneOptions) => Promise<string[]> } = {},
+  opts: { intervalMs?: number; debounceMs?: number; prune?: (o: PruneOptions) => Promise<PruneResult> } = {},
 ) {
   const calls: string[][] = [];
   const logger = recordingLogger();
@@ -63,7 +64,7 @@ function start(
       opts.prune ??
       (async (o) => {
         calls.push([...o.liveNodes].sort());
-        return [];
+        return { keys: [], reports: [] };
       }),
   });
   return { calls, logger };
@@ -134,7 +135,7 @@ describe('startNodeKeyPruning', () => {
         calls.push([...o.liveNodes]);
         await sleep(60);
         active--;
-        return [];
+        return { keys: [], reports: [] };
       },
     });
     await sleep(10); // the first prune is running
@@ -152,7 +153,7 @@ describe('startNodeKeyPruning', () => {
       prune: async () => {
         n++;
         if (n === 1) throw new Error('HTTP 503');
-        return [];
+        return { keys: [], reports: [] };
       },
     });
     await waitFor(() => n >= 3, 2000, 'periodic prunes');
@@ -172,7 +173,7 @@ describe('startNodeKeyPruning', () => {
         calls++;
         await sleep(50);
         finished++;
-        return [];
+        return { keys: [], reports: [] };
       },
     });
     await sleep(10);

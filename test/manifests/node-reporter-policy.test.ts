@@ -1,5 +1,5 @@
 /**
- * The ValidatingAdmissionPolicy that keeps each node reporter to its own `node.<name>` key,
+ * The ValidatingAdmissionPolicy that keeps each node reporter to its own report object,
  * as built from the base and judged like the apiserver would (./admission-policy.ts), against
  * the requests a real kube-apiserver v1.32 sent for a reporter on worker-1 and cases derived
  * from them.
@@ -23,29 +23,46 @@ const other = load('other-node-key');
 const reporterSa = find(base, 'DaemonSet', 'portguard-node-reporter').spec.template.spec.serviceAccountName;
 const REPORTER = `system:serviceaccount:portguard-system:${reporterSa}`;
 const NODE_NAME = 'authentication.kubernetes.io/node-name';
-const W1 = '{"ipLocalPortRange": "32768 60999"}';
-const WIDE = '{"ipLocalPortRange": "1024 65535"}';
+const OWN = 'portguard-node-ranges.worker-1';
+const ENTRY = '{"ipLocalPortRange":"32768 60999","ipLocalReservedPorts":""}';
 
-type Data = Record<string, string>;
 type Change = (request: AdmissionRequest) => void;
 
-/** The own-key fixture, with its new data (and anything else) changed by `change`. */
-function derive(change: Change): AdmissionRequest {
+/** The reporter on worker-1 creating its report object, with the golden request's userInfo. */
+function createOwn(): AdmissionRequest {
   const r = structuredClone(own);
+  r.operation = 'CREATE';
+  r.name = OWN;
+  r.oldObject = null;
+  r.object = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: OWN, namespace: 'portguard-system', labels: { 'portguard.io/node-report': 'v1' } },
+    data: { 'node.worker-1': ENTRY },
+  };
+  return r;
+}
+function derive(change: Change): AdmissionRequest {
+  const r = createOwn();
   change(r);
   return r;
 }
-const setData =
-  (data: Data): Change =>
+const named =
+  (name: string): Change =>
   (r) => {
-    r.object.data = data;
+    r.name = name;
+    if (r.object) r.object.metadata.name = name;
   };
-const oldData = (r: AdmissionRequest): Data => ({ ...r.oldObject.data });
 const asUser =
   (username: string): Change =>
   (r) => {
     r.userInfo = { username, groups: ['system:authenticated'] };
   };
+const asUpdate: Change = (r) => {
+  r.operation = 'UPDATE';
+  r.oldObject = structuredClone(r.object);
+};
+
 const both =
   (...changes: Change[]): Change =>
   (r) => {
@@ -72,54 +89,48 @@ describe('node reporter policy, as built', () => {
     }
   });
 
-  it('allows the reporter on worker-1 to patch node.worker-1 (golden)', () => {
-    expect(judge(policy, own)).toEqual({ matched: true, allowed: true, messages: [] });
+  // Reporters write report objects now; the ranges ConfigMap is the admins' (and the leader's).
+  it.each([
+    ['own', own],
+    ['other', other],
+  ])('denies the golden %s-key patch of the ranges ConfigMap, naming the object it may write', (_n, r) => {
+    expect(judge(policy, r)).toEqual({
+      matched: true,
+      allowed: false,
+      messages: [
+        'the node reporter on node worker-1 may write only its own report object portguard-node-ranges.worker-1, not ConfigMap portguard-node-ranges',
+      ],
+    });
   });
 
-  it('denies the reporter on worker-1 patching node.worker-2 (golden), naming key and node', () => {
-    const outcome = judge(policy, other);
-    expect(outcome).toMatchObject({ matched: true, allowed: false });
-    expect(outcome.matched && outcome.messages).toEqual([
-      'the node reporter on node worker-1 may change only data key node.worker-1, not node.worker-2',
-    ]);
-  });
-
-  // [name, change to the own-key fixture, allowed, text every message must contain]
+  // [name, change to the create of its own report, allowed, text every message must contain]
   const reporterCases: [string, Change, boolean, string?][] = [
-    ['first report: adds its own key', (r) => delete r.oldObject.data['node.worker-1'], true],
-    ['deletes its own key', (r) => setData(without(oldData(r), 'node.worker-1'))(r), true],
-    ['rewrites its own key only', (r) => setData({ ...oldData(r), 'node.worker-1': WIDE })(r), true],
+    ['creates its own report', () => {}, true],
+    ['updates its own report', asUpdate, true],
     [
-      'adds a key for another node',
-      (r) => setData({ ...r.object.data, 'node.worker-9': WIDE })(r),
-      false,
-      'not node.worker-9',
+      'rewrites its own report with new data',
+      (r) => {
+        asUpdate(r);
+        r.object.data['node.worker-1'] = '{"ipLocalPortRange":"1024 65535"}';
+      },
+      true,
     ],
     [
-      'adds a key that extends its own name',
-      (r) => setData({ ...r.object.data, 'node.worker-10': WIDE })(r),
+      'creates the report of worker-2',
+      named('portguard-node-ranges.worker-2'),
       false,
-      'not node.worker-10',
+      'not ConfigMap portguard-node-ranges.worker-2',
     ],
+    ['creates a report whose name extends its own', named(`${OWN}0`), false, `not ConfigMap ${OWN}0`],
+    ['writes the policy ConfigMap', named('portguard-policy'), false, 'not ConfigMap portguard-policy'],
     [
-      "deletes another node's key",
-      (r) => setData(without(r.object.data, 'node.worker-2'))(r),
-      false,
-      'not node.worker-2',
-    ],
-    [
-      'changes nodePortRange',
-      (r) => setData({ ...r.object.data, nodePortRange: '1-65535' })(r),
-      false,
-      'not nodePortRange',
-    ],
-    ['changes default', (r) => setData({ ...r.object.data, default: WIDE })(r), false, 'not default'],
-    ['removes the whole data', (r) => delete r.object.data, false, '(and 2 more)'],
-    [
-      'changes two other keys',
-      (r) => setData({ ...oldData(r), default: WIDE, nodePortRange: '1-2' })(r),
-      false,
-      '(and 1 more)',
+      'deletes its own report',
+      (r) => {
+        r.operation = 'DELETE';
+        r.oldObject = r.object;
+        r.object = null;
+      },
+      true,
     ],
     [
       'has a token without the node name',
@@ -136,83 +147,6 @@ describe('node reporter policy, as built', () => {
       false,
       'has none',
     ],
-    [
-      'sets immutable',
-      (r) => {
-        r.object.immutable = true;
-      },
-      false,
-      'not immutable',
-    ],
-    [
-      'adds binaryData',
-      (r) => {
-        r.object.binaryData = { 'node.worker-2': 'AA==' };
-      },
-      false,
-      'binaryData',
-    ],
-    [
-      'adds an owner reference',
-      (r) => {
-        r.object.metadata.ownerReferences = [{ apiVersion: 'v1', kind: 'Pod', name: 'x', uid: 'u' }];
-      },
-      false,
-      'ownerReferences',
-    ],
-    [
-      'changes the last-applied annotation',
-      (r) => {
-        r.object.metadata.annotations = {};
-      },
-      false,
-      'annotations',
-    ],
-    [
-      'adds a label',
-      (r) => {
-        r.object.metadata.labels = { a: 'b' };
-      },
-      false,
-      'labels',
-    ],
-    [
-      'adds a finalizer',
-      (r) => {
-        r.object.metadata.finalizers = ['x/y'];
-      },
-      false,
-      'finalizers',
-    ],
-    [
-      'creates the ConfigMap with only its key',
-      both(
-        (r) => {
-          r.operation = 'CREATE';
-          r.oldObject = null;
-        },
-        setData({ 'node.worker-1': W1 }),
-      ),
-      true,
-    ],
-    [
-      'creates the ConfigMap with more',
-      both((r) => {
-        r.operation = 'CREATE';
-        r.oldObject = null;
-      }),
-      false,
-      '(and 2 more)',
-    ],
-    [
-      'deletes the ConfigMap',
-      (r) => {
-        r.operation = 'DELETE';
-        r.object = null;
-      },
-      false,
-      'not ',
-    ],
   ];
   it.each(reporterCases.map(([name, change, allowed, text]) => [name, allowed, change, text] as const))(
     'the reporter on worker-1 %s: allowed %s',
@@ -227,47 +161,38 @@ describe('node reporter policy, as built', () => {
   );
 
   it.each<[string, Change]>([
-    ['an admin changing every key', both(asUser('kubernetes-admin'), setData({ nodePortRange: '1-2' }))],
     [
-      'the server leader pruning node.worker-2',
-      both(
-        asUser('system:serviceaccount:portguard-system:portguard'),
-        setData(without(own.oldObject.data, 'node.worker-2')),
-      ),
+      'an admin writing the ranges ConfigMap',
+      both(asUser('kubernetes-admin'), named('portguard-node-ranges')),
     ],
+    ['the server leader deleting a report', both(asUser('system:serviceaccount:portguard-system:portguard'))],
+    ['a reporter of another namespace', asUser('system:serviceaccount:other:portguard-node-reporter')],
     [
-      'a reporter of another namespace',
-      both(asUser('system:serviceaccount:other:portguard-node-reporter'), setData({})),
-    ],
-    [
-      'the reporter writing another ConfigMap',
-      both((r) => {
-        r.name = 'other';
-      }, setData({})),
-    ],
-    [
-      'the reporter writing a same-named ConfigMap elsewhere',
-      both((r) => {
+      'the reporter writing a ConfigMap in another namespace',
+      (r) => {
         r.namespace = 'default';
-      }, setData({})),
+      },
     ],
   ])('does not apply to %s', (_name, change) => {
     expect(judge(policy, derive(change))).toEqual({ matched: false });
   });
 
   // A test of a deny rule proves little unless the rule is what denies.
-  it('without the key comparison, the other-key fixture would pass', () => {
+  it("without the name comparison, worker-1 could write worker-2's report", () => {
     const weakened = structuredClone(policy);
-    weakened.spec.validations[0].expression = "variables.nodeName != ''";
-    expect(judge(policy, other)).toMatchObject({ allowed: false });
-    expect(judge(weakened, other)).toMatchObject({ allowed: true });
+    weakened.spec.validations[1].expression = 'true';
+    const forged = derive(named('portguard-node-ranges.worker-2'));
+    expect(judge(policy, forged)).toMatchObject({ allowed: false });
+    expect(judge(weakened, forged)).toMatchObject({ allowed: true });
   });
 
-  it('without the node name check, a token with no node name still owns no key', () => {
+  it('without the node name check, a token with no node name still owns no object', () => {
     const weakened = structuredClone(policy);
-    weakened.spec.validations[0].expression = 'size(variables.otherKeys) == 0';
+    weakened.spec.validations[0].expression = 'true';
     const noNode = derive((r) => delete r.userInfo.extra[NODE_NAME]);
-    expect(judge(weakened, noNode)).toMatchObject({ allowed: false });
+    expect(judge(policy, noNode)).toMatchObject({ allowed: false });
+    // The name rule alone would let it through ('' short-circuits); the node-name rule is what denies.
+    expect(judge(weakened, noNode)).toMatchObject({ allowed: true });
   });
 
   it('components/no-node-reporter-policy removes the policy and its binding, nothing else', async () => {
@@ -281,8 +206,3 @@ describe('node reporter policy, as built', () => {
     expect(ids(built).length).toBe(ids(full).length - 2);
   });
 });
-
-function without(data: Data, key: string): Data {
-  const { [key]: _gone, ...rest } = data;
-  return rest;
-}

@@ -1,9 +1,9 @@
 /**
- * The reporter's real write, judged by the shipped node reporter policy: a reporter must
+ * The reporter's real writes, judged by the shipped node reporter policy: a reporter must
  * never be refused for what it does, and the policy must hold if one is pointed at another
- * node's key. The reporter patches a fake apiserver; the ConfigMap before and after that
- * patch becomes the UPDATE the apiserver would hand the policy, sent as the reporter's
- * ServiceAccount with a token bound to its pod on worker-1 (as in the v1.32 fixture).
+ * node. The reporter writes to a list/watch test server; each object it leaves there becomes
+ * the CREATE or UPDATE the apiserver would hand the policy, sent as the reporter's
+ * ServiceAccount with a token bound to its pod on worker-1 (the userInfo of the v1.32 fixture).
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -33,26 +33,19 @@ describe('the reporter on worker-1 writes through the policy', () => {
   let server: ListWatchServer;
 
   beforeEach(async () => {
-    const { metadata, data } = captured.oldObject;
     server = await startListWatchServer({
       seed: {
         nodes: ['worker-1', 'worker-2'].map((name) => ({ metadata: { name, labels: { pool: 'general' } } })),
-        configmaps: [
-          {
-            metadata: {
-              name: metadata.name,
-              namespace: metadata.namespace,
-              annotations: metadata.annotations,
-            },
-            data,
-          },
-        ],
+        configmaps: [{ metadata: { name: CM, namespace: NS }, data: { nodePortRange: '30000-32767' } }],
       },
     });
   });
   afterEach(() => server.close());
 
-  /** One report by a reporter that believes it runs on `nodeName`, as the apiserver's UPDATE. */
+  /**
+   * One report by a reporter that believes it runs on `nodeName`, as the requests the
+   * apiserver would hand the policy: a CREATE the first time, an UPDATE after that.
+   */
   async function reportAs(nodeName: string, proc: string) {
     const reporter = createNodeReporter({
       kubeConfig: server.kubeConfig(),
@@ -60,21 +53,37 @@ describe('the reporter on worker-1 writes through the policy', () => {
       namespace: NS,
       configMapName: CM,
       procRoot: join(PROC, proc),
+      nodePortRange: { lo: 30000, hi: 32767 },
+      resyncMs: 0,
       logger: recordingLogger(),
     });
-    const oldObject = structuredClone(server.get('configmaps', CM, NS));
-    expect((await reporter.report()).written).toBe(true);
-    const object = server.get('configmaps', CM, NS);
-    return judge(policy, { ...captured, oldObject, object });
+    const outcomes = [];
+    for (let round = 0; round < 2; round++) {
+      const { object: name } = await reporter.report();
+      const object = server.get('configmaps', name, NS);
+      const oldObject = round === 0 ? null : object;
+      outcomes.push(
+        judge(policy, { ...captured, operation: round === 0 ? 'CREATE' : 'UPDATE', name, oldObject, object }),
+      );
+    }
+    return outcomes;
   }
 
-  it.each(['proc-default', 'proc-widened'])('its own key from %s: allowed', async (proc) => {
-    expect(await reportAs('worker-1', proc)).toEqual({ matched: true, allowed: true, messages: [] });
-  });
+  it.each(['proc-default', 'proc-widened'])(
+    'its own report from %s, created then updated: allowed',
+    async (proc) => {
+      expect(await reportAs('worker-1', proc)).toEqual([
+        { matched: true, allowed: true, messages: [] },
+        { matched: true, allowed: true, messages: [] },
+      ]);
+    },
+  );
 
-  it('told it runs on worker-2: denied, naming node.worker-2', async () => {
-    const outcome = await reportAs('worker-2', 'proc-widened');
+  it('told it runs on worker-2: denied, naming the object it may write', async () => {
+    const [outcome] = await reportAs('worker-2', 'proc-widened');
     expect(outcome).toMatchObject({ matched: true, allowed: false });
-    expect(outcome.matched && outcome.messages.join('\n')).toContain('not node.worker-2');
+    expect(outcome?.matched && outcome.messages.join('\n')).toContain(
+      'may write only its own report object portguard-node-ranges.worker-1, not ConfigMap portguard-node-ranges.worker-2',
+    );
   });
 });

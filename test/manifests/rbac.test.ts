@@ -49,6 +49,10 @@ describe('RBAC is the minimal set', () => {
         'core configmaps watch portguard-node-ranges',
         'core configmaps update portguard-node-ranges',
         'core configmaps patch portguard-node-ranges',
+        // The report objects: selected by label, which RBAC cannot express; only this namespace.
+        'core configmaps list *',
+        'core configmaps watch *',
+        'core configmaps delete *',
         // create cannot be scoped by name: the object does not exist yet.
         'coordination.k8s.io leases create *',
         'coordination.k8s.io leases get portguard-leader',
@@ -57,13 +61,10 @@ describe('RBAC is the minimal set', () => {
     );
   });
 
-  it('node reporter: patch/get its ConfigMap, get nodes, nothing else', () => {
+  it('node reporter: create/patch ConfigMaps of its namespace (the policy narrows it to its own report), get nodes, nothing else', () => {
     const role = find(objects, 'Role', 'portguard-node-reporter');
     expect(role.metadata.namespace).toBe('portguard-system');
-    expect(grants(role)).toEqual([
-      'core configmaps get portguard-node-ranges',
-      'core configmaps patch portguard-node-ranges',
-    ]);
+    expect(grants(role)).toEqual(['core configmaps create *', 'core configmaps patch *']);
     expect(grants(find(objects, 'ClusterRole', 'portguard-node-reporter'))).toEqual(['core nodes get *']);
   });
 
