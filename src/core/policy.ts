@@ -51,6 +51,7 @@ export const DEFAULT_POLICY: Policy = {
 const ruleIds = [
   'nodeport-in-ephemeral-range',
   'nodeport-hostport-collision',
+  'nodeport-host-listener-collision',
   'port-range-overlaps-nodeports',
   'hazardous-node-sysctl',
   'hostnetwork-port-in-ephemeral-range',

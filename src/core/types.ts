@@ -12,6 +12,7 @@ export type Severity = 'deny' | 'warn' | 'info';
 export type RuleId =
   | 'nodeport-in-ephemeral-range'
   | 'nodeport-hostport-collision'
+  | 'nodeport-host-listener-collision'
   | 'port-range-overlaps-nodeports'
   | 'hazardous-node-sysctl'
   | 'hostnetwork-port-in-ephemeral-range'
