@@ -56,6 +56,7 @@ const ruleIds = [
   'hazardous-node-sysctl',
   'hostnetwork-port-in-ephemeral-range',
   'node-range-overlaps-nodeports',
+  'node-nodeport-source-ports-in-use',
   'internal-error',
 ];
 

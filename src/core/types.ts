@@ -17,6 +17,7 @@ export type RuleId =
   | 'hazardous-node-sysctl'
   | 'hostnetwork-port-in-ephemeral-range'
   | 'node-range-overlaps-nodeports'
+  | 'node-nodeport-source-ports-in-use'
   | 'namespace-mode-label'
   | 'internal-error';
 

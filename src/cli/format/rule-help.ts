@@ -71,6 +71,15 @@ export const RULE_HELP: readonly RuleHelp[] = [
     help: 'Keep the NodePort range and every node ephemeral range disjoint, or reserve the overlap on the nodes.',
   },
   {
+    id: 'node-nodeport-source-ports-in-use',
+    severity: 'warn',
+    short: 'A node reporter counted connections that use a NodePort as their source port right now.',
+    help:
+      'Replies to those connections can be captured by the NodePort rules (seed 000: kubelet probes failed). ' +
+      'Reserve the NodePort range with net.ipv4.ip_local_reserved_ports on the node, or narrow its ' +
+      'ip_local_port_range to end below the NodePort range.',
+  },
+  {
     id: 'internal-error',
     severity: 'deny',
     short: 'portguard could not finish checking the object.',
