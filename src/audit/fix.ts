@@ -4,12 +4,17 @@
  * Service in the overlap). Pure: it reads the scan's findings and state and returns data.
  */
 import { pickFree, type Random, safeNodePorts } from '../core/mutate.js';
+import { listenedNodePorts } from '../core/node-listeners.js';
 import type { ClusterState } from '../core/state.js';
 import type { RuleId } from '../core/types.js';
 import type { AuditEntry } from './scan.js';
 
 /** Service findings that moving the nodePort resolves. */
-const FIXABLE_RULES: readonly RuleId[] = ['nodeport-in-ephemeral-range', 'nodeport-hostport-collision'];
+const FIXABLE_RULES: readonly RuleId[] = [
+  'nodeport-in-ephemeral-range',
+  'nodeport-hostport-collision',
+  'nodeport-host-listener-collision',
+];
 
 export interface PortMove {
   /** Finding path, e.g. `spec.ports[0].nodePort`. */
@@ -80,7 +85,10 @@ export function planFixes(
   }
   const safe = safeNodePorts(state.ranges, state.nodesComplete);
   const given = new Set<number>();
-  const isUsed = (p: number) => given.has(p) || state.inventory.isUsed(p);
+  // A move does not know its port's protocol, so a port any node's process listens on is avoided.
+  const listened = (['TCP', 'UDP', 'SCTP'] as const).map((p) => listenedNodePorts(state.ranges, p));
+  const isUsed = (p: number) =>
+    given.has(p) || state.inventory.isUsed(p) || listened.some((set) => set.has(p));
   const services = [...byService.values()].sort(
     (a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name),
   );

@@ -17,7 +17,8 @@ export function rangesFromData(data: Record<string, unknown>, source: string): C
 
 /**
  * Ranges holding exactly the listed nodes: entries for nodes that no longer exist are
- * dropped, nodes without an entry get the default profile, labels come from the Node.
+ * dropped, nodes without an entry get the default profile, labels come from the Node, and
+ * the entry's measured evidence is kept.
  */
 export function completeRanges(
   ranges: ClusterRanges,
@@ -26,12 +27,15 @@ export function completeRanges(
   const out = new Map<string, NodeInfo>();
   for (const n of nodes) {
     const entry = ranges.nodes.get(n.name);
-    out.set(n.name, {
+    const node: NodeInfo = {
       name: n.name,
       profile: entry?.profile ?? ranges.defaultProfile,
       labels: n.labels,
       labelsComplete: true,
-    });
+    };
+    // What the node's reporter measured (listeners, NodePort source ports) stays with the node.
+    if (entry?.evidence) node.evidence = entry.evidence;
+    out.set(n.name, node);
   }
   return buildRanges(ranges.nodePortRange, ranges.defaultProfile, out, ranges.source);
 }

@@ -11,7 +11,7 @@ import { isExempt, type Policy } from '../core/policy.js';
 import type { Reviewer } from '../core/review.js';
 import { type ClusterState, emptyState } from '../core/state.js';
 import type { Finding } from '../core/types.js';
-import { nodeRangeFindings } from './node-findings.js';
+import { nodeRangeFindings, nodeSourcePortFindings } from './node-findings.js';
 import { type ClusterObjects, selectForReview } from './select.js';
 
 /** The ConfigMap the ranges come from; node findings for the default profile point at it. */
@@ -111,7 +111,10 @@ export function scanObjects(input: ScanInput): AuditResult {
     for (const finding of result.exempted) entries.push({ finding, resources, exempted: true });
     if (result.findings.length === 0 && result.exempted.length === 0) clean.push(resources[0]!);
   }
-  for (const finding of nodeRangeFindings(input.ranges, input.nodesComplete)) {
+  for (const finding of [
+    ...nodeRangeFindings(input.ranges, input.nodesComplete),
+    ...nodeSourcePortFindings(input.ranges),
+  ]) {
     entries.push({
       finding,
       resources: nodeResources(finding.nodes),

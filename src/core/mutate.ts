@@ -5,6 +5,7 @@
  * copy only what they write (see CopyOnWrite): most objects need no mutation.
  */
 import { nodesOverlapping } from './affected.js';
+import { hasListenerEvidence, listenedNodePorts } from './node-listeners.js';
 import type { ClusterRanges } from './node-ranges.js';
 import { isObject, type Json, type ObjectView, viewOf } from './object-view.js';
 import { normalizeSysctlName } from './pod-sysctls.js';
@@ -146,43 +147,54 @@ function assignNodePorts(
     (obj.spec.healthCheckNodePort === undefined || obj.spec.healthCheckNodePort === 0);
   if (svc.unsetPorts.length === 0 && !wantsHealthCheck) return false;
   const { ranges } = state;
-  if (nodesOverlapping(ranges, ranges.nodePortSet, state.nodesComplete).length === 0) return false;
+  // Auto-allocation is left alone only when it cannot land badly: no node's ephemeral range
+  // overlaps the NodePort range and no measured listener holds a NodePort of a needed protocol.
+  const protocols = new Set<Protocol>(svc.unsetPorts.map((u) => u.protocol));
+  if (wantsHealthCheck) protocols.add('TCP');
+  if (
+    nodesOverlapping(ranges, ranges.nodePortSet, state.nodesComplete).length === 0 &&
+    [...protocols].every((p) => listenedNodePorts(ranges, p).isEmpty())
+  )
+    return false;
   const safe = safeNodePorts(ranges, state.nodesComplete);
   const taken = new Set<number>(svc.nodePorts.map((r) => r.port));
   const isUsed = (p: number) => taken.has(p) || state.inventory.isUsed(p) || recent.reserved.has(p);
   const pick = (slot: string, protocol: Protocol) => {
+    // A port some node's process listens on (same protocol) would lose that process its traffic.
+    const listened = listenedNodePorts(ranges, protocol);
+    const isTaken = (p: number) => isUsed(p) || listened.has(p);
     // This object's own earlier pick is reserved for it, so only the inventory can rule it out.
     const earlier = recent.mine.get(slot);
     const p =
       earlier !== undefined &&
       (safe.band.has(earlier) || safe.rest.has(earlier)) &&
       !taken.has(earlier) &&
-      !state.inventory.isUsed(earlier)
+      !state.inventory.isUsed(earlier) &&
+      !listened.has(earlier)
         ? earlier
-        : (pickFree(safe.band, isUsed, random) ?? pickFree(safe.rest, isUsed, random));
+        : (pickFree(safe.band, isTaken, random) ?? pickFree(safe.rest, isTaken, random));
     if (p !== undefined) assigned.push({ slot, port: p, protocol });
     return p;
   };
+  const outside = `outside every node's ephemeral range${hasListenerEvidence(ranges) ? ', held by no listener on any node' : ''}`;
   let changed = false;
   for (const u of svc.unsetPorts) {
     const p = pick(`nodePort/${u.index}/${u.protocol}`, u.protocol);
     if (p === undefined) {
-      notes.push(
-        `no free nodePort outside every node's ephemeral range; spec.ports[${u.index}] is left to auto-allocation`,
-      );
+      notes.push(`no free nodePort ${outside}; spec.ports[${u.index}] is left to auto-allocation`);
       return changed;
     }
     doc.writable(['spec', 'ports', u.index]).nodePort = p;
     taken.add(p);
     changed = true;
-    notes.push(`assigned nodePort ${p} to spec.ports[${u.index}] (outside every node's ephemeral range)`);
+    notes.push(`assigned nodePort ${p} to spec.ports[${u.index}] (${outside})`);
   }
   if (wantsHealthCheck) {
     const p = pick('healthCheckNodePort', 'TCP');
     if (p !== undefined) {
       doc.writable(['spec']).healthCheckNodePort = p;
       changed = true;
-      notes.push(`assigned healthCheckNodePort ${p} (outside every node's ephemeral range)`);
+      notes.push(`assigned healthCheckNodePort ${p} (${outside})`);
     }
   }
   return changed;

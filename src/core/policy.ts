@@ -51,10 +51,12 @@ export const DEFAULT_POLICY: Policy = {
 const ruleIds = [
   'nodeport-in-ephemeral-range',
   'nodeport-hostport-collision',
+  'nodeport-host-listener-collision',
   'port-range-overlaps-nodeports',
   'hazardous-node-sysctl',
   'hostnetwork-port-in-ephemeral-range',
   'node-range-overlaps-nodeports',
+  'node-nodeport-source-ports-in-use',
   'internal-error',
 ];
 

@@ -12,10 +12,12 @@ export type Severity = 'deny' | 'warn' | 'info';
 export type RuleId =
   | 'nodeport-in-ephemeral-range'
   | 'nodeport-hostport-collision'
+  | 'nodeport-host-listener-collision'
   | 'port-range-overlaps-nodeports'
   | 'hazardous-node-sysctl'
   | 'hostnetwork-port-in-ephemeral-range'
   | 'node-range-overlaps-nodeports'
+  | 'node-nodeport-source-ports-in-use'
   | 'namespace-mode-label'
   | 'internal-error';
 

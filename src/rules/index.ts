@@ -2,6 +2,7 @@
 import type { Rule } from '../core/rule-context.js';
 import { hazardousNodeSysctl } from './hazardous-node-sysctl.js';
 import { hostnetworkPortInEphemeralRange } from './hostnetwork-port-in-ephemeral-range.js';
+import { nodeportHostListenerCollision } from './nodeport-host-listener-collision.js';
 import { nodeportHostportCollision } from './nodeport-hostport-collision.js';
 import { nodeportInEphemeralRange } from './nodeport-in-ephemeral-range.js';
 import { portRangeOverlapsNodeports } from './port-range-overlaps-nodeports.js';
@@ -9,6 +10,7 @@ import { portRangeOverlapsNodeports } from './port-range-overlaps-nodeports.js';
 export const RULES: readonly Rule[] = [
   nodeportInEphemeralRange,
   nodeportHostportCollision,
+  nodeportHostListenerCollision,
   portRangeOverlapsNodeports,
   hazardousNodeSysctl,
   hostnetworkPortInEphemeralRange,

@@ -116,4 +116,21 @@ describe('planFixes', () => {
       '# web/s11: no safe free nodePort left for spec.ports[0].nodePort (31011); reserve the overlap on the nodes instead',
     );
   });
+
+  it('moves a Service off a port a node process listens on, to a port no node process listens on', () => {
+    const state = emptyState(
+      rangesOf({
+        'node.worker-1':
+          '{"ipLocalPortRange": "1024 65535", "ipLocalReservedPorts": "30000-30010", "listeners": {"tcp": "31000,30000", "udp": "30001"}}',
+        'node.worker-2': KERNEL,
+      }),
+    );
+    state.nodesComplete = true;
+    const fixes = planFixes(
+      [conflict('web', 'a', 'spec.ports[0].nodePort', 31000, { rule: 'nodeport-host-listener-collision' })],
+      state,
+    );
+    // 30000 (TCP) and 30001 (UDP) are held: a move does not know its protocol, so both are avoided.
+    expect(fixes.flatMap((f) => f.moves.map((m) => `${m.from}->${m.to}`))).toEqual(['31000->30002']);
+  });
 });

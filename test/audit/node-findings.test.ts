@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { narrowedRange, nodeRangeFindings } from '../../src/audit/node-findings.js';
+import { narrowedRange, nodeRangeFindings, nodeSourcePortFindings } from '../../src/audit/node-findings.js';
 import { parseNodeRanges } from '../../src/core/node-ranges.js';
 
 function ranges(data: Record<string, string>) {
@@ -123,5 +123,127 @@ describe('narrowedRange', () => {
     { eph: { lo: 31000, hi: 32000 }, want: undefined },
   ])('$eph.lo-$eph.hi → $want', ({ eph, want }) => {
     expect(narrowedRange(eph, np)).toEqual(want);
+  });
+});
+
+const seen = (count: number, range = '30000-32767', entry = '"ipLocalPortRange": "1024 65535"') =>
+  `{${entry}, "nodePortSourcePorts": {"range": "${range}", "count": ${count}}}`;
+
+describe('nodeSourcePortFindings', () => {
+  interface SourceRow {
+    name: string;
+    data: Record<string, string>;
+    expected: { name: string; nodes: string[]; nodeCount: number }[];
+  }
+  it.each<SourceRow>([
+    { name: 'no node measured', data: { 'node.a': wide, 'node.b': kernel }, expected: [] },
+    { name: 'a measured node with no such connection', data: { 'node.a': seen(0) }, expected: [] },
+    {
+      name: 'a node with connections from NodePorts',
+      data: { 'node.a': seen(3), 'node.b': seen(0) },
+      expected: [{ name: 'a', nodes: ['a'], nodeCount: 1 }],
+    },
+    {
+      name: 'nodes with the same ranges are grouped, most connections first',
+      data: { 'node.a': seen(2), 'node.b': seen(9), 'node.c': seen(2), 'node.d': wide },
+      expected: [{ name: 'b (+2 with the same ranges)', nodes: ['b', 'a', 'c'], nodeCount: 3 }],
+    },
+    {
+      name: 'nodes on different ranges get a finding each',
+      data: {
+        'node.a': seen(1),
+        'node.b': seen(4, '30000-32767', '"ipLocalPortRange": "32000 60999"'),
+      },
+      expected: [
+        { name: 'a', nodes: ['a'], nodeCount: 1 },
+        { name: 'b', nodes: ['b'], nodeCount: 1 },
+      ],
+    },
+    {
+      name: 'nodes counted against different ranges get a finding each',
+      data: { 'node.a': seen(1), 'node.b': seen(1, '30000-31000') },
+      expected: [
+        { name: 'a', nodes: ['a'], nodeCount: 1 },
+        { name: 'b', nodes: ['b'], nodeCount: 1 },
+      ],
+    },
+    {
+      name: 'a node whose ranges already reserve the NodePort range still counts (explicit binds)',
+      data: { 'node.a': seen(1, '30000-32767', '"ipLocalReservedPorts": "30000-32767"') },
+      expected: [{ name: 'a', nodes: ['a'], nodeCount: 1 }],
+    },
+  ])('$name', ({ data, expected }) => {
+    const findings = nodeSourcePortFindings(ranges(data));
+    expect(findings.map((f) => ({ name: f.name, nodes: f.nodes, nodeCount: f.nodeCount }))).toEqual(expected);
+    for (const f of findings) {
+      expect(f).toMatchObject({
+        rule: 'node-nodeport-source-ports-in-use',
+        severity: 'warn',
+        kind: 'Node',
+        namespace: '',
+        path: 'nodePortSourcePorts',
+      });
+    }
+  });
+
+  it.each([
+    [
+      'one node: the count, the range, the consequence and the merged reserved value',
+      {
+        'node.worker-1':
+          '{"ipLocalPortRange": "1024 65535", "ipLocalReservedPorts": "22,30000-30099", "nodePortSourcePorts": {"range": "30000-32767", "count": 3}}',
+      },
+      'node worker-1: 3 connections use a port in the NodePort range 30000-32767 as source port right now; their ' +
+        'replies can be captured by the NodePort rules (the failure of seed 000, where kubelet probes lost their ' +
+        'SYN-ACKs). Fix: set net.ipv4.ip_local_reserved_ports to "22,30000-32767" (the write replaces the whole ' +
+        'list) or narrow net.ipv4.ip_local_port_range to "32768 65535". Connections already open keep their ports ' +
+        'until they close.',
+    ],
+    [
+      'one connection',
+      { 'node.a': seen(1) },
+      'node a: 1 connection uses a port in the NodePort range 30000-32767 as source port right now;',
+    ],
+    [
+      'a count measured against another range says so',
+      { nodePortRange: '30000-32000', 'node.a': seen(2, '30000-32767') },
+      "node a: 2 connections use a port in 30000-32767 (the range the node reporter counted against; the cluster's " +
+        'NodePort range is 30000-32000) as source port right now;',
+    ],
+    [
+      'ranges that already keep NodePorts out: explicit binds or old connections, and how to find them',
+      { 'node.a': seen(5, '30000-32767', '"ipLocalPortRange": "32768 60999"') },
+      'node a: 5 connections use a port in the NodePort range 30000-32767 as source port right now; their replies ' +
+        'can be captured by the NodePort rules (the failure of seed 000, where kubelet probes lost their SYN-ACKs). ' +
+        'The node\'s ip_local_port_range "32768 60999" (reserved: none) already keeps NodePorts out of automatic ' +
+        'source ports, so these sockets were bound to their ports explicitly (a reserved port does not stop bind) or ' +
+        "opened before the range changed. Find them with ss -tunp '( sport >= :30000 and sport <= :32767 )' and " +
+        'make them use ports outside the NodePort range.',
+    ],
+    [
+      'a group names the worst nodes with their counts and the total',
+      { 'node.a': seen(2), 'node.b': seen(9), 'node.c': seen(1), 'node.d': seen(4), 'node.e': seen(1) },
+      'nodes b (9), d (4), a (2) and 2 more: 17 connections in all use a port in the NodePort range 30000-32767 ' +
+        'as source port right now;',
+    ],
+  ])('%s', (_name, data, message) => {
+    const [f, ...rest] = nodeSourcePortFindings(ranges(data));
+    expect(rest).toEqual([]);
+    expect(f!.message.startsWith(message), f!.message).toBe(true);
+  });
+
+  it('counts every node but lists at most 50, the busiest first', () => {
+    const data: Record<string, string> = {};
+    for (let i = 0; i < 5000; i++) data[`node.n${String(i).padStart(4, '0')}`] = seen(i % 7);
+    const findings = nodeSourcePortFindings(ranges(data));
+    expect(findings).toHaveLength(1);
+    const [f] = findings;
+    // 5,000 nodes, one in seven with no connection from a NodePort.
+    expect(f!.nodeCount).toBe(5000 - Math.ceil(5000 / 7));
+    expect(f!.nodes).toHaveLength(50);
+    expect(f!.nodes.slice(0, 2)).toEqual(['n0006', 'n0013']);
+    expect(f!.message).toMatch(
+      /^nodes n0006 \(6\), n0013 \(6\), n0020 \(6\) and 4282 more: 14995 connections in all/,
+    );
   });
 });

@@ -22,4 +22,24 @@ describe('completeRanges', () => {
     expect(ranges.nodes.get('a')?.profile).toBe(fromData.nodes.get('a')?.profile);
     expect(ranges.nodes.get('b')?.profile).toBe(fromData.defaultProfile);
   });
+
+  it('keeps what the reporters measured with each listed node', () => {
+    const fromData = rangesFromData(
+      {
+        'node.a':
+          '{"listeners": {"tcp": "22,30080"}, "listenersTruncated": true, "nodePortSourcePorts": {"range": "30000-32767", "count": 3}}',
+        'node.b': '{}',
+      },
+      'test',
+    );
+    const ranges = completeRanges(fromData, [
+      { name: 'a', labels: {} },
+      { name: 'b', labels: {} },
+      { name: 'c', labels: {} },
+    ]);
+    expect(ranges.nodes.get('a')?.evidence).toBe(fromData.nodes.get('a')?.evidence);
+    expect(ranges.nodes.get('a')?.evidence?.nodePortSourcePorts?.count).toBe(3);
+    expect(ranges.nodes.get('b')?.evidence).toBeUndefined();
+    expect(ranges.nodes.get('c')?.evidence).toBeUndefined();
+  });
 });

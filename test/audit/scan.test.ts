@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { planFixes } from '../../src/audit/fix.js';
+import { formatJson, formatText } from '../../src/audit/format.js';
+import { buildPolicyReports } from '../../src/audit/policy-report.js';
 import { type AuditResult, scanObjects } from '../../src/audit/scan.js';
 import type { ClusterObjects } from '../../src/audit/select.js';
 import type { ClusterRanges } from '../../src/core/node-ranges.js';
@@ -158,5 +160,60 @@ describe('--fix over the fixture cluster', () => {
     }
     const again = scan(rangesOf(current), objects);
     expect(summary(again).filter((s) => s.includes('Service'))).toEqual([]);
+  });
+});
+
+describe('audit with what node reporters measured', () => {
+  // worker-1 saw 4 connections from NodePorts; worker-2 has a process listening on web/safe's 30001.
+  const measured = {
+    'node.worker-1':
+      '{"ipLocalPortRange": "1024 65535", "ipLocalReservedPorts": "30000-30999", "nodePortSourcePorts": {"range": "30000-32767", "count": 4}}',
+    'node.worker-2': '{"ipLocalPortRange": "32768 60999", "listeners": {"tcp": "22,30001"}}',
+  };
+
+  it('reports the node finding and the listener collision, in every output format', () => {
+    const audit = scan(rangesOf(measured));
+    expect(summary(audit).filter((l) => /source-ports|listener/.test(l))).toEqual([
+      'warn node-nodeport-source-ports-in-use Node /worker-1 nodePortSourcePorts',
+      'deny nodeport-host-listener-collision Service web/safe spec.ports[0].nodePort',
+    ]);
+    const node = audit.entries.find((e) => e.finding.rule === 'node-nodeport-source-ports-in-use')!;
+    expect(node.resources).toEqual([{ apiVersion: 'v1', kind: 'Node', name: 'worker-1' }]);
+    expect(node.finding.message).toContain('ip_local_reserved_ports to "30000-32767"');
+
+    expect(formatText(audit)).toContain(
+      '  warn   node-nodeport-source-ports-in-use nodePortSourcePorts\n         node worker-1: 4 connections use',
+    );
+    const json = JSON.parse(formatJson(audit)) as { findings: { rule: string; nodeCount: number }[] };
+    expect(json.findings.filter((f) => f.rule === 'node-nodeport-source-ports-in-use')).toMatchObject([
+      { nodeCount: 1 },
+    ]);
+    const cluster = buildPolicyReports(audit, { now: new Date(0) }).at(-1)!;
+    expect(cluster.kind).toBe('ClusterPolicyReport');
+    expect(cluster.results.find((r) => r.rule === 'node-nodeport-source-ports-in-use')).toMatchObject({
+      result: 'warn',
+      severity: 'medium',
+      resources: [{ kind: 'Node', name: 'worker-1' }],
+      properties: { path: 'nodePortSourcePorts', nodeCount: '1' },
+    });
+  });
+
+  it('keeps the evidence when the Node list completes the ranges, and honours exemptions', () => {
+    const audit = scanObjects({
+      objects: cluster(),
+      ranges: rangesOf(measured),
+      nodesComplete: true,
+      policy: { ...DEFAULT_POLICY, exemptions: [{ rules: ['node-nodeport-source-ports-in-use'] }] },
+      reviewer,
+    });
+    const node = audit.entries.filter((e) => e.finding.rule === 'node-nodeport-source-ports-in-use');
+    expect(node.map((e) => e.exempted)).toEqual([true]);
+  });
+
+  it('--fix moves the Service off the listened port to a port no node process listens on', () => {
+    const audit = scan(rangesOf(measured));
+    const fix = planFixes(audit.entries, audit.state).find((f) => f.name === 'safe')!;
+    // 30000 and 30002 went to edge/collide and web/api, which come first; 30001 is the listened port.
+    expect(fix.moves.map((m) => [m.from, m.to])).toEqual([[30001, 30003]]);
   });
 });

@@ -432,3 +432,93 @@ describe('planMutation with recent assignments (picks the informer has not shown
     );
   });
 });
+
+describe('planMutation avoids ports a node process listens on', () => {
+  const ranges = (data: Record<string, string>) => {
+    const { ranges, errors } = parseNodeRanges(data);
+    expect(errors).toEqual([]);
+    return ranges;
+  };
+  const nodePorts = (plan: { object: Json }) => plan.object.spec.ports.map((p: Json) => p.nodePort);
+
+  it.each([
+    [
+      'a TCP listener in the static band is skipped for a TCP port',
+      { 'node.a': '{"ipLocalPortRange":"30050 60999","listeners":{"tcp":"30000-30002"}}' },
+      [{ port: 80 }],
+      [30003],
+    ],
+    [
+      'a UDP listener does not stop a TCP pick',
+      { 'node.a': '{"ipLocalPortRange":"30050 60999","listeners":{"udp":"30000"}}' },
+      [{ port: 80 }],
+      [30000],
+    ],
+    [
+      'a UDP listener is skipped for a UDP port',
+      { 'node.a': '{"ipLocalPortRange":"30050 60999","listeners":{"udp":"30000"}}' },
+      [{ port: 53, protocol: 'UDP' }],
+      [30001],
+    ],
+    [
+      'listeners on several nodes all count',
+      {
+        'node.a': '{"ipLocalPortRange":"30050 60999","listeners":{"tcp":"30000"}}',
+        'node.b': '{"ipLocalPortRange":"30050 60999","listeners":{"tcp":"30001"}}',
+      },
+      [{ port: 80 }, { port: 81 }],
+      [30002, 30003],
+    ],
+    [
+      'without ephemeral overlap, a listener in the NodePort range still makes it assign',
+      { 'node.a': '{"listeners":{"tcp":"30000,30001"}}' },
+      [{ port: 80 }],
+      [30002],
+    ],
+  ])('%s', (_n, data, ports, want) => {
+    const plan = planMutation(service(ports), emptyState(ranges(data)), DEFAULT_POLICY, seq([0]));
+    expect(nodePorts(plan)).toEqual(want);
+    expect(plan.notes.join('\n')).toContain('held by no listener on any node');
+  });
+
+  it('leaves auto-allocation alone when listeners hold no NodePort of the protocols it needs', () => {
+    for (const data of [
+      { 'node.a': '{"listeners":{"tcp":"22,10250"}}' },
+      { 'node.a': '{"listeners":{"udp":"30000"}}' },
+      { 'node.a': '{"listeners":{"tcp":"22"},"listenersTruncated":true}' },
+    ]) {
+      const plan = planMutation(service([{ port: 80 }]), emptyState(ranges(data)), DEFAULT_POLICY, seq([0]));
+      expect(plan.changed, JSON.stringify(data)).toBe(false);
+    }
+  });
+
+  it('picks anew when its earlier pick is now held by a listener', () => {
+    const state = emptyState(
+      ranges({ 'node.a': '{"ipLocalPortRange":"30050 60999","listeners":{"tcp":"30020"}}' }),
+    );
+    const recent = { reserved: new Set([30020]), mine: new Map([['nodePort/0/TCP', 30020]]) };
+    const plan = planMutation(service([{ port: 80 }]), state, DEFAULT_POLICY, seq([0]), recent);
+    expect(nodePorts(plan)).toEqual([30000]);
+  });
+
+  it('never picks a listened port of the same protocol', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 30000, max: 30049 }), { maxLength: 45 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.double({ min: 0, max: 0.999, noNaN: true }),
+        (held, n, r) => {
+          const tcp = held.length > 0 ? held.join(',') : '';
+          const state = emptyState(
+            ranges({ 'node.a': `{"ipLocalPortRange":"30050 60999","listeners":{"tcp":"${tcp}"}}` }),
+          );
+          const ports = Array.from({ length: n }, (_, i) => ({ port: 80 + i }));
+          const plan = planMutation(service(ports), state, DEFAULT_POLICY, () => r);
+          const picked = plan.assigned.map((a) => a.port);
+          expect(picked).toHaveLength(Math.min(n, 50 - held.length));
+          for (const p of picked) expect(held).not.toContain(p);
+        },
+      ),
+    );
+  });
+});

@@ -5,7 +5,8 @@
  *
  * The expected findings are the exact multiset of findings for the rules the case is
  * about: the directory's rule plus any rule named in `expect.findings`. Findings of
- * other rules are ignored, so a case stays focused on its rule.
+ * other rules are ignored, so a case stays focused on its rule. An expected finding may
+ * also pin `unknown` and `preexisting`; only the core runner checks those (`flagsOf`).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
@@ -20,6 +21,9 @@ export interface ExpectedFinding {
   severity: Severity;
   path: string;
   nodes?: string[];
+  /** Pinned by the core runner only (`check --output json` does not carry these flags). */
+  unknown?: boolean;
+  preexisting?: boolean;
 }
 
 export interface RuleCase {
@@ -102,4 +106,30 @@ export function comparable(
     actual: sort(actual.filter((f) => rules.has(f.rule)).map(norm)),
     expected: sort(c.expect.findings.map(norm)),
   };
+}
+
+type Flag = 'unknown' | 'preexisting';
+
+/**
+ * Where the actual findings disagree with the `unknown` and `preexisting` flags an expected
+ * finding pins (compared on every actual finding with the same rule, severity and path);
+ * empty when they agree.
+ */
+export function flagMismatches(
+  c: RuleCase,
+  actual: { rule: string; severity: Severity; path: string; unknown?: boolean; preexisting?: boolean }[],
+): string[] {
+  const out: string[] = [];
+  for (const e of c.expect.findings) {
+    for (const flag of ['unknown', 'preexisting'] as const satisfies readonly Flag[]) {
+      const want = e[flag];
+      if (want === undefined) continue;
+      for (const a of actual) {
+        if (a.rule !== e.rule || a.severity !== e.severity || a.path !== e.path) continue;
+        if ((a[flag] === true) !== want)
+          out.push(`${e.rule} ${e.severity} ${e.path}: ${flag} is not ${want}`);
+      }
+    }
+  }
+  return out;
 }

@@ -5,7 +5,7 @@ import { DEFAULT_POLICY } from '../../src/core/policy.js';
 import { createReviewer, type Reviewer } from '../../src/core/review.js';
 import { emptyState } from '../../src/core/state.js';
 import { createScriptAnalyzer } from '../../src/shell/index.js';
-import { comparable, loadAllCases, type RuleCase } from './case-file.js';
+import { comparable, flagMismatches, loadAllCases, type RuleCase } from './case-file.js';
 
 const cases = loadAllCases();
 let reviewer: Reviewer;
@@ -39,6 +39,7 @@ describe('rule cases through review()', () => {
     expect([...rules].sort()).toEqual([
       'hazardous-node-sysctl',
       'hostnetwork-port-in-ephemeral-range',
+      'nodeport-host-listener-collision',
       'nodeport-hostport-collision',
       'nodeport-in-ephemeral-range',
       'port-range-overlaps-nodeports',
@@ -49,6 +50,7 @@ describe('rule cases through review()', () => {
     const result = runCase(c, reviewer);
     const { actual, expected } = comparable(c, result.findings);
     expect(actual, c.name).toEqual(expected);
+    expect(flagMismatches(c, result.findings), c.name).toEqual([]);
     expect(result.allowed, c.name).toBe(c.expect.allowed);
     expect(result.findings.filter((f) => f.rule === 'internal-error')).toEqual([]);
   });

@@ -30,6 +30,16 @@ export const RULE_HELP: readonly RuleHelp[] = [
       '"connection refused" or the Service steals its traffic. Move either the nodePort or the pod port.',
   },
   {
+    id: 'nodeport-host-listener-collision',
+    severity: 'deny',
+    short:
+      "A nodePort equals a port a process outside Kubernetes listens on (the node reporter's measurement).",
+    help:
+      'The NodePort rules apply on every node and take the traffic before that listening socket sees it, as for ' +
+      'a hostNetwork pod (seed 002). Choose another nodePort, or move the process off the NodePort range. A node ' +
+      "whose reporter's listener list was cut gives an unknown warning instead.",
+  },
+  {
     id: 'port-range-overlaps-nodeports',
     severity: 'deny',
     short: 'A pod widens net.ipv4.ip_local_port_range over the NodePort range.',
@@ -59,6 +69,15 @@ export const RULE_HELP: readonly RuleHelp[] = [
     severity: 'warn',
     short: "A node's ephemeral port range overlaps the NodePort range.",
     help: 'Keep the NodePort range and every node ephemeral range disjoint, or reserve the overlap on the nodes.',
+  },
+  {
+    id: 'node-nodeport-source-ports-in-use',
+    severity: 'warn',
+    short: 'A node reporter counted connections that use a NodePort as their source port right now.',
+    help:
+      'Replies to those connections can be captured by the NodePort rules (seed 000: kubelet probes failed). ' +
+      'Reserve the NodePort range with net.ipv4.ip_local_reserved_ports on the node, or narrow its ' +
+      'ip_local_port_range to end below the NodePort range.',
   },
   {
     id: 'internal-error',
