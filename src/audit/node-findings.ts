@@ -130,7 +130,7 @@ function sourcePortMessage(group: SourcePortNode[], profile: NodeProfile, ranges
     : ` ${fixText(profile, overlap, ranges)} Connections already open keep their ports until they close.`;
   return (
     `${who} a port in ${where} as source port right now; their replies can be captured by the NodePort ` +
-    `rules (the failure of seed 000, where kubelet probes lost their SYN-ACKs).${cause}`
+    `rules (kubelet probes and API server calls fail at random this way).${cause}`
   );
 }
 

@@ -1,7 +1,8 @@
 /**
  * Which nodes hold a port with a listening socket, from what node reporters measured on the
- * hosts (`NodeInfo.evidence.listeners`). A node without that evidence was never measured:
- * it is left out, never read as "no listeners". Services hold their nodePorts on every
+ * hosts (`NodeInfo.evidence.listeners`). A node without that evidence, or a protocol its
+ * reporter did not read (SCTP is never read), was never measured: it is left out, never read
+ * as "no listeners", and no rule claims anything about it. Services hold their nodePorts on every
  * node, so a Service review asks about every node; the index below keeps that a scan over
  * the few nodes that listen inside the NodePort range, not over the whole fleet.
  */
@@ -41,8 +42,9 @@ function build(ranges: ClusterRanges): ListenerIndex {
     index.measured.push(node);
     if (listeners.truncated) index.truncated.push(node);
     for (const proto of ['tcp', 'udp', 'sctp'] as const) {
-      const ports = listeners[proto].intersect(ranges.nodePortSet);
-      if (ports.isEmpty()) continue;
+      // A protocol the reporter did not read is unmeasured, like a node without evidence.
+      const ports = listeners[proto]?.intersect(ranges.nodePortSet);
+      if (!ports || ports.isEmpty()) continue;
       index.inRange[proto].push({ node: node.name, ports });
       held[proto].push(ports);
     }
@@ -76,14 +78,17 @@ export function nodesListeningOn(ranges: ClusterRanges, protocol: Protocol, port
     return index.inRange[proto].filter((e) => e.ports.has(port)).map((e) => e.node);
   }
   // A port outside the configured NodePort range (the ranges data may not match the apiserver's).
-  return index.measured.filter((n) => n.evidence!.listeners![proto].has(port)).map((n) => n.name);
+  return index.measured.filter((n) => n.evidence?.listeners?.[proto]?.has(port)).map((n) => n.name);
 }
 
 /** Nodes whose listener list was cut at the reporter's cap and does not show `port`: it may be held there. */
 export function nodesMaybeListeningOn(ranges: ClusterRanges, protocol: Protocol, port: number): string[] {
   const proto = PROTO[protocol];
   return indexOf(ranges)
-    .truncated.filter((n) => !n.evidence!.listeners![proto].has(port))
+    .truncated.filter((n) => {
+      const ports = n.evidence?.listeners?.[proto];
+      return ports !== undefined && !ports.has(port);
+    })
     .map((n) => n.name);
 }
 

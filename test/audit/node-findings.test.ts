@@ -194,8 +194,8 @@ describe('nodeSourcePortFindings', () => {
           '{"ipLocalPortRange": "1024 65535", "ipLocalReservedPorts": "22,30000-30099", "nodePortSourcePorts": {"range": "30000-32767", "count": 3}}',
       },
       'node worker-1: 3 connections use a port in the NodePort range 30000-32767 as source port right now; their ' +
-        'replies can be captured by the NodePort rules (the failure of seed 000, where kubelet probes lost their ' +
-        'SYN-ACKs). Fix: set net.ipv4.ip_local_reserved_ports to "22,30000-32767" (the write replaces the whole ' +
+        'replies can be captured by the NodePort rules (kubelet probes and API server calls fail at random this way). ' +
+        'Fix: set net.ipv4.ip_local_reserved_ports to "22,30000-32767" (the write replaces the whole ' +
         'list) or narrow net.ipv4.ip_local_port_range to "32768 65535". Connections already open keep their ports ' +
         'until they close.',
     ],
@@ -214,7 +214,7 @@ describe('nodeSourcePortFindings', () => {
       'ranges that already keep NodePorts out: explicit binds or old connections, and how to find them',
       { 'node.a': seen(5, '30000-32767', '"ipLocalPortRange": "32768 60999"') },
       'node a: 5 connections use a port in the NodePort range 30000-32767 as source port right now; their replies ' +
-        'can be captured by the NodePort rules (the failure of seed 000, where kubelet probes lost their SYN-ACKs). ' +
+        'can be captured by the NodePort rules (kubelet probes and API server calls fail at random this way). ' +
         'The node\'s ip_local_port_range "32768 60999" (reserved: none) already keeps NodePorts out of automatic ' +
         'source ports, so these sockets were bound to their ports explicitly (a reserved port does not stop bind) or ' +
         "opened before the range changed. Find them with ss -tunp '( sport >= :30000 and sport <= :32767 )' and " +

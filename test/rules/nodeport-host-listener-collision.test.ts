@@ -64,7 +64,9 @@ describe('nodeport-host-listener-collision messages', () => {
     ['UDP', '-lnu'],
     ['SCTP', '-lnS'],
   ])('a cut %s list is an unknown warning with the ss command to look', (protocol, flags) => {
-    const s = state({ 'node.a': '{"listeners":{"tcp":"22"},"listenersTruncated":true}' });
+    const s = state({
+      'node.a': '{"listeners":{"tcp":"22","udp":"53","sctp":"9"},"listenersTruncated":true}',
+    });
     const [f] = findingsOf(reviewer, service([{ port: 80, protocol, nodePort: 30080 }]), s, RULE);
     expect(f).toMatchObject({ severity: 'warn', unknown: true, nodes: ['a'] });
     expect(f!.message).toBe(
@@ -73,6 +75,14 @@ describe('nodeport-host-listener-collision messages', () => {
         'on those nodes.',
     );
   });
+
+  it.each(['UDP', 'SCTP'])(
+    'a cut list that does not cover %s says nothing about it (that protocol was not read)',
+    (protocol) => {
+      const s = state({ 'node.a': '{"listeners":{"tcp":"22"},"listenersTruncated":true}' });
+      expect(findingsOf(reviewer, service([{ port: 80, protocol, nodePort: 30080 }]), s, RULE)).toEqual([]);
+    },
+  );
 
   it('policy unknownNodeWrites: deny turns the unknown warning into a denial', () => {
     const s = state({ 'node.a': '{"listeners":{"tcp":"22"},"listenersTruncated":true}' });

@@ -36,7 +36,7 @@ export const RULE_HELP: readonly RuleHelp[] = [
       "A nodePort equals a port a process outside Kubernetes listens on (the node reporter's measurement).",
     help:
       'The NodePort rules apply on every node and take the traffic before that listening socket sees it, as for ' +
-      'a hostNetwork pod (seed 002). Choose another nodePort, or move the process off the NodePort range. A node ' +
+      'a hostNetwork pod. Choose another nodePort, or move the process off the NodePort range. A node ' +
       "whose reporter's listener list was cut gives an unknown warning instead.",
   },
   {
@@ -75,7 +75,7 @@ export const RULE_HELP: readonly RuleHelp[] = [
     severity: 'warn',
     short: 'A node reporter counted connections that use a NodePort as their source port right now.',
     help:
-      'Replies to those connections can be captured by the NodePort rules (seed 000: kubelet probes failed). ' +
+      'Replies to those connections can be captured by the NodePort rules, so kubelet probes and API calls fail at random. ' +
       'Reserve the NodePort range with net.ipv4.ip_local_reserved_ports on the node, or narrow its ' +
       'ip_local_port_range to end below the NodePort range.',
   },
