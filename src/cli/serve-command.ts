@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { type Logger, pino } from 'pino';
-import { type ClusterRanges, parseNodeRanges } from '../core/node-ranges.js';
+import { type ClusterRanges, type NodeInfo, parseNodeRanges } from '../core/node-ranges.js';
 import { DEFAULT_POLICY, type Policy } from '../core/policy.js';
 import { createReviewer } from '../core/review.js';
 import { REVIEW_BUDGET_DEFAULTS } from '../core/script-jobs.js';
@@ -215,7 +215,12 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOut
   const { logger } = io;
   // Monotonic clock: a wall-clock step must not end or stretch reservations.
   const nodePortReservations = new NodePortReservations({ now: () => performance.now() });
-  const metrics = createMetrics(undefined, { reservedNodePorts: () => nodePortReservations.liveCount() });
+  // The state source starts after the metrics (it reports into them); scrapes before that see no nodes.
+  let currentNodes: () => Iterable<NodeInfo> = () => [];
+  const metrics = createMetrics(undefined, {
+    reservedNodePorts: () => nodePortReservations.liveCount(),
+    nodes: () => currentNodes(),
+  });
   // Undone in reverse order on close or on a failed start: leader jobs before informers.
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async (): Promise<void> => {
@@ -280,6 +285,8 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOut
       };
       source = { getState: () => state, isReady: () => ({ ready: true, detail }) };
     }
+    const stateSource = source;
+    currentNodes = () => stateSource.getState().ranges.nodes.values();
 
     const scripts = await createScriptAnalyzer();
     const reviewer = createReviewer({ scripts, budget: REVIEW_BUDGET_DEFAULTS });

@@ -4,6 +4,7 @@
  * several servers in one process do not share counters.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { NodeInfo } from '../core/node-ranges.js';
 
 export type ReviewOperation = 'validate' | 'mutate';
 export type ReviewDecision = 'allowed' | 'denied' | 'error' | 'patched';
@@ -37,11 +38,34 @@ export interface Metrics {
   /** ConfigMaps looked up for reviews, by how each was answered (hit = cache or a shared request). */
   configMapLookups: Counter<'outcome'>;
   scriptPoolTasks: Counter<'outcome'>;
+  /** Per node (at most MAX_SOURCE_PORT_SERIES, busiest first): connections using a NodePort as source port. */
+  nodeSourcePorts: Gauge<'node'>;
+  /** Nodes whose reporter counted at least one connection using a NodePort as source port. */
+  nodesWithSourcePorts: Gauge<string>;
 }
+
+/**
+ * Series of `portguard_node_nodeport_source_ports` kept per scrape: the busiest nodes. A
+ * fleet-wide misconfiguration must not turn into 15,000 series; the count of affected
+ * nodes is in `portguard_nodes_with_nodeport_source_ports` either way.
+ */
+export const MAX_SOURCE_PORT_SERIES = 100;
 
 /** Values that live elsewhere and are read when /metrics is scraped. */
 export interface MetricSources {
   reservedNodePorts?: () => number;
+  /** The nodes of the current cluster state, for the evidence node reporters measured. */
+  nodes?: () => Iterable<NodeInfo>;
+}
+
+/** Nodes with a measured NodePort source-port count above zero, busiest first. */
+function nodesUsingNodePorts(nodes: Iterable<NodeInfo>): { name: string; count: number }[] {
+  const out: { name: string; count: number }[] = [];
+  for (const n of nodes) {
+    const count = n.evidence?.nodePortSourcePorts?.count ?? 0;
+    if (count > 0) out.push({ name: n.name, count });
+  }
+  return out.sort((a, b) => b.count - a.count || (a.name < b.name ? -1 : 1));
 }
 
 const REQUEST_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -125,6 +149,26 @@ export function createMetrics(registry: Registry = new Registry(), sources: Metr
       help: 'Script-analysis tasks sent to the worker pool, by outcome (done; deadline: scripts left unknown at --review-deadline; failed)',
       labelNames: ['outcome'],
       registers,
+    }),
+    nodeSourcePorts: new Gauge({
+      name: 'portguard_node_nodeport_source_ports',
+      help: `Connections on a node whose source port lies in the NodePort range, as its node reporter counted them (nodes above zero only, at most ${MAX_SOURCE_PORT_SERIES}, busiest first)`,
+      labelNames: ['node'],
+      registers,
+      collect() {
+        if (!sources.nodes) return;
+        this.reset();
+        for (const { name, count } of nodesUsingNodePorts(sources.nodes()).slice(0, MAX_SOURCE_PORT_SERIES))
+          this.set({ node: name }, count);
+      },
+    }),
+    nodesWithSourcePorts: new Gauge({
+      name: 'portguard_nodes_with_nodeport_source_ports',
+      help: 'Nodes whose node reporter counted at least one connection using a NodePort as its source port',
+      registers,
+      collect() {
+        if (sources.nodes) this.set(nodesUsingNodePorts(sources.nodes()).length);
+      },
     }),
     configMapLookups: new Counter({
       name: 'portguard_configmap_lookups_total',
