@@ -1,76 +1,14 @@
 /**
- * Reads what audit needs from a cluster through client-node: the objects that hold or
- * may hold node ports, the Nodes and the ranges ConfigMap. Every list is paged
- * (`limit` + `continue`) so a large cluster never has to answer one huge list, and only
- * the objects audit keeps stay in memory.
+ * Lists what audit reviews from a cluster through client-node: the objects that hold or
+ * may hold node ports, and the workloads. Every list is paged (src/kube/paged-list.ts),
+ * and only the objects audit keeps stay in memory. The node data (ranges ConfigMap,
+ * report objects, Nodes) is read by src/kube/read-cluster-ranges.ts.
  */
 
 import type { Json } from '../core/object-view.js';
 import { AppsV1Api, BatchV1Api, CoreV1Api, type KubeConfig } from '../kube/k8s.js';
-import { RANGES_CONFIGMAP } from './scan.js';
+import { ListError, listAll, type Page, type ProgressFn, pageQuery } from '../kube/paged-list.js';
 import { type ClusterObjects, mayTouchNodePorts } from './select.js';
-
-export const PAGE_SIZE = 500;
-
-/** Called after each page: what is listed and how many so far. */
-export type ProgressFn = (what: string, count: number) => void;
-
-interface Page {
-  items: Json[];
-  metadata?: { _continue?: string };
-}
-
-/** HTTP status of a client-node error, if it carries one. */
-export function statusOf(err: unknown): number | undefined {
-  const code = (err as { code?: unknown })?.code;
-  return typeof code === 'number' ? code : undefined;
-}
-
-export class ListError extends Error {
-  constructor(
-    readonly what: string,
-    readonly status: number | undefined,
-    cause: unknown,
-  ) {
-    super(
-      `cannot read ${what}: ${status ? `HTTP ${status}` : cause instanceof Error ? cause.message : String(cause)}`,
-    );
-  }
-}
-
-/**
- * Follows `continue` tokens to the end. If a token expires (410 Gone) the list starts
- * over once, since a mix of two snapshots could miss objects.
- */
-export async function listAll(
-  what: string,
-  page: (cont: string | undefined) => Promise<Page>,
-  /** Maps each item to what is kept, or undefined to drop it while paging. */
-  select: (item: Json) => Json | undefined,
-  progress?: ProgressFn,
-): Promise<Json[]> {
-  for (let attempt = 0; ; attempt++) {
-    const out: Json[] = [];
-    let seen = 0;
-    let cont: string | undefined;
-    try {
-      do {
-        const res = await page(cont);
-        for (const item of res.items) {
-          const kept = select(item);
-          if (kept !== undefined) out.push(kept);
-        }
-        seen += res.items.length;
-        progress?.(what, seen);
-        cont = res.metadata?._continue || undefined;
-      } while (cont);
-      return out;
-    } catch (err) {
-      if (statusOf(err) === 410 && attempt === 0) continue;
-      throw new ListError(what, statusOf(err), err);
-    }
-  }
-}
 
 /**
  * The typed client drops `kind`/`apiVersion` from list items; the core needs them.
@@ -98,10 +36,9 @@ export async function listClusterObjects(kc: KubeConfig, progress?: ProgressFn):
   const core = kc.makeApiClient(CoreV1Api);
   const apps = kc.makeApiClient(AppsV1Api);
   const batch = kc.makeApiClient(BatchV1Api);
-  const p = (cont: string | undefined) => ({ limit: PAGE_SIZE, ...(cont ? { _continue: cont } : {}) });
   const services = await listAll(
     'services',
-    (c) => core.listServiceForAllNamespaces(p(c)) as Promise<Page>,
+    (c) => core.listServiceForAllNamespaces(pageQuery(c)) as Promise<Page>,
     typed('Service', 'v1', true),
     progress,
   );
@@ -109,7 +46,7 @@ export async function listClusterObjects(kc: KubeConfig, progress?: ProgressFn):
   // hostNetwork and hostPort pods; only those are kept.
   const pods = await listAll(
     'pods',
-    (c) => core.listPodForAllNamespaces(p(c)) as Promise<Page>,
+    (c) => core.listPodForAllNamespaces(pageQuery(c)) as Promise<Page>,
     typed('Pod', 'v1', true),
     progress,
   );
@@ -118,29 +55,39 @@ export async function listClusterObjects(kc: KubeConfig, progress?: ProgressFn):
       'deployments',
       'Deployment',
       'apps/v1',
-      (c) => apps.listDeploymentForAllNamespaces(p(c)) as Promise<Page>,
+      (c) => apps.listDeploymentForAllNamespaces(pageQuery(c)) as Promise<Page>,
     ],
     [
       'statefulsets',
       'StatefulSet',
       'apps/v1',
-      (c) => apps.listStatefulSetForAllNamespaces(p(c)) as Promise<Page>,
+      (c) => apps.listStatefulSetForAllNamespaces(pageQuery(c)) as Promise<Page>,
     ],
-    ['daemonsets', 'DaemonSet', 'apps/v1', (c) => apps.listDaemonSetForAllNamespaces(p(c)) as Promise<Page>],
+    [
+      'daemonsets',
+      'DaemonSet',
+      'apps/v1',
+      (c) => apps.listDaemonSetForAllNamespaces(pageQuery(c)) as Promise<Page>,
+    ],
     [
       'replicasets',
       'ReplicaSet',
       'apps/v1',
-      (c) => apps.listReplicaSetForAllNamespaces(p(c)) as Promise<Page>,
+      (c) => apps.listReplicaSetForAllNamespaces(pageQuery(c)) as Promise<Page>,
     ],
     [
       'replicationcontrollers',
       'ReplicationController',
       'v1',
-      (c) => core.listReplicationControllerForAllNamespaces(p(c)) as Promise<Page>,
+      (c) => core.listReplicationControllerForAllNamespaces(pageQuery(c)) as Promise<Page>,
     ],
-    ['jobs', 'Job', 'batch/v1', (c) => batch.listJobForAllNamespaces(p(c)) as Promise<Page>],
-    ['cronjobs', 'CronJob', 'batch/v1', (c) => batch.listCronJobForAllNamespaces(p(c)) as Promise<Page>],
+    ['jobs', 'Job', 'batch/v1', (c) => batch.listJobForAllNamespaces(pageQuery(c)) as Promise<Page>],
+    [
+      'cronjobs',
+      'CronJob',
+      'batch/v1',
+      (c) => batch.listCronJobForAllNamespaces(pageQuery(c)) as Promise<Page>,
+    ],
   ];
   const workloads: Json[] = [];
   const skipped: string[] = [];
@@ -153,43 +100,4 @@ export async function listClusterObjects(kc: KubeConfig, progress?: ProgressFn):
     }
   }
   return { objects: { services, pods, workloads }, skipped };
-}
-
-/** Node names and labels, or undefined when Nodes cannot be listed (audit then assumes unknown nodes). */
-export async function listNodes(
-  kc: KubeConfig,
-  progress?: ProgressFn,
-): Promise<{ name: string; labels: Record<string, string> }[] | undefined> {
-  const core = kc.makeApiClient(CoreV1Api);
-  try {
-    const nodes = await listAll(
-      'nodes',
-      (c) => core.listNode({ limit: PAGE_SIZE, ...(c ? { _continue: c } : {}) }) as Promise<Page>,
-      (n) => n,
-      progress,
-    );
-    return nodes.map((n) => ({
-      name: String(n.metadata?.name ?? ''),
-      labels: { ...(n.metadata?.labels ?? {}) },
-    }));
-  } catch (err) {
-    if (err instanceof ListError && err.status === 403) return undefined;
-    throw err;
-  }
-}
-
-/** The ranges ConfigMap's data, or undefined when it does not exist. */
-export async function readRangesConfigMap(kc: KubeConfig): Promise<Record<string, string> | undefined> {
-  const core = kc.makeApiClient(CoreV1Api);
-  try {
-    const cm = await core.readNamespacedConfigMap({ ...RANGES_CONFIGMAP });
-    return cm.data ?? {};
-  } catch (err) {
-    if (statusOf(err) === 404) return undefined;
-    throw new ListError(
-      `ConfigMap ${RANGES_CONFIGMAP.namespace}/${RANGES_CONFIGMAP.name}`,
-      statusOf(err),
-      err,
-    );
-  }
 }

@@ -9,6 +9,7 @@ import type { Policy } from '../core/policy.js';
 import type { Reviewer } from '../core/review.js';
 import type { KubeConfig } from '../kube/k8s.js';
 import type { KubeLogger } from '../kube/logger.js';
+import type { RangesLocation } from '../kube/read-cluster-ranges.js';
 import { auditCluster } from './audit-cluster.js';
 import { buildPolicyReports, type PolicyReportObject } from './policy-report.js';
 import {
@@ -20,6 +21,8 @@ import {
 
 export interface PeriodicAuditOptions {
   kc: KubeConfig;
+  /** The ranges ConfigMap the server watches (`serve --namespace/--configmap`); reports are read beside it. */
+  location: RangesLocation;
   intervalMs: number;
   isLeader: () => boolean;
   reviewer: Reviewer;
@@ -83,6 +86,7 @@ export function startPeriodicAudit(opts: PeriodicAuditOptions): PeriodicAudit {
     try {
       const audit = await auditCluster({
         kc: opts.kc,
+        location: opts.location,
         policy: opts.getPolicy(),
         reviewer: opts.reviewer,
         warn: (message) => opts.logger.warn({}, `periodic audit: ${message}`),

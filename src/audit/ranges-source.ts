@@ -1,19 +1,10 @@
 /**
- * Where audit's ranges come from: a file (`--ranges`, the what-if case, read by the same
- * loader as `check`) or the cluster's ConfigMap. With a Node list the ranges become
- * complete: every real node is present (nodes without an entry on the default profile),
- * with its live labels, so placement and node findings name real nodes.
+ * Audit's what-if ranges (`--ranges FILE`, read by the same loader as `check`) joined with
+ * the cluster's Node list. The cluster's own node data is read by
+ * src/kube/read-cluster-ranges.ts, which joins it with the Nodes through `composeRanges`.
  */
 
-import { buildRanges, type ClusterRanges, type NodeInfo, parseNodeRanges } from '../core/node-ranges.js';
-import { RangesFileError } from '../core/ranges-error.js';
-
-/** Parses ConfigMap data from the cluster; any bad key is fatal for audit, which must not guess. */
-export function rangesFromData(data: Record<string, unknown>, source: string): ClusterRanges {
-  const { ranges, errors } = parseNodeRanges(data, source);
-  if (errors.length > 0) throw new RangesFileError(source, errors);
-  return ranges;
-}
+import { buildRanges, type ClusterRanges, type NodeInfo } from '../core/node-ranges.js';
 
 /**
  * Ranges holding exactly the listed nodes: entries for nodes that no longer exist are

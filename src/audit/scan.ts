@@ -11,11 +11,9 @@ import { isExempt, type Policy } from '../core/policy.js';
 import type { Reviewer } from '../core/review.js';
 import { type ClusterState, emptyState } from '../core/state.js';
 import type { Finding } from '../core/types.js';
+import type { RangesLocation } from '../kube/read-cluster-ranges.js';
 import { nodeRangeFindings, nodeSourcePortFindings } from './node-findings.js';
 import { type ClusterObjects, selectForReview } from './select.js';
-
-/** The ConfigMap the ranges come from; node findings for the default profile point at it. */
-export const RANGES_CONFIGMAP = { namespace: 'portguard-system', name: 'portguard-node-ranges' } as const;
 
 /** An object reference as PolicyReports carry it. */
 export interface ResourceRef {
@@ -52,6 +50,8 @@ export interface ScanInput {
   nodesComplete: boolean;
   policy: Policy;
   reviewer: Reviewer;
+  /** The ranges ConfigMap; node findings for the default profile point at it. */
+  rangesConfigMap: RangesLocation;
 }
 
 export function refOf(obj: Json): ResourceRef {
@@ -67,10 +67,15 @@ export function refOf(obj: Json): ResourceRef {
 }
 
 /** Node findings point at the Nodes, or at the ranges ConfigMap for the default profile. */
-export function nodeResources(nodes: string[]): ResourceRef[] {
+export function nodeResources(nodes: string[], rangesConfigMap: RangesLocation): ResourceRef[] {
   return nodes.map((n) =>
     n === DEFAULT_NODES
-      ? { apiVersion: 'v1', kind: 'ConfigMap', ...RANGES_CONFIGMAP }
+      ? {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          namespace: rangesConfigMap.namespace,
+          name: rangesConfigMap.name,
+        }
       : { apiVersion: 'v1', kind: 'Node', name: n },
   );
 }
@@ -117,7 +122,7 @@ export function scanObjects(input: ScanInput): AuditResult {
   ]) {
     entries.push({
       finding,
-      resources: nodeResources(finding.nodes),
+      resources: nodeResources(finding.nodes, input.rangesConfigMap),
       exempted: isExempt(input.policy, finding),
     });
   }

@@ -5,7 +5,7 @@
  * report says "checked, nothing found", which is information too.
  */
 import { CustomObjectsApi, type KubeConfig } from '../kube/k8s.js';
-import { statusOf } from './list-cluster.js';
+import { statusOf } from '../kube/paged-list.js';
 import { MANAGED_BY_LABEL, type PolicyReportObject, REPORT_NAME } from './policy-report.js';
 
 const GROUP = 'wgpolicyk8s.io';

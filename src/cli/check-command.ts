@@ -13,6 +13,10 @@ export function wantsColor(isTTY: boolean | undefined, env: NodeJS.ProcessEnv): 
 
 interface CheckFlags {
   ranges?: string;
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+  configmap?: string;
   output: OutputFormat;
   mode?: 'enforce' | 'warn';
   config?: string;
@@ -25,7 +29,24 @@ export function registerCheckCommand(program: Command): void {
       'Check manifests against node ephemeral port ranges (for CI); exit 1 when something is denied',
     )
     .argument('[paths...]', 'files or directories of YAML/JSON manifests, or - for stdin')
-    .option('--ranges <file>', 'node-ranges ConfigMap (or its data map); built-in defaults when omitted')
+    .option(
+      '--ranges <file>',
+      'node-ranges ConfigMap (or its data map); built-in defaults when neither it nor --kubeconfig is given',
+    )
+    // No defaults imported here: the Kubernetes client loads only when --kubeconfig is given.
+    .option(
+      '--kubeconfig <file>',
+      "read the node data live from this cluster's ranges ConfigMap, report objects and Nodes (instead of --ranges)",
+    )
+    .option('--context <name>', "with --kubeconfig: a context other than the file's current one")
+    .option(
+      '--namespace <ns>',
+      "with --kubeconfig: namespace of the ranges ConfigMap and the nodes' report objects (default portguard-system)",
+    )
+    .option(
+      '--configmap <name>',
+      'with --kubeconfig: name of the ranges ConfigMap (default portguard-node-ranges)',
+    )
     .addOption(new Option('--output <format>', 'output format').choices([...OUTPUT_FORMATS]).default('text'))
     .addOption(
       new Option('--mode <mode>', 'enforce fails on deny findings; warn reports them and exits 0').choices([
@@ -45,6 +66,10 @@ export function registerCheckCommand(program: Command): void {
           paths,
           output: flags.output,
           ...(flags.ranges ? { ranges: flags.ranges } : {}),
+          ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+          ...(flags.context ? { context: flags.context } : {}),
+          ...(flags.namespace ? { namespace: flags.namespace } : {}),
+          ...(flags.configmap ? { configmap: flags.configmap } : {}),
           ...(flags.mode ? { mode: flags.mode } : {}),
           ...(flags.config ? { config: flags.config } : {}),
         },

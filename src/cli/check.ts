@@ -16,6 +16,7 @@ import type { Reviewer } from '../core/review.js';
 import type { ClusterState } from '../core/state.js';
 import type { Mode } from '../core/types.js';
 import type { ScriptAnalyzer } from '../shell/index.js';
+import { type ClusterFlags, ClusterReadError, readRangesFromCluster } from './cluster-ranges.js';
 import { ExitCode } from './exit-codes.js';
 import { formatReport, type OutputFormat } from './format/index.js';
 import type { CheckedObject, CheckReport, ReportedFinding } from './format/report.js';
@@ -42,9 +43,9 @@ function loadCore() {
   }));
 }
 
-export interface CheckOptions {
+export interface CheckOptions extends ClusterFlags {
   paths: string[];
-  /** Ranges file (ConfigMap or data map); built-in defaults when absent. */
+  /** Ranges file (ConfigMap or data map); built-in defaults when absent and no `kubeconfig` is given. */
   ranges?: string;
   output: OutputFormat;
   /** Overrides the policy file's mode. */
@@ -102,14 +103,19 @@ export class CheckStateBuilder {
   /**
    * The state for exactly `objects`. What was added is used only when it is that very
    * list (same objects, same order); otherwise, e.g. after the loader fell back to this
-   * thread half-way, the state is built from `objects` alone.
+   * thread half-way, the state is built from `objects` alone. `nodesComplete` is true only
+   * when `ranges` holds exactly the cluster's nodes (read live with `--kubeconfig`).
    */
-  finish(objects: LoadedObject[], ranges: ClusterRanges): { state: ClusterState; duplicates: Duplicate[] } {
+  finish(
+    objects: LoadedObject[],
+    ranges: ClusterRanges,
+    nodesComplete = false,
+  ): { state: ClusterState; duplicates: Duplicate[] } {
     const same = this.added.length === objects.length && this.added.every((o, i) => o === objects[i]);
-    if (!same) return buildCheckState(objects, ranges);
+    if (!same) return buildCheckState(objects, ranges, nodesComplete);
     // emptyState() with this inventory; written out so that state.ts (and ajv, which its
     // node-ranges import compiles schemas with) loads only after the workers start.
-    const state: ClusterState = { ranges, nodesComplete: false, inventory: this.inventory };
+    const state: ClusterState = { ranges, nodesComplete, inventory: this.inventory };
     return { state, duplicates: this.duplicates };
   }
 }
@@ -118,10 +124,11 @@ export class CheckStateBuilder {
 export function buildCheckState(
   objects: LoadedObject[],
   ranges: ClusterRanges,
+  nodesComplete = false,
 ): { state: ClusterState; duplicates: Duplicate[] } {
   const builder = new CheckStateBuilder();
   builder.add(objects);
-  return builder.finish(objects, ranges);
+  return builder.finish(objects, ranges, nodesComplete);
 }
 
 /**
@@ -227,10 +234,29 @@ function uniqueFiles(objects: LoadedObject[]): string[] {
   return [...new Set(objects.map((o) => o.file))];
 }
 
+/** A usage error in the flags that choose where the node data comes from, or undefined. */
+function flagConflict(opts: CheckOptions): string | undefined {
+  if (opts.ranges !== undefined && opts.kubeconfig !== undefined) {
+    return 'use either --ranges FILE or --kubeconfig FILE, not both';
+  }
+  if (opts.kubeconfig === undefined) {
+    const stray = (['context', 'namespace', 'configmap'] as const).filter((f) => opts[f] !== undefined);
+    if (stray.length > 0) {
+      return `${stray.map((f) => `--${f}`).join(', ')} ${stray.length === 1 ? 'needs' : 'need'} --kubeconfig`;
+    }
+  }
+  return undefined;
+}
+
 /** Runs the whole check and returns the exit code; never throws for bad input. */
 export async function runCheck(opts: CheckOptions, io: CheckIO): Promise<ExitCode> {
   let core: Awaited<ReturnType<typeof loadCore>> | undefined;
   try {
+    const usage = flagConflict(opts);
+    if (usage) {
+      io.stderr(`portguard check: ${usage}\n`);
+      return ExitCode.BadInput;
+    }
     if (opts.paths.length === 0) {
       io.stderr('portguard check: no input; give files, directories, or - for stdin\n');
       return ExitCode.BadInput;
@@ -270,14 +296,19 @@ export async function runCheck(opts: CheckOptions, io: CheckIO): Promise<ExitCod
     // A failure is left to that creation to report.
     const grammar = io.scripts ? undefined : core.shell.loadBashGrammar().catch(() => undefined);
     let ranges: ClusterRanges;
+    let nodesComplete = false;
     let policy: Policy;
     try {
       if (opts.ranges) {
         ranges = await core.rangesFile.loadRangesFile(opts.ranges, io.cwd);
+      } else if (opts.kubeconfig) {
+        const read = await readRangesFromCluster(opts, (note) => io.stderr(`portguard check: ${note}\n`));
+        ranges = read.ranges;
+        nodesComplete = read.nodesComplete;
       } else {
         ranges = core.nodeRanges.defaultRanges();
         io.stderr(
-          'portguard check: no --ranges given; using built-in defaults (NodePort range 30000-32767, ' +
+          'portguard check: no --ranges or --kubeconfig given; using built-in defaults (NodePort range 30000-32767, ' +
             'every node on the kernel default ip_local_port_range 32768 60999)\n',
         );
       }
@@ -293,7 +324,7 @@ export async function runCheck(opts: CheckOptions, io: CheckIO): Promise<ExitCod
     const result = await (early ?? load());
     if ('error' in result) throw result.error;
     const { objects, analyses } = result.value;
-    const { state, duplicates } = builder.finish(objects, ranges);
+    const { state, duplicates } = builder.finish(objects, ranges, nodesComplete);
     for (const d of duplicates) {
       io.stderr(
         `portguard check: ${d.key} is defined twice (${d.first.file}:${d.first.line} and ` +
@@ -310,6 +341,7 @@ export async function runCheck(opts: CheckOptions, io: CheckIO): Promise<ExitCod
     // The ranges and policy errors come from the core's modules, loaded by the time they are thrown.
     const badInput =
       err instanceof ManifestError ||
+      err instanceof ClusterReadError ||
       (core !== undefined &&
         (err instanceof core.rangesFile.RangesFileError || err instanceof core.policy.PolicyError));
     if (badInput) {

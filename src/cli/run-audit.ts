@@ -9,12 +9,14 @@
 import { auditCluster, MissingRangesError } from '../audit/audit-cluster.js';
 import { planFixes, type ServiceFix } from '../audit/fix.js';
 import { formatJson, formatPolicyReports, formatText } from '../audit/format.js';
-import { ListError, type ProgressFn } from '../audit/list-cluster.js';
 import { buildPolicyReports } from '../audit/policy-report.js';
 import { DEFAULT_POLICY, PolicyError } from '../core/policy.js';
 import { RangesFileError } from '../core/ranges-error.js';
 import { createReviewer, type Reviewer } from '../core/review.js';
-import { KubeConfig } from '../kube/k8s.js';
+import type { KubeConfig } from '../kube/k8s.js';
+import { loadKubeConfig } from '../kube/load-kubeconfig.js';
+import { ListError, type ProgressFn } from '../kube/paged-list.js';
+import { DEFAULT_RANGES_LOCATION } from '../kube/read-cluster-ranges.js';
 import { createScriptAnalyzer } from '../shell/index.js';
 import { loadPolicyFile } from './check.js';
 import { ExitCode } from './exit-codes.js';
@@ -26,8 +28,14 @@ export type AuditOutput = (typeof AUDIT_OUTPUTS)[number];
 export interface AuditOptions {
   /** Kubeconfig file; the default loading rules (KUBECONFIG, ~/.kube/config, in-cluster) when absent. */
   kubeconfig?: string;
-  /** A ready KubeConfig (in-process use); wins over `kubeconfig`. */
+  /** A context of the kubeconfig other than its current one. */
+  context?: string;
+  /** A ready KubeConfig (in-process use); wins over `kubeconfig` and `context`. */
   kc?: KubeConfig;
+  /** Namespace of the ranges ConfigMap and the nodes' report objects (default portguard-system). */
+  namespace?: string;
+  /** Name of the ranges ConfigMap (default portguard-node-ranges). */
+  configmap?: string;
   /** Ranges file (ConfigMap or data map): what-if against proposed ranges instead of the cluster's. */
   ranges?: string;
   output: AuditOutput;
@@ -53,14 +61,6 @@ export function progressPrinter(write: (text: string) => void): ProgressFn {
   return (what, count) => write(`listed ${count} ${what}...\n`);
 }
 
-function loadKubeConfig(opts: AuditOptions): KubeConfig {
-  if (opts.kc) return opts.kc;
-  const kc = new KubeConfig();
-  if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
-  else kc.loadFromDefault();
-  return kc;
-}
-
 /** Runs the whole audit and returns the exit code; never throws for bad input. */
 export async function runAudit(opts: AuditOptions, io: AuditIO): Promise<ExitCode> {
   const fail = (message: string) => {
@@ -72,7 +72,7 @@ export async function runAudit(opts: AuditOptions, io: AuditIO): Promise<ExitCod
     const policy = opts.config ? await loadPolicyFile(opts.config) : DEFAULT_POLICY;
     let kc: KubeConfig;
     try {
-      kc = loadKubeConfig(opts);
+      kc = opts.kc ?? loadKubeConfig(opts.kubeconfig, opts.context);
     } catch (err) {
       return fail(`cannot load kubeconfig: ${(err as Error).message}`);
     }
@@ -80,6 +80,10 @@ export async function runAudit(opts: AuditOptions, io: AuditIO): Promise<ExitCod
     const showProgress = opts.progress === true || io.stderrIsTTY === true;
     const audit = await auditCluster({
       kc,
+      location: {
+        namespace: opts.namespace ?? DEFAULT_RANGES_LOCATION.namespace,
+        name: opts.configmap ?? DEFAULT_RANGES_LOCATION.name,
+      },
       ...(ranges ? { ranges } : {}),
       policy,
       reviewer,

@@ -1,17 +1,24 @@
 /**
  * Turns a `--kubeconfig` flag into a KubeConfig: `in-cluster` uses the pod's service
  * account, a path loads that file, and no value follows the default loading rules
- * (KUBECONFIG, ~/.kube/config, then in-cluster).
+ * (KUBECONFIG, ~/.kube/config, then in-cluster). `--context` picks a context other
+ * than the file's current one.
  */
 import { KubeConfig } from './k8s.js';
 
 export const IN_CLUSTER = 'in-cluster';
 
-export function loadKubeConfig(flag: string | undefined): KubeConfig {
+export function loadKubeConfig(flag: string | undefined, context?: string): KubeConfig {
   const kc = new KubeConfig();
   if (flag === IN_CLUSTER) kc.loadFromCluster();
   else if (flag) kc.loadFromFile(flag);
   else kc.loadFromDefault();
+  if (context !== undefined) {
+    if (!kc.getContextObject(context)) {
+      throw new Error(`no context "${context}" in kubeconfig ${flag ?? '(default)'}`);
+    }
+    kc.setCurrentContext(context);
+  }
   if (!kc.getCurrentCluster()) throw new Error(`no cluster in kubeconfig ${flag ?? '(default)'}`);
   return kc;
 }

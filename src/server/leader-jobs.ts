@@ -28,8 +28,9 @@ export type ElectionTimings = Pick<
 
 export interface ServerLeaderJobsOptions {
   kubeConfig: KubeConfig;
-  /** Namespace of the Lease and the ranges ConfigMap. */
+  /** Namespace of the Lease, the ranges ConfigMap and the nodes' report objects. */
   namespace: string;
+  /** The ranges ConfigMap, which pruning edits and the periodic audit reads. */
   configMapName: string;
   /** This replica's identity in the Lease: the pod name. */
   identity: string;
@@ -102,6 +103,7 @@ export function startServerLeaderJobs(opts: ServerLeaderJobsOptions): LeaderJobs
       start: ({ isLeader }) =>
         startPeriodicAudit({
           kc: kubeConfig,
+          location: { namespace: opts.namespace, name: opts.configMapName },
           intervalMs: auditIntervalMs,
           initialDelayMs: opts.auditInitialDelayMs ?? Math.min(auditIntervalMs, MAX_FIRST_AUDIT_DELAY_MS),
           isLeader,

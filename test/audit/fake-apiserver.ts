@@ -1,6 +1,7 @@
 /**
  * A tiny fake apiserver for audit and dev tests: any group/version/resource, paged
- * LIST (`limit` + `continue`, with an optional expired token answering 410), GET, POST,
+ * LIST (`limit` + `continue`, with an optional expired token answering 410, and
+ * equality label selectors), GET, POST,
  * PUT and DELETE, and a 403 for resources a test forbids. The shared list/watch server
  * in test/support does watches but not paging or the apps, batch, wgpolicyk8s.io and
  * admissionregistration groups, which audit and dev need.
@@ -44,6 +45,15 @@ function parsePath(path: string): Route | undefined {
   }
   if (!rest[0]) return undefined;
   return { gv, namespace, resource: rest[0], name: rest[1] };
+}
+
+/** Equality terms only (`a=b,c=d`), which is all the clients under test send. */
+function labelSelector(text: string | undefined): (obj: Obj) => boolean {
+  const terms = (text ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((t) => t.split('='));
+  return (obj) => terms.every(([k, v]) => obj.metadata?.labels?.[k ?? ''] === v);
 }
 
 function status(code: number, message: string): Obj {
@@ -139,8 +149,10 @@ export class FakeApiServer {
         return;
       }
       if (method === 'GET' && !route.name) {
+        const selected = labelSelector(query['labelSelector']);
         const all = [...items.values()]
           .filter((o) => route.namespace === undefined || o.metadata.namespace === route.namespace)
+          .filter(selected)
           .sort((a, b) =>
             `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(
               `${b.metadata.namespace}/${b.metadata.name}`,

@@ -12,6 +12,7 @@ import { createReviewer, type Reviewer } from '../../src/core/review.js';
 import type { KubeConfig } from '../../src/kube/k8s.js';
 import { LEADER_LEASE_NAME, startLeaderElection } from '../../src/kube/leader-election.js';
 import { type LeaderJobs, startLeaderJobs } from '../../src/kube/leader-jobs.js';
+import { DEFAULT_RANGES_LOCATION } from '../../src/kube/read-cluster-ranges.js';
 import { createScriptAnalyzer } from '../../src/shell/index.js';
 import { recordingLogger, waitFor } from '../support/list-watch-server.js';
 import { KERNEL, service } from './cluster-fixtures.js';
@@ -69,6 +70,7 @@ function replica(identity: string, writes: Write[], intervalMs: number): LeaderJ
         start: ({ isLeader }) =>
           startPeriodicAudit({
             kc: server.kubeConfig(),
+            location: DEFAULT_RANGES_LOCATION,
             intervalMs,
             initialDelayMs: 0,
             isLeader,
@@ -150,6 +152,7 @@ describe('losing leadership during a run', () => {
     let leader = true;
     const periodic = startPeriodicAudit({
       kc: server.kubeConfig(),
+      location: DEFAULT_RANGES_LOCATION,
       intervalMs: 3_600_000,
       isLeader: () => leader,
       reviewer,

@@ -12,6 +12,7 @@ import {
 import { type AuditEntry, type AuditResult, nodeResources, type ResourceRef } from '../../src/audit/scan.js';
 import { emptyState } from '../../src/core/state.js';
 import type { Finding, Severity } from '../../src/core/types.js';
+import { DEFAULT_RANGES_LOCATION } from '../../src/kube/read-cluster-ranges.js';
 import { rangesOf, WIDE } from './cluster-fixtures.js';
 
 const now = new Date('2024-05-01T10:00:00.250Z');
@@ -64,7 +65,11 @@ describe('buildPolicyReports', () => {
       entry('web', 'api', 'deny'),
       entry('web', 'shop', 'warn'),
       entry('edge', 'lb', 'deny', true),
-      { finding: nodeFinding, resources: nodeResources(nodeFinding.nodes), exempted: false },
+      {
+        finding: nodeFinding,
+        resources: nodeResources(nodeFinding.nodes, DEFAULT_RANGES_LOCATION),
+        exempted: false,
+      },
     ],
     [svcRef('web', 'ok'), svcRef('other', 'fine')],
   );
@@ -121,8 +126,12 @@ describe('buildPolicyReports', () => {
   });
 
   it('points the default profile finding at the ranges ConfigMap', () => {
-    expect(nodeResources(['*'])).toEqual([
+    expect(nodeResources(['*'], DEFAULT_RANGES_LOCATION)).toEqual([
       { apiVersion: 'v1', kind: 'ConfigMap', name: 'portguard-node-ranges', namespace: 'portguard-system' },
+    ]);
+    expect(nodeResources(['*', 'a'], { namespace: 'infra', name: 'ranges' })).toEqual([
+      { apiVersion: 'v1', kind: 'ConfigMap', name: 'ranges', namespace: 'infra' },
+      { apiVersion: 'v1', kind: 'Node', name: 'a' },
     ]);
   });
 

@@ -9,6 +9,7 @@ import { ExitCode } from '../../src/cli/exit-codes.js';
 import { type AuditOptions, runAudit } from '../../src/cli/run-audit.js';
 import { DEFAULT_POLICY } from '../../src/core/policy.js';
 import { createReviewer, type Reviewer } from '../../src/core/review.js';
+import { DEFAULT_RANGES_LOCATION } from '../../src/kube/read-cluster-ranges.js';
 import { createScriptAnalyzer } from '../../src/shell/index.js';
 import { KERNEL, owner, pod, podSpec, service, WIDE, workload } from './cluster-fixtures.js';
 import { FakeApiServer } from './fake-apiserver.js';
@@ -276,6 +277,7 @@ describe('startPeriodicAudit', () => {
     let leader = false;
     const periodic = startPeriodicAudit({
       kc: server.kubeConfig(),
+      location: DEFAULT_RANGES_LOCATION,
       intervalMs: 3_600_000,
       isLeader: () => leader,
       reviewer,
@@ -304,6 +306,7 @@ describe('startPeriodicAudit', () => {
     const errors: string[] = [];
     const periodic = startPeriodicAudit({
       kc: server.kubeConfig(),
+      location: DEFAULT_RANGES_LOCATION,
       intervalMs: 3_600_000,
       isLeader: () => true,
       reviewer,

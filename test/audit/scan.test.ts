@@ -7,6 +7,7 @@ import type { ClusterObjects } from '../../src/audit/select.js';
 import type { ClusterRanges } from '../../src/core/node-ranges.js';
 import { DEFAULT_POLICY } from '../../src/core/policy.js';
 import { createReviewer, type Reviewer } from '../../src/core/review.js';
+import { DEFAULT_RANGES_LOCATION } from '../../src/kube/read-cluster-ranges.js';
 import { createScriptAnalyzer } from '../../src/shell/index.js';
 import { KERNEL, owner, pod, podSpec, rangesOf, service, workload } from './cluster-fixtures.js';
 
@@ -56,7 +57,14 @@ function cluster(): ClusterObjects {
 }
 
 function scan(ranges: ClusterRanges, objects = cluster()): AuditResult {
-  return scanObjects({ objects, ranges, nodesComplete: true, policy: DEFAULT_POLICY, reviewer });
+  return scanObjects({
+    objects,
+    ranges,
+    nodesComplete: true,
+    policy: DEFAULT_POLICY,
+    reviewer,
+    rangesConfigMap: DEFAULT_RANGES_LOCATION,
+  });
 }
 
 function summary(audit: AuditResult): string[] {
@@ -126,6 +134,7 @@ describe('audit over a fixture cluster state', () => {
       objects: cluster(),
       ranges: rangesOf(current),
       nodesComplete: true,
+      rangesConfigMap: DEFAULT_RANGES_LOCATION,
       policy: { ...DEFAULT_POLICY, mode: 'enforce', exemptions: [{ namespaces: ['web'], names: ['api'] }] },
       reviewer,
     });

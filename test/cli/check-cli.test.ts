@@ -133,7 +133,7 @@ describe('portguard check exit codes', () => {
   it('says so on stderr when no --ranges is given, and keeps stdout machine-readable', async () => {
     const res = await runCli(['check', 'good-svc.yaml', '--output', 'json'], { cwd: tmp });
     expect(res.code).toBe(0);
-    expect(res.stderr).toMatch(/no --ranges given; using built-in defaults/);
+    expect(res.stderr).toMatch(/no --ranges or --kubeconfig given; using built-in defaults/);
     expect(JSON.parse(res.stdout).summary.objects).toBe(1);
   });
 });

@@ -164,6 +164,35 @@ describe('serve --namespace/--configmap', () => {
     // The default ConfigMap is neither watched nor written.
     expect(keys(NS, CM)).toEqual(['node.gone']);
   });
+
+  it('the periodic audit reads the named ConfigMap and the report objects beside it', async () => {
+    server = await startListWatchServer({
+      seed: {
+        nodes: [{ metadata: { name: 'a' } }],
+        configmaps: [
+          { metadata: { name: 'ranges', namespace: 'infra' }, data: {} },
+          { metadata: { name: CM, namespace: NS }, data: {} },
+        ],
+      },
+    });
+    const o = await serve('pod-a', {
+      kubeconfig: await kubeconfigFile(server),
+      namespace: 'infra',
+      configmap: 'ranges',
+      auditInterval: '100ms',
+    });
+    expect(o.code).toBe(0);
+    // Only the audit GETs the ConfigMap by name (the informer lists and watches it).
+    const audited = () =>
+      server!.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/configmaps/ranges'));
+    await waitFor(() => audited().length > 0, 10_000, 'an audit run');
+    expect(audited().map((r) => r.path)).toContain('/api/v1/namespaces/infra/configmaps/ranges');
+    const reportLists = server.requests.filter(
+      (r) => r.query['labelSelector'] === 'portguard.io/node-report=v1' && r.query['watch'] !== 'true',
+    );
+    expect(new Set(reportLists.map((r) => r.path))).toEqual(new Set(['/api/v1/namespaces/infra/configmaps']));
+    expect(server.requests.filter((r) => r.path.includes(`/namespaces/${NS}/`))).toEqual([]);
+  });
 });
 
 describe('serve: leader flag errors exit 2', () => {
