@@ -28,14 +28,14 @@ describe('completeRanges', () => {
   });
 
   it('keeps what the reporters measured with each listed node', () => {
-    const fromData = rangesFromData(
+    const fromData = parseNodeRanges(
       {
         'node.a':
           '{"listeners": {"tcp": "22,30080"}, "listenersTruncated": true, "nodePortSourcePorts": {"range": "30000-32767", "count": 3}}',
         'node.b': '{}',
       },
       'test',
-    );
+    ).ranges;
     const ranges = completeRanges(fromData, [
       { name: 'a', labels: {} },
       { name: 'b', labels: {} },

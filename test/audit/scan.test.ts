@@ -214,6 +214,7 @@ describe('audit with what node reporters measured', () => {
       nodesComplete: true,
       policy: { ...DEFAULT_POLICY, exemptions: [{ rules: ['node-nodeport-source-ports-in-use'] }] },
       reviewer,
+      rangesConfigMap: DEFAULT_RANGES_LOCATION,
     });
     const node = audit.entries.filter((e) => e.finding.rule === 'node-nodeport-source-ports-in-use');
     expect(node.map((e) => e.exempted)).toEqual([true]);
