@@ -127,7 +127,8 @@ describe('bench harness (server children and check, quick sizes)', () => {
       entriesAsComputed: true,
     });
     expect(scale.measured.watchBytes).toBeGreaterThan(0);
-    expect(scale.memory).toMatchObject({ beforeRssMb: finite, afterRssMb: finite, afterFrom: 'rollout' });
+    expect(scale.measured).toMatchObject({ mode: 'reporters', concurrency: finite });
+    expect(scale.memory).toMatchObject({ beforeRssMb: finite, afterRssMb: finite, afterHeapMb: finite });
 
     const byId = Object.fromEntries(summary.targets.map((t: { id: string }) => [t.id, t]));
     for (const id of [
