@@ -1,4 +1,4 @@
-/** Command-line flags of `npm run bench`; defaults keep a full run under ~5 minutes on 2 cores. */
+/** Command-line flags of `npm run bench`; defaults keep a full run at about 5 minutes on 2 cores. */
 import { parseArgs } from 'node:util';
 
 export const SECTIONS = ['decision', 'reload', 'check', 'webhook', 'memory', 'fleet'] as const;
@@ -21,7 +21,7 @@ export interface BenchOptions {
   iterations: number;
   /** Fleet section: node counts (default 5,000 and 15,000; quick 200). */
   fleetNodes: number[];
-  /** Fleet section: largest fleet whose rollout is run for real (larger ones are computed). */
+  /** Fleet section: largest fleet rolled out by real reporters (larger ones get a burst of their events). */
   fleetRolloutMax: number;
   /** Exit 1 when a target fails (for CI gates); the default only reports. */
   strict: boolean;
@@ -43,7 +43,9 @@ export const USAGE = `usage: npm run bench -- [flags]
   --load-seconds SEC   memory: sustained load (default 120, quick 3)
   --iterations N       decision: timed reviews per case (default 5000, quick 200)
   --fleet-nodes a,b    fleet: node counts of the reporter rollouts (default 5000,15000, quick 200)
-  --fleet-rollout-max N  fleet: run real reporter rollouts up to N nodes (default 5000; 15000 takes ~3 min)
+  --fleet-rollout-max N
+                       fleet: real reporters up to N nodes, a burst of their events above
+                       (default 5000; 15000 real reporters take ~2.5 min on 2 cores)
   --seed N             synthetic cluster seed (default 42)
   --strict             exit 1 when a target fails`;
 
