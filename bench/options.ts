@@ -45,7 +45,7 @@ export const USAGE = `usage: npm run bench -- [flags]
   --fleet-nodes a,b    fleet: node counts of the reporter rollouts (default 5000,15000, quick 200)
   --fleet-rollout-max N
                        fleet: real reporters up to N nodes, a burst of their events above
-                       (default 5000; 15000 real reporters take ~2.5 min on 2 cores)
+                       (default 5000; 15000 real reporters take 2.5-5 min on 2 cores)
   --seed N             synthetic cluster seed (default 42)
   --strict             exit 1 when a target fails`;
 
