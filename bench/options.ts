@@ -1,7 +1,7 @@
-/** Command-line flags of `npm run bench`; defaults keep a full run under ~5 minutes on 2 cores. */
+/** Command-line flags of `npm run bench`; defaults keep a full run at about 5 minutes on 2 cores. */
 import { parseArgs } from 'node:util';
 
-export const SECTIONS = ['decision', 'reload', 'check', 'webhook', 'memory'] as const;
+export const SECTIONS = ['decision', 'reload', 'check', 'webhook', 'memory', 'fleet'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -19,6 +19,10 @@ export interface BenchOptions {
   loadSeconds: number;
   /** Decision section: timed reviews per case. */
   iterations: number;
+  /** Fleet section: node counts (default 5,000 and 15,000; quick 200). */
+  fleetNodes: number[];
+  /** Fleet section: largest fleet rolled out by real reporters (larger ones get a burst of their events). */
+  fleetRolloutMax: number;
   /** Exit 1 when a target fails (for CI gates); the default only reports. */
   strict: boolean;
 }
@@ -38,6 +42,10 @@ export const USAGE = `usage: npm run bench -- [flags]
   --connections N      webhook and memory: keep-alive connections (default 10)
   --load-seconds SEC   memory: sustained load (default 120, quick 3)
   --iterations N       decision: timed reviews per case (default 5000, quick 200)
+  --fleet-nodes a,b    fleet: node counts of the reporter rollouts (default 5000,15000, quick 200)
+  --fleet-rollout-max N
+                       fleet: real reporters up to N nodes, a burst of their events above
+                       (default 5000; 15000 real reporters take 2.5-5 min on 2 cores)
   --seed N             synthetic cluster seed (default 42)
   --strict             exit 1 when a target fails`;
 
@@ -65,6 +73,8 @@ export function parseOptions(argv: string[]): BenchOptions {
       'load-seconds': { type: 'string' },
       iterations: { type: 'string' },
       seed: { type: 'string' },
+      'fleet-nodes': { type: 'string' },
+      'fleet-rollout-max': { type: 'string' },
       strict: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -90,6 +100,13 @@ export function parseOptions(argv: string[]): BenchOptions {
     connections: Math.floor(num(values.connections, 'connections', 10)),
     loadSeconds: num(values['load-seconds'], 'load-seconds', quick ? 3 : 120),
     iterations: Math.floor(num(values.iterations, 'iterations', quick ? 200 : 5000)),
+    fleetNodes:
+      values['fleet-nodes'] === undefined
+        ? quick
+          ? [200]
+          : [5000, 15000]
+        : values['fleet-nodes'].split(',').map((v) => Math.floor(num(v.trim(), 'fleet-nodes', 0))),
+    fleetRolloutMax: Math.floor(num(values['fleet-rollout-max'], 'fleet-rollout-max', 5000)),
     strict: values.strict === true,
   };
 }

@@ -2,6 +2,7 @@
 import type { BenchSummary } from './run.js';
 import type { CheckResult } from './sections/check.js';
 import type { DecisionResult } from './sections/decision.js';
+import type { FleetResult } from './sections/fleet.js';
 import type { MemoryResult } from './sections/memory.js';
 import type { ReloadResult } from './sections/reload.js';
 import type { WebhookResult } from './sections/webhook.js';
@@ -133,7 +134,60 @@ function formatSection(name: string, section: unknown): string {
         `after warm-up -> ${sec.finalRssMb} MB at the end (max ${sec.maxRssMb} MB), growth ${sec.growthPct}%`
       );
     }
+    case 'fleet':
+      return formatFleet(section as FleetResult);
     default:
       return JSON.stringify(section, null, 2);
   }
+}
+
+function bytes(n: number): string {
+  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(1)} GiB`;
+  if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${n} B`;
+}
+
+function formatFleet(sec: FleetResult): string {
+  const out: string[] = [];
+  for (const s of sec.scales) {
+    const m = 'skipped' in s.measured ? undefined : s.measured;
+    const mem = 'skipped' in s.memory ? undefined : s.memory;
+    const how =
+      m?.mode === 'reporters' ? `${m.concurrency} real reporters at a time` : 'events streamed in a burst';
+    out.push(
+      `${s.nodes} nodes, ${s.labelsPerNode} labels each (old entry ${s.oldEntryBytes} B, report entry ${s.reportEntryBytes} B)`,
+      table([
+        ['figure', 'before', 'after'],
+        ['largest object', bytes(s.before.largestObjectBytes), bytes(s.after.largestObjectBytes)],
+        ['bytes written (request bodies)', bytes(s.before.requestBytes), bytes(s.after.requestBytes)],
+        ['bytes stored (all versions)', bytes(s.before.storedBytes), bytes(s.after.storedBytes)],
+        [
+          'watch bytes per replica',
+          bytes(s.before.watchBytesPerReplica),
+          bytes(s.after.watchBytesPerReplica),
+        ],
+        ['  measured (test apiserver)', '-', m ? bytes(m.watchBytes) : '-'],
+        [
+          'rebuild per write / per batch',
+          `${fmt(s.rebuild.beforePerWriteMs)} ms`,
+          `${fmt(s.rebuild.medianMs)} ms (max ${fmt(s.rebuild.maxMs)})`,
+        ],
+        [
+          'replica RSS / live heap after GC',
+          mem ? `${fmt(mem.beforeRssMb)} / ${fmt(mem.beforeHeapMb)} MB` : '-',
+          mem ? `${fmt(mem.afterRssMb)} / ${fmt(mem.afterHeapMb)} MB` : '-',
+        ],
+      ]),
+      `before: data passes 1 MiB at node ${s.before.dataLimitExceededAtNode ?? '-'}; watch bytes ${s.watchReduction}x after's`,
+      m
+        ? `after, measured (${how}): writes ${fmt(m.writesMs)} ms, replica served all after ${fmt(m.convergedMs)} ms ` +
+            `(+${fmt(m.lagAfterLastWriteMs)} ms after the last write), ${m.rebuilds} rebuilds, ELD p99 ${fmt(m.eldP99Ms)} ms` +
+            (m.requestBytes === null ? '' : `; requests ${bytes(m.requestBytes)}`)
+        : `after, not measured: ${(s.measured as { skipped: string }).skipped}`,
+      mem ? `replica with the Nodes only: ${fmt(mem.nodesOnlyRssMb)} / ${fmt(mem.nodesOnlyHeapMb)} MB` : '',
+      '',
+    );
+  }
+  return out.join('\n').trimEnd();
 }

@@ -13,12 +13,14 @@ import { createScriptAnalyzer } from '../src/shell/index.js';
 import { generateCertificates } from '../src/tls/generate.js';
 import { buildMix } from './admission-mix.js';
 import { type ServerChild, startChild } from './child.js';
+import { loadTestApiserver } from './fleet/apiserver.js';
 import { loadSyntheticState } from './load-state.js';
 import { type BenchOptions, OptionsError, parseOptions, type Section } from './options.js';
 import { compiled, repoRoot } from './paths.js';
 import { formatReport } from './report.js';
 import { CHECK_FULL, CHECK_QUICK, type CheckResult, runCheckSection } from './sections/check.js';
 import { type DecisionResult, runDecisionSection } from './sections/decision.js';
+import { type FleetResult, runFleetSection } from './sections/fleet.js';
 import { type MemoryResult, runMemorySection } from './sections/memory.js';
 import { type ReloadResult, runReloadSection } from './sections/reload.js';
 import {
@@ -74,6 +76,7 @@ export interface BenchSummary {
     check?: CheckResult | SkippedSection;
     webhook?: WebhookResult | SkippedSection;
     memory?: MemoryResult | SkippedSection;
+    fleet?: FleetResult | SkippedSection;
   };
   targets: TargetResult[];
 }
@@ -181,8 +184,21 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchSumma
     });
   }
 
+  if (want('fleet')) {
+    sections.fleet = await section('fleet', log, async () =>
+      runFleetSection({
+        sizes: opts.fleetNodes,
+        startApiserver: await loadTestApiserver(),
+        childScript: compiled('servers/fleet-source.ts'),
+        rolloutMax: opts.fleetRolloutMax,
+        seed: opts.seed,
+        log,
+      }),
+    );
+  }
+
   const values: Parameters<typeof evaluateTargets>[0] = {};
-  const { decision, reload, check, webhook, memory } = sections;
+  const { decision, reload, check, webhook, memory, fleet } = sections;
   if (isOk(decision)) {
     values['decision-service'] = decision.cases.service.medianUs;
     values['decision-pod-script'] = decision.cases['pod-script-cold'].medianUs;
@@ -216,6 +232,22 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchSumma
   } else if (memory) {
     values['rss-loaded'] = { missing: memory.reason };
     values['rss-growth'] = { missing: memory.reason };
+  }
+
+  if (isOk(fleet)) {
+    const at = (pick: (s: FleetResult['scales'][number]) => number, worst: 'max' | 'min') => {
+      const scale = fleet.scales.reduce((a, b) =>
+        (worst === 'max' ? pick(b) > pick(a) : pick(b) < pick(a)) ? b : a,
+      );
+      return { value: pick(scale), note: `${scale.nodes} nodes` };
+    };
+    values['fleet-object-size'] = at((s) => round(s.after.largestObjectBytes / 1024), 'max');
+    const reduction = at((s) => s.watchReduction, 'min');
+    values['fleet-watch-reduction'] = { ...reduction, note: `${reduction.note}, computed` };
+    values['fleet-rebuild'] = at((s) => s.rebuild.maxMs, 'max');
+  } else if (fleet) {
+    for (const id of ['fleet-object-size', 'fleet-watch-reduction', 'fleet-rebuild'])
+      values[id] = { missing: fleet.reason };
   }
 
   return {

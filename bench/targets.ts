@@ -81,6 +81,27 @@ export const TARGETS: readonly TargetSpec[] = [
     unit: 'ms',
     comparison: '<',
   },
+  {
+    id: 'fleet-object-size',
+    description: 'fleet: largest report object (apiserver form)',
+    limit: 256,
+    unit: 'KiB',
+    comparison: '<',
+  },
+  {
+    id: 'fleet-watch-reduction',
+    description: 'fleet: watch bytes per replica per rollout, before / after',
+    limit: 10,
+    unit: 'x',
+    comparison: '>=',
+  },
+  {
+    id: 'fleet-rebuild',
+    description: 'fleet: rebuild after a batch of report events (reload target)',
+    limit: 100,
+    unit: 'ms',
+    comparison: '<',
+  },
 ];
 
 function passes(value: number, spec: TargetSpec): boolean {

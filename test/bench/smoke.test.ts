@@ -71,7 +71,9 @@ describe('bench harness (server children and check, quick sizes)', () => {
         '--quick',
         '--json',
         '--sections',
-        'check,webhook,memory',
+        'check,webhook,memory,fleet',
+        '--fleet-nodes',
+        '40',
         '--duration',
         '0.5',
         '--warmup',
@@ -113,8 +115,32 @@ describe('bench harness (server children and check, quick sizes)', () => {
     expect(summary.sections.memory).toMatchObject({ status: 'ok', rssLoadedMb: finite, growthPct: finite });
     expect(summary.sections.memory.samples.length).toBeGreaterThan(1);
 
+    // The fleet rollout ran for real: every reporter wrote, the replica served every report.
+    const fleet = summary.sections.fleet;
+    expect(fleet.status, fleet.reason).toBe('ok');
+    const [scale] = fleet.scales;
+    expect(scale).toMatchObject({ nodes: 40, labelsPerNode: 18, watchReduction: finite });
+    expect(scale.measured).toMatchObject({
+      convergedMs: finite,
+      watchBytes: finite,
+      requestBytes: scale.after.requestBytes,
+      entriesAsComputed: true,
+    });
+    expect(scale.measured.watchBytes).toBeGreaterThan(0);
+    expect(scale.measured).toMatchObject({ mode: 'reporters', concurrency: finite });
+    expect(scale.memory).toMatchObject({ beforeRssMb: finite, afterRssMb: finite, afterHeapMb: finite });
+
     const byId = Object.fromEntries(summary.targets.map((t: { id: string }) => [t.id, t]));
-    for (const id of ['webhook-throughput', 'webhook-p99', 'check-wall', 'rss-loaded', 'rss-growth']) {
+    for (const id of [
+      'webhook-throughput',
+      'webhook-p99',
+      'check-wall',
+      'rss-loaded',
+      'rss-growth',
+      'fleet-object-size',
+      'fleet-watch-reduction',
+      'fleet-rebuild',
+    ]) {
       expect(typeof byId[id].pass, id).toBe('boolean');
     }
   }, 180_000);
