@@ -31,7 +31,7 @@ export function registerCheckCommand(program: Command): void {
     .argument('[paths...]', 'files or directories of YAML/JSON manifests, or - for stdin')
     .option(
       '--ranges <file>',
-      'node-ranges ConfigMap (or its data map); built-in defaults when neither it nor --kubeconfig is given',
+      'node-ranges ConfigMap (or its data map), - for stdin; built-in defaults when neither it nor --kubeconfig is given',
     )
     // No defaults imported here: the Kubernetes client loads only when --kubeconfig is given.
     .option(

@@ -45,7 +45,7 @@ function loadCore() {
 
 export interface CheckOptions extends ClusterFlags {
   paths: string[];
-  /** Ranges file (ConfigMap or data map); built-in defaults when absent and no `kubeconfig` is given. */
+  /** Ranges file (ConfigMap, data map, or a List or documents holding one), `-` for stdin; built-in defaults when absent and no `kubeconfig` is given. */
   ranges?: string;
   output: OutputFormat;
   /** Overrides the policy file's mode. */
@@ -239,6 +239,9 @@ function flagConflict(opts: CheckOptions): string | undefined {
   if (opts.ranges !== undefined && opts.kubeconfig !== undefined) {
     return 'use either --ranges FILE or --kubeconfig FILE, not both';
   }
+  if (opts.ranges === '-' && opts.paths.includes('-')) {
+    return 'stdin can feed either --ranges - or the manifests (-), not both';
+  }
   if (opts.kubeconfig === undefined) {
     const stray = (['context', 'namespace', 'configmap'] as const).filter((f) => opts[f] !== undefined);
     if (stray.length > 0) {
@@ -300,7 +303,12 @@ export async function runCheck(opts: CheckOptions, io: CheckIO): Promise<ExitCod
     let policy: Policy;
     try {
       if (opts.ranges) {
-        ranges = await core.rangesFile.loadRangesFile(opts.ranges, io.cwd);
+        const read = await core.rangesFile.loadRanges(opts.ranges, {
+          ...(io.cwd ? { cwd: io.cwd } : {}),
+          ...(io.readStdin ? { readStdin: io.readStdin } : {}),
+        });
+        ranges = read.ranges;
+        for (const w of read.warnings) io.stderr(`portguard check: warning: ${w}\n`);
       } else if (opts.kubeconfig) {
         const read = await readRangesFromCluster(opts, (note) => io.stderr(`portguard check: ${note}\n`));
         ranges = read.ranges;

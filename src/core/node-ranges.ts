@@ -12,6 +12,8 @@ import {
   parseNodePortRange,
   parseReservedPorts,
 } from './portset.js';
+import { describeSchemaErrors } from './schema-errors.js';
+import { closest, didYouMean, editDistance, guessText } from './suggest.js';
 
 export const DEFAULT_NODE_PORT_RANGE = '30000-32767';
 export const KERNEL_DEFAULT_LOCAL_PORT_RANGE = '32768 60999';
@@ -56,8 +58,18 @@ const entrySchema = {
   additionalProperties: true,
 } as const;
 
-const ajv = new Ajv({ allErrors: true, strict: true });
+// verbose: the errors carry the schema and data that `describeSchemaErrors` names.
+const ajv = new Ajv({ allErrors: true, strict: true, verbose: true });
 const validateEntry = ajv.compile<NodeEntryJson>(entrySchema);
+
+/**
+ * The fields an entry is read for, from the schema. Others are allowed, so that a newer
+ * reporter's field cannot make an older server reject the ConfigMap, but each is named in
+ * a warning: it is more often a typo, which would otherwise leave the node silently on
+ * the `default` profile.
+ */
+export const NODE_ENTRY_FIELDS: readonly string[] = Object.keys(entrySchema.properties);
+const KNOWN_ENTRY_FIELDS = new Set(NODE_ENTRY_FIELDS);
 
 /** A node's effective ephemeral-port profile. */
 export interface NodeProfile {
@@ -106,6 +118,13 @@ export interface RangesError {
   message: string;
 }
 
+/** Something in the data that is used anyway, such as an unknown field in an entry; never fatal. */
+export interface RangesWarning {
+  /** ConfigMap data key the warning belongs to. */
+  key: string;
+  message: string;
+}
+
 /**
  * Parsed ranges. Nodes are grouped by profile because real clusters have few distinct
  * profiles, which makes "which nodes can pick port p" a scan over profiles, not nodes.
@@ -130,9 +149,10 @@ export function makeProfile(ephemeral: PortRange, reserved: PortSet): NodeProfil
 }
 
 /** What one entry's JSON text parses to; cached by text, so it holds no key. */
-type EntryOutcome =
+type EntryOutcome = (
   | { ok: true; profile: NodeProfile; labels: Record<string, string>; evidence?: NodeEvidence }
-  | { ok: false; message: string };
+  | { ok: false; message: string }
+) & { warnings?: readonly string[] };
 
 /** The entry cache's caps: past them a cache is cleared, so hostile data cannot grow it. */
 const MAX_PROFILES = 4096;
@@ -224,6 +244,22 @@ function buildProfile(
   return makeProfile(ephemeral, reservedSet);
 }
 
+/** A warning for each field of an entry that this version does not read, or undefined. */
+function unknownFieldWarnings(json: unknown): string[] | undefined {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
+  let out: string[] | undefined;
+  // for-in, not Object.keys: no array per entry on the path every node's entry takes.
+  for (const field in json) {
+    if (KNOWN_ENTRY_FIELDS.has(field)) continue;
+    const guess = didYouMean(field, NODE_ENTRY_FIELDS);
+    out = out ?? [];
+    out.push(
+      `unknown field ${JSON.stringify(field)} is ignored${guess || ` (known fields: ${NODE_ENTRY_FIELDS.join(', ')})`}`,
+    );
+  }
+  return out;
+}
+
 function parseEntryText(
   raw: string,
   fallback: NodeProfile | undefined,
@@ -235,10 +271,18 @@ function parseEntryText(
   } catch (err) {
     return { ok: false, message: `value is not valid JSON: ${(err as Error).message}` };
   }
+  const outcome = parseEntryValue(json, fallback, cache);
+  const warnings = unknownFieldWarnings(json);
+  return warnings ? { ...outcome, warnings } : outcome;
+}
+
+function parseEntryValue(
+  json: unknown,
+  fallback: NodeProfile | undefined,
+  cache: EntryCache | undefined,
+): EntryOutcome {
   if (!validateEntry(json)) {
-    const detail = (validateEntry.errors ?? [])
-      .map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`)
-      .join('; ');
+    const detail = describeSchemaErrors(validateEntry.errors).join('; ');
     return { ok: false, message: `value does not match the schema: ${detail}` };
   }
   try {
@@ -294,10 +338,12 @@ function parseEntry(
   fallback: NodeProfile | undefined,
   errors: RangesError[],
   cache?: EntryCache,
+  warnings?: RangesWarning[],
 ): { profile: NodeProfile; labels: Record<string, string>; evidence?: NodeEvidence } | undefined {
   const outcome = cache
     ? cache.outcome(raw, fallback, () => parseEntryText(raw, fallback, cache))
     : parseEntryText(raw, fallback, undefined);
+  if (warnings && outcome.warnings) for (const message of outcome.warnings) warnings.push({ key, message });
   if (!outcome.ok) {
     errors.push({ key, message: outcome.message });
     return undefined;
@@ -309,9 +355,25 @@ function parseEntry(
 }
 
 /**
- * Parses one data key other than `nodePortRange` and `default`, pushing its errors:
- * the per-key step of `parseNodeRanges`, exported so an incremental parser can run it
- * key by key (in chunks) and keep every check in the core.
+ * The data key `key` was probably meant to be: `nodePortRange` or `default` when it is a
+ * typo of one, else `node.<name>` when what comes before the first `.`, `-` or `_` is
+ * a typo of `node` or `nodes` (`node-worker-1`, `nodes.worker-1`, `Node.worker-1`).
+ */
+export function suggestDataKey(key: string): string | undefined {
+  const guess = closest(key, [NODE_PORT_RANGE_KEY, DEFAULT_KEY]);
+  if (guess !== undefined) return guess;
+  const sep = key.search(/[._-]/);
+  if (sep <= 0 || sep === key.length - 1) return undefined;
+  const head = key.slice(0, sep).toLowerCase();
+  if (editDistance(head, 'node', 1) > 1 && head !== 'nodes') return undefined;
+  return NODE_KEY_PREFIX + key.slice(sep + 1);
+}
+
+/**
+ * Parses one data key other than `nodePortRange` and `default`, pushing its errors (and,
+ * when given an array for them, its warnings): the per-key step of `parseNodeRanges`,
+ * exported so an incremental parser can run it key by key (in chunks) and keep every
+ * check in the core.
  */
 export function parseDataEntry(
   key: string,
@@ -319,11 +381,12 @@ export function parseDataEntry(
   defaultProfile: NodeProfile,
   errors: RangesError[],
   cache?: EntryCache,
+  warnings?: RangesWarning[],
 ): NodeInfo | undefined {
   if (!key.startsWith(NODE_KEY_PREFIX)) {
     errors.push({
       key,
-      message: `unknown key; expected "${NODE_PORT_RANGE_KEY}", "${DEFAULT_KEY}" or "node.<nodeName>"`,
+      message: `unknown key; expected "${NODE_PORT_RANGE_KEY}", "${DEFAULT_KEY}" or "node.<nodeName>"${guessText(suggestDataKey(key))}`,
     });
     return undefined;
   }
@@ -336,7 +399,7 @@ export function parseDataEntry(
     errors.push({ key, message: 'value must be a JSON string' });
     return undefined;
   }
-  const parsed = parseEntry(key, value, defaultProfile, errors, cache);
+  const parsed = parseEntry(key, value, defaultProfile, errors, cache, warnings);
   if (!parsed) return undefined;
   const node: NodeInfo = { name, profile: parsed.profile, labels: parsed.labels, labelsComplete: false };
   if (parsed.evidence) node.evidence = parsed.evidence;
@@ -346,6 +409,8 @@ export function parseDataEntry(
 export interface ParseResult {
   ranges: ClusterRanges;
   errors: RangesError[];
+  /** What was used anyway (unknown fields in entries); callers may show or ignore them. */
+  warnings: RangesWarning[];
 }
 
 /**
@@ -358,6 +423,7 @@ export function parseNodeRanges(
   cache?: EntryCache,
 ): ParseResult {
   const errors: RangesError[] = [];
+  const warnings: RangesWarning[] = [];
   let nodePortRange = parseNodePortRange(DEFAULT_NODE_PORT_RANGE);
   const npr = data[NODE_PORT_RANGE_KEY];
   if (npr !== undefined) {
@@ -376,17 +442,17 @@ export function parseNodeRanges(
   if (def !== undefined) {
     if (typeof def !== 'string') errors.push({ key: DEFAULT_KEY, message: 'value must be a JSON string' });
     else {
-      const parsed = parseEntry(DEFAULT_KEY, def, undefined, errors, cache);
+      const parsed = parseEntry(DEFAULT_KEY, def, undefined, errors, cache, warnings);
       if (parsed) defaultProfile = parsed.profile;
     }
   }
   const nodes = new Map<string, NodeInfo>();
   for (const [key, value] of Object.entries(data)) {
     if (key === DEFAULT_KEY || key === NODE_PORT_RANGE_KEY) continue;
-    const node = parseDataEntry(key, value, defaultProfile, errors, cache);
+    const node = parseDataEntry(key, value, defaultProfile, errors, cache, warnings);
     if (node) nodes.set(node.name, node);
   }
-  return { ranges: buildRanges(nodePortRange, defaultProfile, nodes, source), errors };
+  return { ranges: buildRanges(nodePortRange, defaultProfile, nodes, source), errors, warnings };
 }
 
 /** Builds the indexed form; also used when node labels change from the Node informer. */

@@ -2,7 +2,8 @@
  * The administrator's policy: default mode, exemptions and mutation switches. Only the
  * administrator's config grants exemptions; nothing on the reviewed object can.
  */
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv } from 'ajv';
+import { describeSchemaErrors } from './schema-errors.js';
 import type { Finding, Mode, RuleId } from './types.js';
 
 export const MODE_LABEL = 'portguard.io/mode';
@@ -95,25 +96,21 @@ const policySchema = {
   },
 } as const;
 
-const validatePolicy = new Ajv({ allErrors: true }).compile(policySchema);
+// verbose: the errors carry the schema and data that `describeSchemaErrors` names.
+const validatePolicy = new Ajv({ allErrors: true, verbose: true }).compile(policySchema);
 
 export class PolicyError extends Error {}
 
-/** `/modeLabelAdmins/users/0 must be string`; an unknown key is named, since a typo is the usual cause. */
-function describeSchemaError(e: ErrorObject): string {
-  const where = e.instancePath || '/';
-  if (e.keyword === 'additionalProperties') {
-    return `${where} has unknown key ${JSON.stringify(e.params.additionalProperty)}`;
-  }
-  return `${where} ${e.message ?? 'is invalid'}`;
-}
-
-/** Validates parsed policy YAML/JSON; the message names each bad field. */
+/**
+ * Validates parsed policy YAML/JSON. Each problem is one line of the message, naming the
+ * file, the path and, for an unknown key, the closest known one: an administrator fixes a
+ * typo from the message alone.
+ */
 export function policyFromData(data: unknown, source: string): Policy {
   if (data === null || data === undefined) return DEFAULT_POLICY;
   if (!validatePolicy(data)) {
-    const detail = (validatePolicy.errors ?? []).map(describeSchemaError).join('; ');
-    throw new PolicyError(`${source}: invalid policy: ${detail}`);
+    const lines = describeSchemaErrors(validatePolicy.errors);
+    throw new PolicyError(lines.map((line) => `${source}: invalid policy: ${line}`).join('\n'));
   }
   const d = data as Partial<Policy>;
   return {

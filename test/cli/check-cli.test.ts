@@ -1,5 +1,5 @@
 /** `./bin/portguard check` end to end: exit codes, stdin, formats and bad input. */
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, mkTmp, runCli } from './run-cli.js';
@@ -50,6 +50,7 @@ beforeAll(async () => {
     join(tmp, 'bad-ranges.yaml'),
     `data:\n  node.worker-1: '{"ipLocalPortRange": "65535 1024"}'\n`,
   );
+  writeFileSync(join(tmp, 'typo-policy.yaml'), 'exemption: []\nmode: enforced\n');
   writeFileSync(
     join(tmp, 'policy.yaml'),
     'exemptions:\n  - {namespaces: [shop], rules: [nodeport-in-ephemeral-range]}\n',
@@ -171,6 +172,45 @@ describe('portguard check input forms', () => {
     ]);
   });
 
+  /** examples/node-ranges.yaml as `kubectl get cm -n portguard-system -o yaml` prints it: a List. */
+  const kubectlList = (ranges: string) =>
+    [
+      'apiVersion: v1',
+      'kind: List',
+      'items:',
+      '- {apiVersion: v1, kind: ConfigMap, metadata: {name: kube-root-ca.crt, namespace: portguard-system}, data: {ca.crt: x}}',
+      ...ranges.split('\n').map((l, i) => (i === 0 ? `- ${l}` : `  ${l}`)),
+      'metadata: {resourceVersion: ""}',
+    ].join('\n');
+
+  it('reads --ranges - from stdin (kubectl get cm -o yaml | portguard check --ranges - ...)', async () => {
+    const ranges = readFileSync(RANGES, 'utf8').replace(/^#.*\n/gm, '');
+    const res = await runCli(['check', '--ranges', '-', join(tmp, 'bad-svc.yaml'), '--output', 'json'], {
+      stdin: kubectlList(ranges),
+    });
+    expect(res.code, res.stderr).toBe(1);
+    expect(res.stderr).toBe('');
+    expect(JSON.parse(res.stdout).findings[0]).toMatchObject({
+      rule: 'nodeport-in-ephemeral-range',
+      name: 'api',
+    });
+  });
+
+  it('warns on stderr about a misspelt field in a node entry read from stdin, and still runs', async () => {
+    const ranges = `data:\n  node.worker-1: '{"ipLocalPortRnage": "1024 65535"}'\n`;
+    const res = await runCli(['check', '--ranges', '-', join(tmp, 'bad-svc.yaml'), '--output', 'json'], {
+      stdin: ranges,
+    });
+    // The typo leaves worker-1 on the kernel default (32768 60999), which 32582 is below: the
+    // check passes, which is why the typo must be said.
+    expect(res.code).toBe(0);
+    expect(res.stderr).toBe(
+      'portguard check: warning: <stdin>: key "node.worker-1": unknown field "ipLocalPortRnage" is ignored; ' +
+        'did you mean "ipLocalPortRange"?\n',
+    );
+    expect(JSON.parse(res.stdout).summary.objects).toBe(1);
+  });
+
   it('finds collisions across files in both directions', async () => {
     const res = await runCli([
       'check',
@@ -207,6 +247,26 @@ describe('portguard check bad input (exit 2)', () => {
       'a bad policy file',
       ['good-svc.yaml', '--config', 'bad-ranges.yaml'],
       /bad-ranges\.yaml: invalid policy/,
+    ],
+    [
+      'stdin for both --ranges and the manifests',
+      ['-', '--ranges', '-'],
+      /stdin can feed either --ranges - or the manifests \(-\), not both/,
+    ],
+    [
+      'stdin without the ranges ConfigMap',
+      ['good-svc.yaml', '--ranges', '-'],
+      /<stdin>: stdin is empty; expected the node-ranges ConfigMap/,
+    ],
+    [
+      'a policy with typos, one line per problem',
+      ['good-svc.yaml', '--config', 'typo-policy.yaml'],
+      new RegExp(
+        [
+          'typo-policy\\.yaml: invalid policy: unknown key "exemption" at /; did you mean "exemptions"\\?',
+          'typo-policy\\.yaml: invalid policy: /mode must be one of enforce, warn, audit \\(got "enforced"\\)',
+        ].join('.*\\n'),
+      ),
     ],
   ])('%s', async (_n, args, re) => {
     const res = await runCli(['check', ...args], { cwd: tmp });

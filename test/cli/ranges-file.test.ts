@@ -2,7 +2,14 @@
 
 import { describe, expect, it } from 'vitest';
 import { LineCounter, parseDocument } from 'yaml';
-import { parseRangesText, RangesFileError } from '../../src/cli/ranges-file.js';
+import { ManifestError } from '../../src/cli/manifest-loader.js';
+import {
+  formatRangesWarnings,
+  loadRanges,
+  parseRangesText,
+  RangesFileError,
+  readRangesText,
+} from '../../src/cli/ranges-file.js';
 import { parseNodeRanges } from '../../src/core/node-ranges.js';
 
 describe('parseRangesText', () => {
@@ -32,6 +39,24 @@ describe('parseRangesText', () => {
     ['unknown key', 'nodes: x\n', 'r.yaml: key "nodes": unknown key'],
     ['wrong kind', 'kind: Secret\n', 'r.yaml: expected a ConfigMap, found kind Secret'],
     ['a list', '- a\n', 'r.yaml: expected a ConfigMap or a map'],
+    ['an empty file', '', 'r.yaml: expected a ConfigMap or a map'],
+    ['a file of comments', '# nothing\n---\n# here\n', 'r.yaml: expected a ConfigMap or a map'],
+    [
+      'a typo of nodePortRange',
+      'nodePortRnage: 30000-32767\n',
+      'r.yaml: key "nodePortRnage": unknown key; expected "nodePortRange", "default" or "node.<nodeName>"; did you mean "nodePortRange"?',
+    ],
+    [
+      'a node key with a dash',
+      'node-worker-1: "{}"\n',
+      'r.yaml: key "node-worker-1": unknown key; expected "nodePortRange", "default" or "node.<nodeName>"; did you mean "node.worker-1"?',
+    ],
+    ['bad YAML in a later document', 'kind: ConfigMap\n---\na: [1\n', 'r.yaml: line 4: invalid YAML'],
+    [
+      'a repeated key in a later document',
+      'a: 1\n---\nb: 1\nb: 2\n',
+      'r.yaml: line 4: invalid YAML: Map keys must be unique',
+    ],
     ['bad YAML', 'a: [1\n', 'r.yaml: line 2: invalid YAML'],
   ])('rejects %s, naming the file and key', (_n, text, msg) => {
     expect(() => parseRangesText(text, 'r.yaml')).toThrowError(RangesFileError);
@@ -139,5 +164,188 @@ describe('parseRangesText with shared profiles', () => {
     expect(err).toBeInstanceOf(RangesFileError);
     expect(err?.errors).toEqual(parseNodeRanges(badData, 'r.yaml').errors);
     expect(err?.errors.map((e) => e.key)).toEqual(['node.a', 'node.b']);
+  });
+});
+
+const RANGES_CM = (name: string, node: string, indent = '') =>
+  [
+    'apiVersion: v1',
+    'kind: ConfigMap',
+    `metadata: {name: ${name}, namespace: portguard-system}`,
+    'data:',
+    '  nodePortRange: "30000-32767"',
+    `  node.${node}: '{"ipLocalPortRange": "1024 65535"}'`,
+  ]
+    .map((l) => indent + l)
+    .join('\n');
+const OTHER_CM = [
+  'apiVersion: v1',
+  'kind: ConfigMap',
+  'metadata: {name: kube-root-ca.crt}',
+  'data: {ca.crt: x}',
+];
+const SERVICE = ['apiVersion: v1', 'kind: Service', 'metadata: {name: api, namespace: shop}'];
+/** What `kubectl get cm -o yaml` prints: a List whose items are indented under `- `. */
+function list(...objects: string[][]): string {
+  const body = objects.map((lines) => lines.map((l, i) => (i === 0 ? `- ${l}` : `  ${l}`)).join('\n'));
+  return `apiVersion: v1\nkind: List\nitems:\n${body.join('\n')}\nmetadata: {resourceVersion: ""}\n`;
+}
+const cmLines = (name: string, node: string) => RANGES_CM(name, node).split('\n');
+
+describe('readRangesText with several objects', () => {
+  it.each([
+    ['a List (kubectl get cm -o yaml)', list(OTHER_CM, cmLines('portguard-node-ranges', 'a')), 'a'],
+    [
+      'a ConfigMapList',
+      list(cmLines('portguard-node-ranges', 'a')).replace('kind: List', 'kind: ConfigMapList'),
+      'a',
+    ],
+    ['documents', `${SERVICE.join('\n')}\n---\n${RANGES_CM('portguard-node-ranges', 'b')}\n---\n`, 'b'],
+    ['a ConfigMap between empty documents', `---\n# x\n---\n${RANGES_CM('r', 'c')}\n---\n`, 'c'],
+    ['a List among documents', `${SERVICE.join('\n')}\n---\n${list(cmLines('r', 'd'))}`, 'd'],
+  ])('picks the node-ranges ConfigMap out of %s', (_n, text, node) => {
+    const { ranges, warnings } = readRangesText(text, 'r.yaml');
+    expect([...ranges.nodes.keys()]).toEqual([node]);
+    expect(ranges.nodes.get(node)?.profile.ephemeral).toEqual({ lo: 1024, hi: 65535 });
+    expect(warnings).toEqual([]);
+  });
+
+  it.each([
+    [
+      'the item it used, with its line',
+      list(OTHER_CM, cmLines('portguard-node-ranges', 'a')).replace('1024 65535', '65535 1024'),
+      'r.yaml:8 (item 2 of the List, ConfigMap portguard-system/portguard-node-ranges): key "node.a": ipLocalPortRange: low port 65535',
+    ],
+    [
+      'the document it used',
+      `${SERVICE.join('\n')}\n---\n${RANGES_CM('x', 'b').replace('1024 65535', '65535 1024')}\n`,
+      'r.yaml:5 (document 2, ConfigMap portguard-system/x): key "node.b": ipLocalPortRange',
+    ],
+    [
+      'why no object matched',
+      list(OTHER_CM, SERVICE),
+      'r.yaml: no node-ranges ConfigMap among 2 objects (it has a nodePortRange, default or node.<name> data key):\n' +
+        '  item 1 of the List (line 4): ConfigMap kube-root-ca.crt: no nodePortRange, default or node.<name> key\n' +
+        '  item 2 of the List (line 8): Service shop/api: not a ConfigMap',
+    ],
+    [
+      'every candidate when several match',
+      `${RANGES_CM('one', 'a')}\n---\n${RANGES_CM('two', 'b')}\n`,
+      'r.yaml: 2 objects could be the node-ranges ConfigMap; give only one (for example kubectl get configmap NAME -o yaml):\n' +
+        '  document 1 (line 1): ConfigMap portguard-system/one\n' +
+        '  document 2 (line 8): ConfigMap portguard-system/two',
+    ],
+    ['an empty List', 'apiVersion: v1\nkind: List\nitems: []\n', 'r.yaml: the List has no items'],
+  ])('says %s', (_n, text, message) => {
+    expect(() => readRangesText(text, 'r.yaml')).toThrowError(RangesFileError);
+    expect(() => readRangesText(text, 'r.yaml')).toThrowError(message);
+  });
+
+  it('leaves out node report objects with a warning (kubectl get cm -n portguard-system)', () => {
+    const report = [
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata:',
+      '  name: portguard-node-ranges.w9',
+      '  namespace: portguard-system',
+      '  labels: {portguard.io/node-report: v1}',
+      `data: {node.w9: '{"ipLocalPortRange": "1024 65535"}'}`,
+    ];
+    const { ranges, warnings } = readRangesText(
+      list(report, cmLines('portguard-node-ranges', 'a')),
+      'r.yaml',
+    );
+    expect([...ranges.nodes.keys()]).toEqual(['a']);
+    expect(warnings).toEqual([
+      'r.yaml: left out 1 node report object (portguard-system/portguard-node-ranges.w9): a ranges file is read ' +
+        'as one ConfigMap; check --kubeconfig, or a file from portguard ranges export, includes what the nodes reported',
+    ]);
+  });
+});
+
+describe('readRangesText warnings', () => {
+  it.each([
+    [
+      'a misspelt field, naming key, field and guess',
+      'node.worker-1: \'{"ipLocalPortRnage": "1024 65535"}\'\n',
+      [
+        'r.yaml: key "node.worker-1": unknown field "ipLocalPortRnage" is ignored; did you mean "ipLocalPortRange"?',
+      ],
+    ],
+    [
+      'the same field on many nodes, on one line',
+      ['a', 'b', 'c', 'd', 'e'].map((n) => `node.${n}: '{"kernel": "6.1"}'`).join('\n'),
+      [
+        'r.yaml: keys "node.a", "node.b", "node.c" and 2 more: unknown field "kernel" is ignored (known fields: ' +
+          'ipLocalPortRange, ipLocalReservedPorts, labels, listeners, listenersTruncated, nodePortSourcePorts)',
+      ],
+    ],
+    [
+      'the object the warning is about, when it was picked out of several',
+      list(SERVICE, cmLines('r', 'a')).replace('"1024 65535"}', '"1024 65535", "lables": {}}'),
+      [
+        'r.yaml:7 (item 2 of the List, ConfigMap portguard-system/r): key "node.a": unknown field "lables" is ignored; did you mean "labels"?',
+      ],
+    ],
+  ])('warns about %s, and uses the data', (_n, text, warnings) => {
+    const read = readRangesText(text, 'r.yaml');
+    expect(read.warnings).toEqual(warnings);
+    expect(read.ranges.nodes.size).toBeGreaterThan(0);
+  });
+});
+
+describe('formatRangesWarnings', () => {
+  it.each([
+    [[], []],
+    [[{ key: 'default', message: 'm' }], ['f: key "default": m']],
+    [
+      [
+        { key: 'node.a', message: 'm' },
+        { key: 'node.b', message: 'n' },
+        { key: 'node.c', message: 'm' },
+      ],
+      ['f: keys "node.a", "node.c": m', 'f: key "node.b": n'],
+    ],
+  ])('formats %j', (warnings, lines) => {
+    expect(formatRangesWarnings('f', warnings)).toEqual(lines);
+  });
+});
+
+describe('loadRanges', () => {
+  const stdin = (text: string) => async () => Buffer.from(text);
+
+  it.each([
+    ['a ConfigMap', RANGES_CM('portguard-node-ranges', 'a')],
+    ['a List', list(OTHER_CM, cmLines('portguard-node-ranges', 'a'))],
+  ])('reads %s from stdin for -', async (_n, text) => {
+    const { ranges } = await loadRanges('-', { readStdin: stdin(text) });
+    expect([...ranges.nodes.keys()]).toEqual(['a']);
+  });
+
+  it.each([
+    [
+      'empty stdin',
+      { readStdin: stdin(' \n') },
+      '<stdin>: stdin is empty; expected the node-ranges ConfigMap',
+    ],
+    ['no stdin', {}, '<stdin>: stdin is not available'],
+    ['binary stdin', { readStdin: stdin('a\0b') }, '<stdin>: line 1: binary file (contains a NUL byte)'],
+    [
+      'a bad key on stdin',
+      { readStdin: stdin('node.a: "{"\n') },
+      '<stdin>: key "node.a": value is not valid JSON',
+    ],
+    [
+      'stdin over the limit',
+      {
+        readStdin: async () => {
+          throw new ManifestError('<stdin>', undefined, 'input is over the 33554432-byte limit');
+        },
+      },
+      '<stdin>: input is over the 33554432-byte limit',
+    ],
+  ])('refuses %s, naming <stdin>', async (_n, opts, message) => {
+    await expect(loadRanges('-', opts)).rejects.toThrowError(RangesFileError);
+    await expect(loadRanges('-', opts)).rejects.toThrowError(message);
   });
 });

@@ -89,6 +89,57 @@ describe('runCheck', () => {
     expect(JSON.parse(sink.out).summary).toMatchObject({ objects: 1, findings: 0, denied: false });
   });
 
+  const rangesList = (entry: string) =>
+    [
+      'apiVersion: v1',
+      'kind: List',
+      'items:',
+      '- {apiVersion: v1, kind: ConfigMap, metadata: {name: kube-root-ca.crt}, data: {ca.crt: x}}',
+      '- apiVersion: v1',
+      '  kind: ConfigMap',
+      '  metadata: {name: portguard-node-ranges, namespace: portguard-system}',
+      `  data: {node.w1: '${entry}'}`,
+    ].join('\n');
+
+  it.each([
+    ['a ConfigMap out of a List', rangesList('{"ipLocalPortRange": "1024 65535"}'), ExitCode.Denied, []],
+    [
+      'an entry with a misspelt field, warning about it',
+      rangesList('{"ipLocalPortRnage": "1024 65535"}'),
+      // The typo leaves w1 on the kernel default, where 30584 is no ephemeral port.
+      ExitCode.Ok,
+      [
+        'portguard check: warning: <stdin>:5 (item 2 of the List, ConfigMap portguard-system/portguard-node-ranges): ' +
+          'key "node.w1": unknown field "ipLocalPortRnage" is ignored; did you mean "ipLocalPortRange"?',
+      ],
+    ],
+  ])('reads --ranges - from stdin: %s', async (_n, stdin, code, warnings) => {
+    const sink = io(stdin);
+    expect(await runCheck({ paths: ['a'], ranges: '-', output: 'json' }, sink)).toBe(code);
+    expect(sink.err.split('\n').filter((l) => l.includes('warning'))).toEqual(warnings);
+    expect(JSON.parse(sink.out).summary.objects).toBe(1);
+  });
+
+  it.each([
+    [
+      'stdin for both the ranges and the manifests',
+      { paths: ['-'], ranges: '-' },
+      '',
+      'portguard check: stdin can feed either --ranges - or the manifests (-), not both\n',
+    ],
+    [
+      'a List without the ranges ConfigMap',
+      { paths: ['a'], ranges: '-' },
+      'kind: List\nitems: []\n',
+      'portguard check: <stdin>: the List has no items; expected the node-ranges ConfigMap\n',
+    ],
+  ])('refuses %s (exit 2)', async (_n, opts, stdin, err) => {
+    const sink = io(stdin);
+    expect(await runCheck({ ...opts, output: 'json' }, sink)).toBe(ExitCode.BadInput);
+    expect(sink.err).toBe(err);
+    expect(sink.out).toBe('');
+  });
+
   it('turns bad input into exit 2 with nothing on stdout', async () => {
     const sink = io('kind: [');
     expect(await runCheck({ paths: ['-'], output: 'json' }, sink)).toBe(ExitCode.BadInput);

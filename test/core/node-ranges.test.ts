@@ -46,9 +46,87 @@ describe('parseNodeRanges', () => {
     expect(ranges.nodes.get('x')!.profile.key).toBe(ranges.defaultProfile.key);
   });
 
-  it('allows unknown fields in entries', () => {
-    const { errors } = parseNodeRanges({ 'node.x': '{"ipLocalPortRange": "1024 65535", "kernel": "6.1"}' });
+  it('allows unknown fields in entries, with a warning', () => {
+    const { errors, warnings, ranges } = parseNodeRanges({
+      'node.x': '{"ipLocalPortRange": "1024 65535", "kernel": "6.1"}',
+    });
     expect(errors).toEqual([]);
+    expect(ranges.nodes.get('x')?.profile.ephemeral).toEqual({ lo: 1024, hi: 65535 });
+    expect(warnings).toEqual([
+      {
+        key: 'node.x',
+        message:
+          'unknown field "kernel" is ignored (known fields: ipLocalPortRange, ipLocalReservedPorts, labels, ' +
+          'listeners, listenersTruncated, nodePortSourcePorts)',
+      },
+    ]);
+  });
+
+  it.each([
+    ['node.worker-1', '{"ipLocalPortRnage": "1024 65535"}', 'ipLocalPortRnage', 'ipLocalPortRange'],
+    ['node.worker-1', '{"iplocalreservedports": "22"}', 'iplocalreservedports', 'ipLocalReservedPorts'],
+    ['node.worker-1', '{"label": {"a": "b"}}', 'label', 'labels'],
+    ['node.worker-1', '{"listener": {"tcp": "22"}}', 'listener', 'listeners'],
+    ['node.worker-1', '{"listenersTruncted": true}', 'listenersTruncted', 'listenersTruncated'],
+    ['node.worker-1', '{"nodePortSourcePort": {}}', 'nodePortSourcePort', 'nodePortSourcePorts'],
+    ['default', '{"ipLocalPortRnage": "1024 65535"}', 'ipLocalPortRnage', 'ipLocalPortRange'],
+  ])('warns about %s %s naming the closest field', (key, value, field, guess) => {
+    const { errors, warnings } = parseNodeRanges({ [key]: value });
+    expect(errors).toEqual([]);
+    expect(warnings).toEqual([
+      { key, message: `unknown field "${field}" is ignored; did you mean "${guess}"?` },
+    ]);
+  });
+
+  it('leaves a node whose only field is misspelt on the default profile, and says so', () => {
+    const { ranges, warnings } = parseNodeRanges({ 'node.w': '{"ipLocalPortRnage": "1024 65535"}' });
+    expect(ranges.nodes.get('w')?.profile.key).toBe(ranges.defaultProfile.key);
+    expect(warnings.map((w) => w.key)).toEqual(['node.w']);
+  });
+
+  it('warns about unknown fields of an entry that is also bad', () => {
+    const { errors, warnings } = parseNodeRanges({ 'node.w': '{"ipLocalPortRange": 5, "lables": {}}' });
+    expect(errors.map((e) => e.key)).toEqual(['node.w']);
+    expect(warnings).toEqual([
+      { key: 'node.w', message: 'unknown field "lables" is ignored; did you mean "labels"?' },
+    ]);
+  });
+
+  it('warns for every node, also when the entry text is served from the cache', () => {
+    const cache = new EntryCache();
+    const data = { 'node.a': '{"ipLocalPortRnage": "1 2"}', 'node.b': '{"ipLocalPortRnage": "1 2"}' };
+    for (const { warnings } of [parseNodeRanges(data, 'x', cache), parseNodeRanges(data, 'x', cache)]) {
+      expect(warnings.map((w) => w.key)).toEqual(['node.a', 'node.b']);
+    }
+  });
+
+  it('has no warnings for the contract', () => {
+    expect(parseNodeRanges(contract).warnings).toEqual([]);
+  });
+
+  it.each([
+    ['nodePortRnage', 'nodePortRange'],
+    ['nodeportrange', 'nodePortRange'],
+    ['defualt', 'default'],
+    ['Default', 'default'],
+    ['node-worker-1', 'node.worker-1'],
+    ['node_worker-1', 'node.worker-1'],
+    ['nodes.worker-1', 'node.worker-1'],
+    ['Node.worker-1', 'node.worker-1'],
+    ['noed.worker-1', 'node.worker-1'],
+  ])('suggests a key for the unknown key %s', (key, guess) => {
+    const { errors } = parseNodeRanges({ [key]: '{}' });
+    expect(errors).toEqual([
+      {
+        key,
+        message: `unknown key; expected "nodePortRange", "default" or "node.<nodeName>"; did you mean "${guess}"?`,
+      },
+    ]);
+  });
+
+  it.each(['kube-root-ca.crt', 'worker-1', 'node', 'nodes-', 'zzz'])('guesses nothing for %s', (key) => {
+    const { errors } = parseNodeRanges({ [key]: '{}' });
+    expect(errors[0]?.message).toBe('unknown key; expected "nodePortRange", "default" or "node.<nodeName>"');
   });
 
   it.each([
@@ -61,7 +139,9 @@ describe('parseNodeRanges', () => {
     ['node.w', '{"ipLocalPortRange": "1024 70000"}', /outside 1-65535/],
     ['node.w', '{"ipLocalPortRange": 1024}', /must be string/],
     ['node.w', '{"ipLocalReservedPorts": "9-3"}', /ipLocalReservedPorts: .*start greater than end/],
-    ['node.w', '{"labels": {"a": 1}}', /labels\/a must be string/],
+    ['node.w', '{"labels": {"a": 1}}', /labels\/a must be string \(got 1\)/],
+    ['node.w', '{"listeners": {"tpc": "22"}}', /unknown key "tpc" at \/listeners; did you mean "tcp"\?/],
+    ['node.w', '{"nodePortSourcePorts": {"range": "1-2"}}', /nodePortSourcePorts is missing the key "count"/],
     ['node.w', '{not json', /not valid JSON/],
     ['node.w', '[1,2]', /must be object/],
     ['default', '{"ipLocalPortRange": "x y"}', /not a port number/],
