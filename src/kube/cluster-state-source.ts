@@ -209,7 +209,13 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
     }
     state = {
       ...state,
-      ranges: composeRanges(config, nodesSynced ? nodes : undefined, rangesSource, reports.nodes()),
+      ranges: composeRanges(
+        config,
+        nodesSynced ? nodes : undefined,
+        rangesSource,
+        reports.nodes(),
+        state.ranges,
+      ),
       nodesComplete: nodesSynced,
     };
   };
@@ -227,9 +233,9 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
 
   /** Logs report errors once per change of their count, so a bad report is not logged per event. */
   const logReportErrors = (): void => {
+    if (reports.errorCount === reportErrorsLogged) return;
+    reportErrorsLogged = reports.errorCount;
     const errors = reports.errors();
-    if (errors.length === reportErrorsLogged) return;
-    reportErrorsLogged = errors.length;
     if (errors.length > 0)
       logger.error(
         { errors: errors.slice(0, 10), total: errors.length },
@@ -554,7 +560,7 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
   function rebuildRangesWithNodes(): void {
     state = {
       ...state,
-      ranges: composeRanges(config, nodes, rangesSource, reports.nodes()),
+      ranges: composeRanges(config, nodes, rangesSource, reports.nodes(), state.ranges),
       nodesComplete: true,
     };
   }
@@ -631,7 +637,7 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
           nodes: state.ranges.nodes.size,
           nodesComplete: state.nodesComplete,
           nodeReports: reports.size,
-          ...(reports.errors().length > 0 ? { nodeReportErrors: reports.errors().slice(0, 10) } : {}),
+          ...(reports.errorCount > 0 ? { nodeReportErrors: reports.errors().slice(0, 10) } : {}),
           inventoryObjects: state.inventory.objectCount,
           namespaces: namespaceLabels.size,
         },

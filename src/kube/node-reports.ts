@@ -66,6 +66,8 @@ type ConfigMapLike = KubernetesObject & { data?: Record<string, unknown> };
 export class NodeReports {
   private readonly byObject = new Map<string, ParsedReport>();
   private view: Map<string, NodeInfo> | undefined;
+  /** Kept per change, so a caller can notice new errors without walking every report per event. */
+  private errorTotal = 0;
 
   constructor(
     private readonly configMapName: string,
@@ -74,6 +76,21 @@ export class NodeReports {
 
   get size(): number {
     return this.byObject.size;
+  }
+
+  /** How many errors `errors()` would return; O(1). */
+  get errorCount(): number {
+    return this.errorTotal;
+  }
+
+  private put(name: string, parsed: ParsedReport | undefined): ParsedReport | undefined {
+    const before = this.byObject.get(name);
+    if (before) this.errorTotal -= before.errors.length;
+    if (parsed) {
+      this.byObject.set(name, parsed);
+      this.errorTotal += parsed.errors.length;
+    } else this.byObject.delete(name);
+    return before;
   }
 
   /** Applies an added or modified object; true when the node data changed. */
@@ -86,16 +103,23 @@ export class NodeReports {
     const keys = Object.keys(obj.data ?? {});
     const shapeOk = key !== undefined && keys.length === 1 && keys[0] === key;
     if (before && shapeOk && before.raw === raw && before.defaultKey === defaultProfile.key) return false;
-    this.byObject.set(name, this.parse(name, obj, defaultProfile));
-    this.view = undefined;
+    const parsed = this.parse(name, obj, defaultProfile);
+    this.put(name, parsed);
+    // Kept up to date in place: a rollout changes one report per event, and rebuilding the
+    // whole view each time would cost O(nodes) per event.
+    if (this.view) {
+      if (before?.node) this.view.delete(before.node.name);
+      if (parsed.node) this.view.set(parsed.node.name, parsed.node);
+    }
     return true;
   }
 
   /** Applies a deletion; true when the object was known. */
   delete(obj: ConfigMapLike): boolean {
     const name = obj.metadata?.name;
-    if (!name || !this.byObject.delete(name)) return false;
-    this.view = undefined;
+    const before = name ? this.put(name, undefined) : undefined;
+    if (!before) return false;
+    if (this.view && before.node) this.view.delete(before.node.name);
     return true;
   }
 
@@ -103,6 +127,7 @@ export class NodeReports {
   replaceAll(items: readonly ConfigMapLike[], defaultProfile: NodeProfile): void {
     const previous = new Map(this.byObject);
     this.byObject.clear();
+    this.errorTotal = 0;
     this.view = undefined;
     for (const obj of items) {
       const name = obj.metadata?.name;
@@ -116,7 +141,7 @@ export class NodeReports {
         raw === old.raw &&
         old.defaultKey === defaultProfile.key &&
         Object.keys(obj.data ?? {}).length === 1;
-      this.byObject.set(name, reuse ? old : this.parse(name, obj, defaultProfile));
+      this.put(name, reuse ? old : this.parse(name, obj, defaultProfile));
     }
   }
 
@@ -125,14 +150,14 @@ export class NodeReports {
     let changed = false;
     for (const [name, r] of this.byObject) {
       if (r.defaultKey === defaultProfile.key) continue;
-      this.byObject.set(name, this.parse(name, r.obj, defaultProfile));
+      this.put(name, this.parse(name, r.obj, defaultProfile));
       changed = true;
     }
     if (changed) this.view = undefined;
     return changed;
   }
 
-  /** The reported nodes by node name; the map is shared until the next change: read only. */
+  /** The reported nodes by node name; the map is updated in place by later changes: read it, don't keep it. */
   nodes(): ReadonlyMap<string, NodeInfo> {
     if (!this.view) {
       this.view = new Map();

@@ -207,18 +207,30 @@ export function composeRanges(
   liveNodes: ReadonlyMap<string, Record<string, string>> | undefined,
   source: string,
   reports?: ReadonlyMap<string, NodeInfo>,
+  previous?: ClusterRanges,
 ): ClusterRanges {
   const nodes = new Map<string, NodeInfo>();
   if (liveNodes) {
+    // The hot path of a rollout (one rebuild per batch of report events): no allocation
+    // for a node whose data did not change, its previous NodeInfo is reused.
     for (const [name, labels] of liveNodes) {
-      const e = effectiveEntry(config.nodes.get(name), reports?.get(name));
-      const node: NodeInfo = {
-        name,
-        profile: e?.profile ?? config.defaultProfile,
-        labels,
-        labelsComplete: true,
-      };
-      if (e?.evidence) node.evidence = e.evidence;
+      const entry = config.nodes.get(name);
+      const report = reports?.get(name);
+      const base = entry && !isReporterCopy(entry) ? entry : (report ?? entry);
+      const profile = base?.profile ?? config.defaultProfile;
+      const evidence = report?.evidence ?? entry?.evidence;
+      const prev = previous?.nodes.get(name);
+      if (
+        prev?.labelsComplete &&
+        prev.profile === profile &&
+        prev.labels === labels &&
+        prev.evidence === evidence
+      ) {
+        nodes.set(name, prev);
+        continue;
+      }
+      const node: NodeInfo = { name, profile, labels, labelsComplete: true };
+      if (evidence) node.evidence = evidence;
       nodes.set(name, node);
     }
   } else if (!reports || reports.size === 0) {

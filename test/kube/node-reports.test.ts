@@ -68,6 +68,29 @@ describe('NodeReports', () => {
     expect(reports.nodes().size).toBe(0);
   });
 
+  it('keeps errorCount equal to errors().length through upserts, deletes and relists', () => {
+    const reports = new NodeReports(CM);
+    const good = report('a', { ipLocalPortRange: '32768 60999' });
+    const bad = report('a', { ipLocalPortRange: '9 1' });
+    const stranger = { metadata: { name: 'x' }, data: {} };
+    const steps: (() => unknown)[] = [
+      () => reports.upsert(bad, defaults),
+      () => reports.upsert(stranger, defaults),
+      () => reports.upsert(good, defaults),
+      () => reports.upsert(bad, defaults),
+      () => reports.delete(bad),
+      () => reports.replaceAll([bad, stranger, report('b', {})], defaults),
+      () => reports.delete(stranger),
+    ];
+    const counts: number[] = [];
+    for (const step of steps) {
+      step();
+      expect(reports.errorCount).toBe(reports.errors().length);
+      counts.push(reports.errorCount);
+    }
+    expect(counts).toEqual([1, 2, 1, 2, 1, 2, 1]);
+  });
+
   it('re-parses against a new default, since a report inherits what it leaves out', () => {
     const reports = new NodeReports(CM);
     reports.upsert(report('a', { ipLocalPortRange: '1024 65535' }), defaults);
