@@ -144,7 +144,6 @@ async function startInformers(
   logger: Logger,
   metrics: ReturnType<typeof createMetrics>,
 ) {
-  // Through k8s.js (via these modules), never the package itself: the Node 20 shims must load first.
   const [{ loadKubeConfig }, { startClusterStateSource, DEFAULT_NAMESPACE, DEFAULT_CONFIGMAP }] =
     await Promise.all([import('../kube/load-kubeconfig.js'), import('../kube/cluster-state-source.js')]);
   const kubeConfig = loadKubeConfig(flags.kubeconfig);
