@@ -1,9 +1,12 @@
 /**
- * The `portguard check` action: wires real stdin, stdout and stderr into `runCheck`. The
- * flags are declared in commands/check.ts; everything else lives in check.ts.
+ * The `portguard check` action: wires real stdin, stdout and stderr (and, on a terminal, a
+ * progress line) into `runCheck`. The flags are declared in commands/check.ts; everything
+ * else lives in check.ts.
  */
 import { runCheck } from './check.js';
+import { createProgressLine } from './check-progress.js';
 import type { ExitCode } from './exit-codes.js';
+import type { FailOn } from './fail-on.js';
 import type { OutputFormat } from './format/index.js';
 import { readLimited } from './manifest-loader.js';
 
@@ -20,27 +23,43 @@ export interface CheckFlags {
   configmap?: string;
   output: OutputFormat;
   mode?: 'enforce' | 'warn';
+  failOn: FailOn;
   config?: string;
 }
 
-export function checkAction(paths: string[], flags: CheckFlags): Promise<ExitCode> {
-  return runCheck(
-    {
-      paths,
-      output: flags.output,
-      ...(flags.ranges ? { ranges: flags.ranges } : {}),
-      ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
-      ...(flags.context ? { context: flags.context } : {}),
-      ...(flags.namespace ? { namespace: flags.namespace } : {}),
-      ...(flags.configmap ? { configmap: flags.configmap } : {}),
-      ...(flags.mode ? { mode: flags.mode } : {}),
-      ...(flags.config ? { config: flags.config } : {}),
-    },
-    {
-      stdout: (s) => process.stdout.write(s),
-      stderr: (s) => process.stderr.write(s),
-      readStdin: () => readLimited(process.stdin),
-      color: wantsColor(process.stdout.isTTY, process.env),
-    },
-  );
+export async function checkAction(paths: string[], flags: CheckFlags): Promise<ExitCode> {
+  // Progress only where a person watches: stderr on a terminal. It is cleared before any
+  // other line is written, so notes and the report never share a line with it.
+  const progress = createProgressLine({
+    write: (s) => process.stderr.write(s),
+    isTTY: process.stderr.isTTY === true,
+  });
+  try {
+    return await runCheck(
+      {
+        paths,
+        output: flags.output,
+        failOn: flags.failOn,
+        ...(flags.ranges ? { ranges: flags.ranges } : {}),
+        ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+        ...(flags.context ? { context: flags.context } : {}),
+        ...(flags.namespace ? { namespace: flags.namespace } : {}),
+        ...(flags.configmap ? { configmap: flags.configmap } : {}),
+        ...(flags.mode ? { mode: flags.mode } : {}),
+        ...(flags.config ? { config: flags.config } : {}),
+      },
+      {
+        stdout: (s) => {
+          progress.clear();
+          process.stdout.write(s);
+        },
+        stderr: (s) => progress.note(s),
+        readStdin: () => readLimited(process.stdin),
+        color: wantsColor(process.stdout.isTTY, process.env),
+        progress: (p) => progress.update(p),
+      },
+    );
+  } finally {
+    progress.clear();
+  }
 }

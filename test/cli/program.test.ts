@@ -31,12 +31,14 @@ describe('usage errors exit 2', () => {
     ['an unknown command, with a suggestion', ['chek'], /unknown command 'chek'\n\(Did you mean check\?\)/],
     ['an unknown root flag', ['--bogus'], /unknown option '--bogus'/],
     ['check: a bad --output', ['check', 'x.yaml', '--output', 'xml'], /argument 'xml' is invalid/],
+    ['check: a bad -o', ['check', 'x.yaml', '-o', 'xml'], /Allowed choices are text, json, sarif, junit/],
+    ['check: a bad --fail-on', ['check', 'x.yaml', '--fail-on', 'info'], /Allowed choices are deny, warn/],
     ['check: a flag without its value', ['check', 'x.yaml', '--ranges'], /argument missing/],
     ['serve: an unknown flag', ['serve', '--bogus'], /unknown option '--bogus'/],
     ['serve: a bad port', ['serve', '--port', 'http'], /invalid port http/],
     ['serve: a bad thread count', ['serve', '--script-threads', '99'], /invalid thread count 99/],
     ['dev: the required --kubeconfig missing', ['dev'], /required option '--kubeconfig <file>'/],
-    ['audit: a bad --output', ['audit', '--output', 'yaml'], /Allowed choices are text, json, policyreport/],
+    ['audit: a bad -o', ['audit', '-o', 'yaml'], /Allowed choices are text, json, policyreport/],
     ['certs: an unknown flag', ['certs', '--bogus'], /unknown option/],
     ['report-node: an unknown flag', ['report-node', '--bogus'], /unknown option/],
     ['ranges without a subcommand: help on stderr', ['ranges'], /Usage: portguard ranges/],
@@ -55,8 +57,8 @@ describe('help and version exit 0 on stdout', () => {
     ['-V', ['-V'], `${VERSION}\n`],
     ['--help', ['--help'], /Commands:\n {2}check \[options\] \[paths\.\.\.\]/],
     ['help check', ['help', 'check'], /Usage: portguard check/],
-    ['check --help', ['check', '--help'], /--output <format>/],
-    ['audit --help', ['audit', '--help'], /--output <format>/],
+    ['check --help', ['check', '--help'], /-o, --output <format>(.*\n)*.*--fail-on <level>/],
+    ['audit --help', ['audit', '--help'], /-o, --output <format>/],
     ['ranges export --help', ['ranges', 'export', '--help'], /-o, --output <file>/],
   ])('%s', async (_name, args, out) => {
     const r = await run(...args);
@@ -85,6 +87,6 @@ describe('declared defaults', () => {
         configmap: DEFAULT_RANGES_LOCATION.name,
       });
     }
-    expect(defaults('check')).toMatchObject({ output: 'text' });
+    expect(defaults('check')).toMatchObject({ output: 'text', failOn: 'deny' });
   });
 });

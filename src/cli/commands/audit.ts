@@ -23,7 +23,7 @@ export function declareAudit(program: Command, ctx: CommandContext): void {
     )
     .option('--configmap <name>', 'name of the ranges ConfigMap', DEFAULT_CONFIGMAP)
     .option('--ranges <file>', "proposed ranges ConfigMap (or data map) instead of the cluster's (what-if)")
-    .addOption(new Option('--output <format>', 'output format').choices(AUDIT_OUTPUTS).default('text'))
+    .addOption(new Option('-o, --output <format>', 'output format').choices(AUDIT_OUTPUTS).default('text'))
     .option('--fix', 'print kubectl patch commands that move conflicting Services to safe free nodePorts')
     .option('--config <file>', 'policy file (exemptions; audit never blocks)')
     .option('--progress', 'print listing progress on stderr even when it is not a terminal')

@@ -1,6 +1,7 @@
 /** `portguard check`: flags only; the action loads ../check-command.ts, which runs the check. */
 import { type Command, Option } from 'commander';
 import type { CheckFlags } from '../check-command.js';
+import { FAIL_ON_LEVELS } from '../fail-on.js';
 import { OUTPUT_FORMATS } from '../format/index.js';
 import type { CommandContext } from './index.js';
 
@@ -8,7 +9,7 @@ export function declareCheck(program: Command, ctx: CommandContext): void {
   program
     .command('check')
     .description(
-      'Check manifests against node ephemeral port ranges (for CI); exit 1 when something is denied',
+      'Check manifests against node ephemeral port ranges (for CI); exit 1 on findings at the --fail-on level',
     )
     .argument('[paths...]', 'files or directories of YAML/JSON manifests, or - for stdin')
     .option(
@@ -28,12 +29,20 @@ export function declareCheck(program: Command, ctx: CommandContext): void {
       '--configmap <name>',
       'with --kubeconfig: name of the ranges ConfigMap (default portguard-node-ranges)',
     )
-    .addOption(new Option('--output <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
+    .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
     .addOption(
       new Option('--mode <mode>', 'enforce fails on deny findings; warn reports them and exits 0').choices([
         'enforce',
         'warn',
       ]),
+    )
+    .addOption(
+      new Option(
+        '--fail-on <level>',
+        'exit 1 on findings at this level or above: deny (what the mode denies) or warn (warnings and unknowns too)',
+      )
+        .choices(FAIL_ON_LEVELS)
+        .default('deny'),
     )
     .option('--config <file>', 'policy file (mode and exemptions)')
     .action(async (paths: string[], flags: CheckFlags) => {
