@@ -43,6 +43,9 @@ describe('usage errors exit 2', () => {
     ['report-node: an unknown flag', ['report-node', '--bogus'], /unknown option/],
     ['ranges without a subcommand: help on stderr', ['ranges'], /Usage: portguard ranges/],
     ['ranges export: an unknown flag', ['ranges', 'export', '--bogus'], /unknown option/],
+    ['rules: a bad -o', ['rules', '-o', 'xml'], /Allowed choices are text, json/],
+    ['rules: an extra argument', ['rules', 'nodeport'], /too many arguments/],
+    ['explain: the rule missing', ['explain'], /missing required argument 'rule'/],
   ])('%s', async (_name, args, message) => {
     const r = await run(...args);
     expect(r.code).toBe(2);
@@ -55,7 +58,11 @@ describe('help and version exit 0 on stdout', () => {
   it.each([
     ['--version', ['--version'], `${VERSION}\n`],
     ['-V', ['-V'], `${VERSION}\n`],
-    ['--help', ['--help'], /Commands:\n {2}check \[options\] \[paths\.\.\.\]/],
+    [
+      '--help',
+      ['--help'],
+      /Commands:\n {2}check \[options\] \[paths\.\.\.\](.*\n)* {2}rules \[options\](.*\n)* {2}explain <rule>/,
+    ],
     ['help check', ['help', 'check'], /Usage: portguard check/],
     ['check --help', ['check', '--help'], /-o, --output <format>(.*\n)*.*--fail-on <level>/],
     ['audit --help', ['audit', '--help'], /-o, --output <format>/],

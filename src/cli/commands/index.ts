@@ -12,6 +12,7 @@ import { declareCheck } from './check.js';
 import { declareDev } from './dev.js';
 import { declareRanges } from './ranges.js';
 import { declareReportNode } from './report-node.js';
+import { declareExplain, declareRules } from './rules.js';
 import { declareServe } from './serve.js';
 
 /** What an action gets from the program: where its output goes and where its exit code goes. */
@@ -27,6 +28,8 @@ export type Declare = (program: Command, ctx: CommandContext) => void;
 
 export const DECLARATIONS: readonly Declare[] = [
   declareCheck,
+  declareRules,
+  declareExplain,
   declareAudit,
   declareDev,
   declareServe,
