@@ -28,11 +28,11 @@ export interface CheckFlags {
 }
 
 export async function checkAction(paths: string[], flags: CheckFlags): Promise<ExitCode> {
-  // Progress only where a person watches: stderr on a terminal. It is cleared before any
-  // other line is written, so notes and the report never share a line with it.
+  // Progress only where a person watches: stderr on a terminal that understands the erase
+  // sequence. It is cleared before any other line is written, so nothing shares a line with it.
   const progress = createProgressLine({
     write: (s) => process.stderr.write(s),
-    isTTY: process.stderr.isTTY === true,
+    isTTY: process.stderr.isTTY === true && process.env.TERM !== 'dumb',
   });
   try {
     return await runCheck(
