@@ -58,6 +58,8 @@ describe('check --fail-on and -o', () => {
         cwd: tmp,
         encoding: 'utf8',
         timeout: 60_000,
+        // A terminal that can erase a line (TERM=dumb turns the progress line off).
+        env: { ...process.env, TERM: 'xterm' },
       });
       expect(r.status, r.stdout).toBe(0);
       // The terminal saw the line drawn with \r and erased at the end.
