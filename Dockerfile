@@ -15,8 +15,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
+# tsconfig.build.json compiles src/ alone: the bench and soak harnesses (tsconfig.bench.json)
+# and their dev-only dependencies stay out of the image.
 COPY src ./src
-COPY bench ./bench
 RUN npm run build \
  && npm prune --omit=dev --ignore-scripts \
  && npm cache clean --force

@@ -1,20 +1,19 @@
 /**
- * The only entry point that reads argv and env. Each command lives in its own module
- * under src/cli/ and registers itself here.
+ * The only entry point that reads argv and env. The commands are declared in src/cli/commands/;
+ * each loads its implementation only when it runs, so `--help` and `--version` start fast.
  */
-import { Command } from 'commander';
-import { registerCommands } from './cli/commands.js';
+import { ExitCode } from './cli/exit-codes.js';
+import { runProgram } from './cli/program.js';
 
-const program = new Command();
-program
-  .name('portguard')
-  .description('Keeps Kubernetes NodePorts out of node ephemeral port ranges')
-  .version('0.1.0')
-  .showHelpAfterError();
-// argv names the command, so only that command's module (and its dependencies) loads.
-registerCommands(program, process.argv.slice(2))
-  .then(() => program.parseAsync(process.argv))
-  .catch((err: unknown) => {
+runProgram(process.argv.slice(2), {
+  stdout: (s) => process.stdout.write(s),
+  stderr: (s) => process.stderr.write(s),
+}).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
     process.stderr.write(`portguard: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 2;
-  });
+    process.exitCode = ExitCode.BadInput;
+  },
+);

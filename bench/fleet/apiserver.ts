@@ -4,10 +4,10 @@
  * POST and merge PATCH with label selectors, skips no-op patches as the apiserver does,
  * and counts the bytes of request bodies and of watch events it writes.
  *
- * It is loaded at run time, not imported: the image build compiles bench/ but has no
- * test/ directory, so a static import would break it. `tsconfig.build.json` compiles
- * test/support next to the bench for `npm run bench`; under vitest the TypeScript source
- * is loaded directly. The interface below is all the section relies on.
+ * It is loaded at run time, not imported, so a build without test/ still runs every other
+ * section and says why this one is skipped. `tsconfig.bench.json` compiles test/support next
+ * to the bench for `npm run bench`; under vitest the TypeScript source is loaded directly.
+ * The interface below is all the section relies on.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

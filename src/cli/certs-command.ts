@@ -1,10 +1,9 @@
 /**
  * `portguard certs`: mint the CA and serving certificate for the self-signed install path.
- * `registerCertsCommand` maps flags; `runCertsCommand` owns the I/O and the exit code so it can
- * be tested without spawning a process.
+ * The flags are declared in commands/certs.ts; `runCertsCommand` owns the I/O and the exit code
+ * so it can be tested without spawning a process.
  */
-import type { Command } from 'commander';
-import { CertificateOptionsError, DEFAULT_DAYS, generateCertificates } from '../tls/generate.js';
+import { CertificateOptionsError, generateCertificates } from '../tls/generate.js';
 import {
   CertificateExistsError,
   caBundle,
@@ -60,7 +59,7 @@ export async function runCertsCommand(opts: CertsCommandOptions, io: CertsComman
   }
 }
 
-interface CertsFlags {
+export interface CertsFlags {
   out: string;
   service: string;
   namespace: string;
@@ -75,42 +74,26 @@ export function parseDays(raw: string): number | undefined {
   return /^[0-9]+$/.test(trimmed) ? Number(trimmed) : undefined;
 }
 
-export function registerCertsCommand(program: Command): void {
-  program
-    .command('certs')
-    .description('Write a CA and a serving certificate for the webhook Service; print the caBundle')
-    .option('--out <dir>', 'directory for ca.crt, ca.key, tls.crt, tls.key', 'certs/')
-    .option('--service <name>', 'webhook Service name (SAN <service>.<namespace>.svc)', 'portguard')
-    .option('--namespace <ns>', 'namespace of the webhook Service', 'portguard-system')
-    .option('--days <n>', 'validity of the CA and the serving certificate, 1-3650', String(DEFAULT_DAYS))
-    .option('--force', 'overwrite existing keys')
-    .option(
-      '--write-overlay <dir>',
-      'also copy ca.crt, tls.crt and tls.key into <dir>/certs/ (self-signed overlay)',
-    )
-    .action(async (flags: CertsFlags) => {
-      const io = {
-        stdout: (s: string) => process.stdout.write(s),
-        stderr: (s: string) => process.stderr.write(s),
-      };
-      const days = parseDays(flags.days);
-      if (days === undefined) {
-        io.stderr(
-          `portguard: --days: must be a whole number of days between 1 and 3650, got "${flags.days}"\n`,
-        );
-        process.exitCode = ExitCode.BadInput;
-        return;
-      }
-      process.exitCode = await runCertsCommand(
-        {
-          out: flags.out,
-          service: flags.service,
-          namespace: flags.namespace,
-          days,
-          force: flags.force === true,
-          ...(flags.writeOverlay !== undefined ? { writeOverlay: flags.writeOverlay } : {}),
-        },
-        io,
-      );
-    });
+/** The `portguard certs` action (flags declared in commands/certs.ts). */
+export async function certsAction(flags: CertsFlags): Promise<ExitCode> {
+  const io = {
+    stdout: (s: string) => process.stdout.write(s),
+    stderr: (s: string) => process.stderr.write(s),
+  };
+  const days = parseDays(flags.days);
+  if (days === undefined) {
+    io.stderr(`portguard: --days: must be a whole number of days between 1 and 3650, got "${flags.days}"\n`);
+    return ExitCode.BadInput;
+  }
+  return runCertsCommand(
+    {
+      out: flags.out,
+      service: flags.service,
+      namespace: flags.namespace,
+      days,
+      force: flags.force === true,
+      ...(flags.writeOverlay !== undefined ? { writeOverlay: flags.writeOverlay } : {}),
+    },
+    io,
+  );
 }

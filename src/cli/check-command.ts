@@ -1,17 +1,21 @@
 /**
- * Registers `portguard check`: parses flags, wires real stdin/stdout/stderr into
- * `runCheck`, and sets the exit code. Everything else lives in check.ts.
+ * The `portguard check` action: wires real stdin, stdout and stderr (and, on a terminal, a
+ * progress line) into `runCheck`. The flags are declared in commands/check.ts; everything
+ * else lives in check.ts.
  */
-import { type Command, Option } from 'commander';
-import { ExitCode } from './exit-codes.js';
-import { OUTPUT_FORMATS, type OutputFormat } from './format/index.js';
+import { runCheck } from './check.js';
+import { createProgressLine } from './check-progress.js';
+import type { ExitCode } from './exit-codes.js';
+import type { FailOn } from './fail-on.js';
+import type { OutputFormat } from './format/index.js';
+import { readLimited } from './manifest-loader.js';
 
 /** Colour only for a terminal, and never when NO_COLOR is set to anything (no-color.org). */
 export function wantsColor(isTTY: boolean | undefined, env: NodeJS.ProcessEnv): boolean {
   return isTTY === true && !env.NO_COLOR && env.TERM !== 'dumb';
 }
 
-interface CheckFlags {
+export interface CheckFlags {
   ranges?: string;
   kubeconfig?: string;
   context?: string;
@@ -19,73 +23,43 @@ interface CheckFlags {
   configmap?: string;
   output: OutputFormat;
   mode?: 'enforce' | 'warn';
+  failOn: FailOn;
   config?: string;
 }
 
-export function registerCheckCommand(program: Command): void {
-  program
-    .command('check')
-    .description(
-      'Check manifests against node ephemeral port ranges (for CI); exit 1 when something is denied',
-    )
-    .argument('[paths...]', 'files or directories of YAML/JSON manifests, or - for stdin')
-    .option(
-      '--ranges <file>',
-      'node-ranges ConfigMap (or its data map), - for stdin; built-in defaults when neither it nor --kubeconfig is given',
-    )
-    // No defaults imported here: the Kubernetes client loads only when --kubeconfig is given.
-    .option(
-      '--kubeconfig <file>',
-      "read the node data live from this cluster's ranges ConfigMap, report objects and Nodes (instead of --ranges)",
-    )
-    .option('--context <name>', "with --kubeconfig: a context other than the file's current one")
-    .option(
-      '--namespace <ns>',
-      "with --kubeconfig: namespace of the ranges ConfigMap and the nodes' report objects (default portguard-system)",
-    )
-    .option(
-      '--configmap <name>',
-      'with --kubeconfig: name of the ranges ConfigMap (default portguard-node-ranges)',
-    )
-    .addOption(new Option('--output <format>', 'output format').choices([...OUTPUT_FORMATS]).default('text'))
-    .addOption(
-      new Option('--mode <mode>', 'enforce fails on deny findings; warn reports them and exits 0').choices([
-        'enforce',
-        'warn',
-      ]),
-    )
-    .option('--config <file>', 'policy file (mode and exemptions)')
-    .action(async (paths: string[], flags: CheckFlags) => {
-      // Loaded here, so other commands do not pay for the policy core at start-up.
-      const [{ runCheck }, { readLimited }] = await Promise.all([
-        import('./check.js'),
-        import('./manifest-loader.js'),
-      ]);
-      const code = await runCheck(
-        {
-          paths,
-          output: flags.output,
-          ...(flags.ranges ? { ranges: flags.ranges } : {}),
-          ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
-          ...(flags.context ? { context: flags.context } : {}),
-          ...(flags.namespace ? { namespace: flags.namespace } : {}),
-          ...(flags.configmap ? { configmap: flags.configmap } : {}),
-          ...(flags.mode ? { mode: flags.mode } : {}),
-          ...(flags.config ? { config: flags.config } : {}),
+export async function checkAction(paths: string[], flags: CheckFlags): Promise<ExitCode> {
+  // Progress only where a person watches: stderr on a terminal that understands the erase
+  // sequence. It is cleared before any other line is written, so nothing shares a line with it.
+  const progress = createProgressLine({
+    write: (s) => process.stderr.write(s),
+    isTTY: process.stderr.isTTY === true && process.env.TERM !== 'dumb',
+  });
+  try {
+    return await runCheck(
+      {
+        paths,
+        output: flags.output,
+        failOn: flags.failOn,
+        ...(flags.ranges ? { ranges: flags.ranges } : {}),
+        ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+        ...(flags.context ? { context: flags.context } : {}),
+        ...(flags.namespace ? { namespace: flags.namespace } : {}),
+        ...(flags.configmap ? { configmap: flags.configmap } : {}),
+        ...(flags.mode ? { mode: flags.mode } : {}),
+        ...(flags.config ? { config: flags.config } : {}),
+      },
+      {
+        stdout: (s) => {
+          progress.clear();
+          process.stdout.write(s);
         },
-        {
-          stdout: (s) => process.stdout.write(s),
-          stderr: (s) => process.stderr.write(s),
-          readStdin: () => readLimited(process.stdin),
-          color: wantsColor(process.stdout.isTTY, process.env),
-        },
-      );
-      process.exitCode = code;
-    })
-    // Commander exits 1 on usage errors by default; bad usage is bad input, exit 2.
-    .exitOverride((err) => {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version')
-        process.exit(ExitCode.Ok);
-      process.exit(ExitCode.BadInput);
-    });
+        stderr: (s) => progress.note(s),
+        readStdin: () => readLimited(process.stdin),
+        color: wantsColor(process.stdout.isTTY, process.env),
+        progress: (p) => progress.update(p),
+      },
+    );
+  } finally {
+    progress.clear();
+  }
 }

@@ -16,8 +16,10 @@ import type { Reviewer } from '../core/review.js';
 import type { ClusterState } from '../core/state.js';
 import type { Mode } from '../core/types.js';
 import type { ScriptAnalyzer } from '../shell/index.js';
+import { type CheckProgress, fileCounter } from './check-progress.js';
 import { type ClusterFlags, ClusterReadError, readRangesFromCluster } from './cluster-ranges.js';
 import { ExitCode } from './exit-codes.js';
+import { type FailOn, withVerdict } from './fail-on.js';
 import { formatReport, type OutputFormat } from './format/index.js';
 import type { CheckedObject, CheckReport, ReportedFinding } from './format/report.js';
 import { type LoadedObject, MAX_ALIAS_COUNT, ManifestError } from './manifest-loader.js';
@@ -52,6 +54,8 @@ export interface CheckOptions extends ClusterFlags {
   mode?: Extract<Mode, 'enforce' | 'warn'>;
   /** Policy file (the administrator's exemptions and default mode). */
   config?: string;
+  /** Which findings fail the run (exit 1): `deny` (default) or `warn`; see fail-on.ts. */
+  failOn?: FailOn;
 }
 
 export interface CheckIO {
@@ -63,6 +67,8 @@ export interface CheckIO {
   cwd?: string;
   /** A ready analyzer, so repeated in-process runs (benchmark, tests) load the wasm once. */
   scripts?: ScriptAnalyzer;
+  /** Files read, then files checked, for a progress line (check-progress.ts). */
+  progress?: (progress: CheckProgress) => void;
 }
 
 /** The same object (kind/namespace/name) defined in two places. */
@@ -167,13 +173,16 @@ export function reviewObjects(
   reviewer: Reviewer,
   policy: Policy,
   files: string[],
+  progress?: (progress: CheckProgress) => void,
 ): CheckReport {
+  const done = progress && fileCounter((n) => progress({ phase: 'check', done: n, total: files.length }));
   const checked: CheckedObject[] = [];
   const findings: ReportedFinding[] = [];
   let exempted = 0;
   let denied = false;
   const configMaps = configMapsOf(objects);
   for (const loaded of objects) {
+    done?.add([loaded]);
     const result = reviewer.review(
       { operation: 'CHECK', object: loaded.object, ...(configMaps.size > 0 ? { configMaps } : {}) },
       state,
@@ -193,6 +202,7 @@ export function reviewObjects(
     });
     for (const f of own) findings.push(f);
   }
+  done?.flush();
   const count = (s: string) => findings.filter((f) => f.severity === s).length;
   return {
     mode: policy.mode,
@@ -268,6 +278,7 @@ export async function runCheck(opts: CheckOptions, io: CheckIO): Promise<ExitCod
     // caller brought its own analyzer (then there is no cache to hand the results to).
     const stop = new AbortController();
     const builder = new CheckStateBuilder();
+    const read = io.progress && fileCounter((files) => io.progress?.({ phase: 'read', files }));
     let markStarted!: () => void;
     const started = new Promise<void>((resolve) => {
       markStarted = resolve;
@@ -279,7 +290,10 @@ export async function runCheck(opts: CheckOptions, io: CheckIO): Promise<ExitCod
         analyzeScripts: !io.scripts,
         signal: stop.signal,
         onStart: () => markStarted(),
-        onObjects: (objects) => builder.add(objects),
+        onObjects: (objects) => {
+          builder.add(objects);
+          read?.add(objects);
+        },
       }).then(
         // Settled, so a failure is not "unhandled" while the ranges are still being read.
         (value) => ({ value }),
@@ -342,7 +356,9 @@ export async function runCheck(opts: CheckOptions, io: CheckIO): Promise<ExitCod
     await grammar;
     const scripts = io.scripts ?? (await createScriptAnalyzer({ preloaded: analyses }));
     const reviewer = core.review.createReviewer({ scripts });
-    const report = reviewObjects(objects, state, reviewer, policy, uniqueFiles(objects));
+    const reviewed = reviewObjects(objects, state, reviewer, policy, uniqueFiles(objects), io.progress);
+    // `denied` becomes the run's verdict at --fail-on, so every format says what the exit code says.
+    const report = withVerdict(reviewed, opts.failOn ?? 'deny');
     io.stdout(formatReport(opts.output, report, { color: io.color === true }));
     return report.summary.denied ? ExitCode.Denied : ExitCode.Ok;
   } catch (err) {

@@ -11,7 +11,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Command } from 'commander';
 import { type Logger, pino } from 'pino';
 import { AdmissionregistrationV1Api, KubeConfig } from '../kube/k8s.js';
 import type { ServerHandle } from '../server/serve.js';
@@ -41,9 +40,6 @@ export interface DevSession {
   /** Deletes the webhook configurations, then closes the server. Idempotent. */
   stop(): Promise<void>;
 }
-
-/** Default host: Docker Desktop, kind and k3d on Docker Desktop resolve it to this machine. */
-export const DEFAULT_DEV_HOST = 'host.docker.internal';
 
 function statusOf(err: unknown): number | undefined {
   const code = (err as { code?: unknown })?.code;
@@ -180,60 +176,36 @@ export async function runDev(flags: DevFlags, io: DevIo): Promise<DevSession | {
   };
 }
 
-function portNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`invalid port ${value}`);
-  return n;
-}
-
-export function registerDevCommand(program: Command): void {
-  program
-    .command('dev')
-    .description(
-      'Run the webhook locally against a cluster: registers portguard-dev webhooks, removes them on exit',
-    )
-    .requiredOption('--kubeconfig <file>', 'cluster to register the webhooks in and watch')
-    .option('--port <port>', 'HTTPS port the apiserver calls', portNumber, 8443)
-    .option('--host <address>', 'IP or hostname of this machine as the apiserver sees it', DEFAULT_DEV_HOST)
-    .option('--config <file>', 'policy file (mode, exemptions, mutations)')
-    .action(async (flags: DevFlags) => {
-      // Handlers go in before runDev prints "Ctrl-C removes them": a signal that arrived between
-      // that line and a later install would take Node's default action and leave the webhooks
-      // registered in the cluster. A signal during start-up stops the session once it exists.
-      let session: DevSession | undefined;
-      let stopRequested = false;
-      const stopSession = (s: DevSession) =>
-        void s.stop().then(() => {
-          process.exitCode = ExitCode.Ok;
-        });
-      const shutdown = () => {
-        stopRequested = true;
-        if (session) stopSession(session);
-      };
-      process.once('SIGINT', shutdown);
-      process.once('SIGTERM', shutdown);
-      const result = await runDev(flags, {
-        stderr: (s) => process.stderr.write(s),
-        cwd: process.cwd(),
-        logger: pino({ base: { app: 'portguard-dev' } }),
-      });
-      if ('code' in result) {
-        process.off('SIGINT', shutdown);
-        process.off('SIGTERM', shutdown);
-        process.exitCode = result.code;
-        return;
-      }
-      session = result;
-      if (stopRequested) stopSession(session);
-      // The server closing for any other reason is a normal exit too: unregister first.
-      await session.handle.closed;
-      await session.stop();
-      // A watch still holding the loop must not keep a finished dev session alive.
-      setTimeout(() => process.exit(process.exitCode ?? ExitCode.Ok), 2_000).unref();
-    })
-    .exitOverride((err) => {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version')
-        process.exit(ExitCode.Ok);
-      process.exit(ExitCode.BadInput);
-    });
+/** The `portguard dev` action (flags declared in commands/dev.ts): runs until a signal or the server ends. */
+export async function devAction(flags: DevFlags): Promise<ExitCode> {
+  // Handlers go in before runDev prints "Ctrl-C removes them": a signal that arrived between
+  // that line and a later install would take Node's default action and leave the webhooks
+  // registered in the cluster. A signal during start-up stops the session once it exists.
+  let session: DevSession | undefined;
+  let stopRequested = false;
+  const stopSession = (s: DevSession) => void s.stop();
+  const shutdown = () => {
+    stopRequested = true;
+    if (session) stopSession(session);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+  const result = await runDev(flags, {
+    stderr: (s) => process.stderr.write(s),
+    cwd: process.cwd(),
+    logger: pino({ base: { app: 'portguard-dev' } }),
+  });
+  if ('code' in result) {
+    process.off('SIGINT', shutdown);
+    process.off('SIGTERM', shutdown);
+    return result.code;
+  }
+  session = result;
+  if (stopRequested) stopSession(session);
+  // The server closing for any other reason is a normal exit too: unregister first.
+  await session.handle.closed;
+  await session.stop();
+  // A watch still holding the loop must not keep a finished dev session alive.
+  setTimeout(() => process.exit(ExitCode.Ok), 2_000).unref();
+  return ExitCode.Ok;
 }

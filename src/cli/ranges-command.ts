@@ -6,7 +6,6 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
 import { DEFAULT_RANGES_LOCATION } from '../kube/read-cluster-ranges.js';
 import { type ClusterFlags, ClusterReadError, readRangesFromCluster } from './cluster-ranges.js';
 import { ExitCode } from './exit-codes.js';
@@ -52,34 +51,10 @@ export async function runRangesExport(opts: RangesExportOptions, io: RangesExpor
   return ExitCode.Ok;
 }
 
-export function registerRangesCommand(program: Command): void {
-  const ranges = program
-    .command('ranges')
-    .description('Work with the node data (ranges ConfigMap, node report objects, Nodes)')
-    // Bad usage is bad input, exit 2; the subcommand inherits this.
-    .exitOverride((err) => {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version')
-        process.exit(ExitCode.Ok);
-      process.exit(ExitCode.BadInput);
-    });
-  ranges
-    .command('export')
-    .description(
-      "Write the cluster's effective per-node ranges, labels and evidence as a ConfigMap for `check --ranges`",
-    )
-    .option('--kubeconfig <file>', 'cluster to read (default: KUBECONFIG, ~/.kube/config or in-cluster)')
-    .option('--context <name>', "kubeconfig context to use instead of the file's current one")
-    .option(
-      '--namespace <ns>',
-      "namespace of the ranges ConfigMap and the nodes' report objects",
-      DEFAULT_RANGES_LOCATION.namespace,
-    )
-    .option('--configmap <name>', 'name of the ranges ConfigMap', DEFAULT_RANGES_LOCATION.name)
-    .option('-o, --output <file>', 'write to this file instead of stdout')
-    .action(async (flags: RangesExportOptions) => {
-      process.exitCode = await runRangesExport(flags, {
-        stdout: (s) => process.stdout.write(s),
-        stderr: (s) => process.stderr.write(s),
-      });
-    });
+/** The `portguard ranges export` action (flags declared in commands/ranges.ts). */
+export function rangesExportAction(flags: RangesExportOptions): Promise<ExitCode> {
+  return runRangesExport(flags, {
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+  });
 }

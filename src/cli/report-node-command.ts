@@ -1,14 +1,11 @@
 /**
  * `portguard report-node`: the DaemonSet command that keeps this node's report object
- * (`<ranges ConfigMap>.<node>`) current. All flag and env handling lives here; the work is
- * in src/reporter.
+ * (`<ranges ConfigMap>.<node>`) current. The flags (and NODE_NAME) are declared in
+ * commands/report-node.ts, checked here; the work is in src/reporter.
  */
-import { type Command, Option } from 'commander';
 import { pino } from 'pino';
-import { DEFAULT_NODE_PORT_RANGE } from '../core/node-ranges.js';
 import { type PortRange, parseNodePortRange } from '../core/portset.js';
-import { DEFAULT_CONFIGMAP, DEFAULT_NAMESPACE } from '../kube/cluster-state-source.js';
-import { IN_CLUSTER, loadKubeConfig } from '../kube/load-kubeconfig.js';
+import { loadKubeConfig } from '../kube/load-kubeconfig.js';
 import type { KubeLogger } from '../kube/logger.js';
 import { parseDuration } from '../reporter/duration.js';
 import { createNodeReporter, type NodeReporter, runNodeReporter } from '../reporter/node-reporter.js';
@@ -89,36 +86,17 @@ export async function reportNode(
   return ExitCode.Ok;
 }
 
-export function registerReportNodeCommand(program: Command): void {
-  program
-    .command('report-node')
-    .description(
-      "Write this node's ip_local_port_range, reserved ports, host listeners and NodePort source ports into its report object",
-    )
-    .addOption(new Option('--node-name <name>', 'this node (from the downward API)').env('NODE_NAME'))
-    .option('--namespace <ns>', 'namespace of the ranges ConfigMap', DEFAULT_NAMESPACE)
-    .option('--configmap <name>', 'name of the ranges ConfigMap', DEFAULT_CONFIGMAP)
-    .option('--kubeconfig <file|in-cluster>', 'kubeconfig file, or in-cluster service account', IN_CLUSTER)
-    .option('--proc <dir>', "root of the host's proc tree", '/proc')
-    .option('--interval <duration>', 'how often to measure the node', '30s')
-    .option('--resync <duration>', 're-send the report this often even when unchanged', '10m')
-    .option(
-      '--node-port-range <range>',
-      "the apiserver's --service-node-port-range: connections using a port in it as source port are counted",
-      DEFAULT_NODE_PORT_RANGE,
-    )
-    .option('--once', 'report once and exit')
-    .action(async (flags: ReportNodeFlags) => {
-      const logger = pino({ name: 'portguard-report-node' }, pino.destination(2));
-      const controller = new AbortController();
-      const stop = () => controller.abort();
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
-      try {
-        process.exitCode = await reportNode(flags, logger, controller.signal);
-      } finally {
-        process.off('SIGTERM', stop);
-        process.off('SIGINT', stop);
-      }
-    });
+/** The `portguard report-node` action (flags declared in commands/report-node.ts): runs until SIGTERM. */
+export async function reportNodeAction(flags: ReportNodeFlags): Promise<ExitCode> {
+  const logger = pino({ name: 'portguard-report-node' }, pino.destination(2));
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  try {
+    return await reportNode(flags, logger, controller.signal);
+  } finally {
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
+  }
 }

@@ -19,10 +19,10 @@ import { ListError, type ProgressFn } from '../kube/paged-list.js';
 import { DEFAULT_RANGES_LOCATION } from '../kube/read-cluster-ranges.js';
 import { createScriptAnalyzer } from '../shell/index.js';
 import { loadPolicyFile } from './check.js';
+import type { AUDIT_OUTPUTS } from './commands/audit.js';
 import { ExitCode } from './exit-codes.js';
 import { loadRangesFile } from './ranges-file.js';
 
-export const AUDIT_OUTPUTS = ['text', 'json', 'policyreport'] as const;
 export type AuditOutput = (typeof AUDIT_OUTPUTS)[number];
 
 export interface AuditOptions {

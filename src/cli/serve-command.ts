@@ -1,5 +1,5 @@
 /**
- * `portguard serve`: wires flags into the webhook. Cluster state comes from informers
+ * `portguard serve`: wires flags (declared in commands/serve.ts) into the webhook. Cluster state comes from informers
  * (`--kubeconfig FILE` or `--kubeconfig in-cluster`) or from a static ranges file
  * (`--ranges FILE`). `--dev` (what `npm start` runs) needs nothing: it generates a
  * self-signed certificate into certs/ when none is there, serves the example ranges and
@@ -8,7 +8,6 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { type Command, Option } from 'commander';
 import { type Logger, pino } from 'pino';
 import { type ClusterRanges, type NodeInfo, parseNodeRanges } from '../core/node-ranges.js';
 import { DEFAULT_POLICY, type Policy } from '../core/policy.js';
@@ -26,6 +25,12 @@ import { createScriptAnalyzer, type ScriptAnalyzer } from '../shell/index.js';
 import { generateCertificates } from '../tls/generate.js';
 import { writeCertificates } from '../tls/write-certs.js';
 import { loadPolicyFile } from './check.js';
+import {
+  DEFAULT_DRAIN_PERIOD,
+  DEFAULT_PRUNE_INTERVAL,
+  DEFAULT_REVIEW_DEADLINE,
+  DEFAULT_SCRIPT_THREADS,
+} from './commands/serve.js';
 import { ExitCode } from './exit-codes.js';
 import { loadRangesFile } from './ranges-file.js';
 
@@ -87,11 +92,10 @@ export type ServeOutcome =
   | { code: ExitCode; handle?: undefined }
   | { code: ExitCode.Ok; handle: ServerHandle };
 
+export { DEFAULT_DRAIN_PERIOD, DEFAULT_PRUNE_INTERVAL, DEFAULT_REVIEW_DEADLINE, DEFAULT_SCRIPT_THREADS };
+
 export const DEV_RANGES_FILE = 'examples/node-ranges.yaml';
 export const SAMPLE_REVIEW_FILE = 'examples/sample-review.json';
-export const DEFAULT_PRUNE_INTERVAL = '10m';
-/** Time for the endpoints and kube-proxy to drop a terminating pod; see src/server/drain.ts. */
-export const DEFAULT_DRAIN_PERIOD = '10s';
 
 /**
  * Used by --dev when examples/node-ranges.yaml is missing: worker-1 is the seed-000 node
@@ -144,7 +148,6 @@ async function startInformers(
   logger: Logger,
   metrics: ReturnType<typeof createMetrics>,
 ) {
-  // Through k8s.js (via these modules), never the package itself: the Node 20 shims must load first.
   const [{ loadKubeConfig }, { startClusterStateSource, DEFAULT_NAMESPACE, DEFAULT_CONFIGMAP }] =
     await Promise.all([import('../kube/load-kubeconfig.js'), import('../kube/cluster-state-source.js')]);
   const kubeConfig = loadKubeConfig(flags.kubeconfig);
@@ -184,10 +187,6 @@ function durationFlag(name: string, value: string): number {
     throw new StartupError(`--${name}: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
-
-/** Default `--review-deadline`: well inside the manifests' `timeoutSeconds: 5`. */
-export const DEFAULT_REVIEW_DEADLINE = '3s';
-export const DEFAULT_SCRIPT_THREADS = 1;
 
 /**
  * The script pool, unless `--script-threads 0`. Running from the TypeScript sources there
@@ -391,89 +390,20 @@ function exitAfterDrain(
   destination.end();
 }
 
-function portNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`invalid port ${value}`);
-  return n;
-}
-
-function threadCount(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 16) throw new Error(`invalid thread count ${value} (0 to 16)`);
-  return n;
-}
-
-export function registerServeCommand(program: Command): void {
-  program
-    .command('serve')
-    .description('Run the admission webhook (HTTPS /validate and /mutate; /healthz, /readyz, /metrics)')
-    .option('--port <port>', 'HTTPS port for the admission endpoints', portNumber, 8443)
-    .option('--health-port <port>', 'plaintext port for /healthz, /readyz and /metrics', portNumber, 8081)
-    .option('--host <address>', 'listen address (default 0.0.0.0; 127.0.0.1 with --dev)')
-    .option('--tls-cert <file>', 'serving certificate (default certs/tls.crt), reloaded on change')
-    .option('--tls-key <file>', 'serving key (default certs/tls.key), reloaded on change')
-    .option('--client-ca <file>', 'require client certificates signed by this CA (the apiserver)')
-    .option('--ranges <file>', 'node-ranges ConfigMap file; static state, no informers')
-    .option('--kubeconfig <file|in-cluster>', 'watch the cluster (ranges ConfigMap, Services, pods, Nodes)')
-    .addOption(
-      new Option(
-        '--namespace <ns>',
-        'namespace of the ranges ConfigMap and the leader Lease (default portguard-system)',
-      ).env('POD_NAMESPACE'),
-    )
-    .option('--configmap <name>', 'name of the ranges ConfigMap (default portguard-node-ranges)')
-    .option(
-      '--no-configmap-lookup',
-      'with --kubeconfig: do not read the ConfigMaps that node-reaching pods use (scripts reading them stay unknown)',
-    )
-    .option('--config <file>', 'policy file (mode, exemptions, mutations)')
-    .option('--dev', 'no cluster needed: self-signed certs in certs/, example ranges, prints a curl command')
-    .option(
-      '--audit-interval <duration>',
-      'with --kubeconfig: the leader audits the cluster and writes PolicyReports this often (e.g. 10m; default off)',
-    )
-    .option(
-      '--no-prune-node-keys',
-      'do not prune node.<name> keys of deleted nodes from the ranges ConfigMap',
-    )
-    .option(
-      '--prune-interval <duration>',
-      'the leader prunes on start, on Node deletions and this often',
-      DEFAULT_PRUNE_INTERVAL,
-    )
-    .option(
-      '--drain-period <duration>',
-      'after SIGTERM, keep answering this long while not ready, closing each connection after its answer, so endpoints move on without a failed review (0: close at once)',
-      DEFAULT_DRAIN_PERIOD,
-    )
-    .option(
-      '--script-threads <n>',
-      'worker threads that analyse pod scripts off the event loop (0: on it)',
-      threadCount,
-      DEFAULT_SCRIPT_THREADS,
-    )
-    .option(
-      '--review-deadline <duration>',
-      'how long a review waits for script analysis; scripts not done by then are unknown',
-      DEFAULT_REVIEW_DEADLINE,
-    )
-    .action(async (flags: ServeFlags) => {
-      const logger = createServeLogger();
-      const outcome = await runServe(flags, {
-        stderr: (s) => process.stderr.write(s),
-        cwd: process.cwd(),
-        logger,
-        signals: ['SIGTERM', 'SIGINT'],
-        // The pod name from the downward API (manifests/base/deployment.yaml), unique per replica.
-        identity: process.env['POD_NAME'] || hostname(),
-      });
-      if (!outcome.handle) {
-        process.exitCode = outcome.code;
-        return;
-      }
-      await outcome.handle.closed;
-      process.exitCode = ExitCode.Ok;
-      // Anything still holding the loop (a stuck watch) must not outlive the pod's grace period.
-      setTimeout(() => process.exit(ExitCode.Ok), 2_000).unref();
-    });
+/** The `portguard serve` action (flags declared in commands/serve.ts): serves until SIGTERM or SIGINT. */
+export async function serveAction(flags: ServeFlags): Promise<ExitCode> {
+  const logger = createServeLogger();
+  const outcome = await runServe(flags, {
+    stderr: (s) => process.stderr.write(s),
+    cwd: process.cwd(),
+    logger,
+    signals: ['SIGTERM', 'SIGINT'],
+    // The pod name from the downward API (manifests/base/deployment.yaml), unique per replica.
+    identity: process.env['POD_NAME'] || hostname(),
+  });
+  if (!outcome.handle) return outcome.code;
+  await outcome.handle.closed;
+  // Anything still holding the loop (a stuck watch) must not outlive the pod's grace period.
+  setTimeout(() => process.exit(ExitCode.Ok), 2_000).unref();
+  return ExitCode.Ok;
 }

@@ -28,6 +28,7 @@ import { PortInventory } from '../core/inventory.js';
 import { EntryCache } from '../core/node-ranges.js';
 import { objectKey, viewOf } from '../core/object-view.js';
 import type { ClusterState } from '../core/state.js';
+import { DEFAULT_CONFIGMAP, DEFAULT_NAMESPACE } from './defaults.js';
 import { CoreV1Api, type KubeConfig, type KubernetesListObject, type KubernetesObject } from './k8s.js';
 import type { KubeLogger } from './logger.js';
 import { NODE_REPORT_SELECTOR, NodeReports } from './node-reports.js';
@@ -48,8 +49,8 @@ import {
 } from './ranges-model.js';
 import { type Backoff, ResourceWatch } from './resource-watch.js';
 
-export const DEFAULT_NAMESPACE = 'portguard-system';
-export const DEFAULT_CONFIGMAP = 'portguard-node-ranges';
+export { DEFAULT_CONFIGMAP, DEFAULT_NAMESPACE };
+
 const PAGE_SIZE = 500;
 
 /** Metrics the source reports into; duck-typed so the server's metrics module plugs in. */

@@ -1,8 +1,6 @@
 /**
- * @kubernetes/client-node, loaded after the Node 20 compatibility shims. Import client-node
- * values (KubeConfig, CoreV1Api, ListWatch, ...) from here, never from the package, so
- * the shims are in place before undici 8 loads; `import type` from the package is fine.
+ * @kubernetes/client-node, re-exported: the one place src/ takes client-node values from
+ * (KubeConfig, CoreV1Api, ListWatch, ...), so what the project uses of the package is easy
+ * to find; `import type` from the package is fine.
  */
-import './node20-compat.js';
-
 export * from '@kubernetes/client-node';

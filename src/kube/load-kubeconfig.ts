@@ -4,9 +4,10 @@
  * (KUBECONFIG, ~/.kube/config, then in-cluster). `--context` picks a context other
  * than the file's current one.
  */
+import { IN_CLUSTER } from './defaults.js';
 import { KubeConfig } from './k8s.js';
 
-export const IN_CLUSTER = 'in-cluster';
+export { IN_CLUSTER };
 
 export function loadKubeConfig(flag: string | undefined, context?: string): KubeConfig {
   const kc = new KubeConfig();

@@ -8,11 +8,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { generate } from 'selfsigned';
+import { DEFAULT_DAYS } from './defaults.js';
+
+export { DEFAULT_DAYS };
 
 /** Options for {@link generateCertificates}; defaults match the manifests in `manifests/base`. */
-/** Validity of the CA and the serving certificate when no `days` is given. */
-export const DEFAULT_DAYS = 365;
-
 export interface GenerateOptions {
   service?: string;
   namespace?: string;
