@@ -9,7 +9,24 @@
  */
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
-import { Composer, isMap, isSeq, LineCounter, type Node, Parser } from 'yaml';
+import { Composer, type Document, isMap, isSeq, LineCounter, type Node, Parser } from 'yaml';
+import { documentEnd, type ReadBudget, readAsGoYaml } from './yaml-compat.js';
+
+/**
+ * The text of the document an object came from, kept so that a finding's path can be
+ * mapped to the line of its key after the review (see locate.ts) without keeping every
+ * document's node tree alive. Shared by the objects of one document (the items of a List),
+ * which a worker thread's message then carries once.
+ */
+export interface DocumentSource {
+  /** The document's text as read (with the spaces yaml-compat.ts inserted, if any). */
+  text: string;
+  /** 1-based line and 0-based column in the file where `text` starts. */
+  line: number;
+  column: number;
+  /** Spaces inserted at the start of lines: [0-based line index in `text`, count]. */
+  pads?: [number, number][];
+}
 
 /** A parsed object and where it came from. */
 export interface LoadedObject {
@@ -18,6 +35,9 @@ export interface LoadedObject {
   file: string;
   /** 1-based line where the document or list item starts. */
   line: number;
+  source?: DocumentSource;
+  /** Where the object sits in its document: '' for the document itself, `items[2]` for a List item. */
+  at?: string;
 }
 
 /** Bad input: the message names the file, and the line when the problem has one. */
@@ -26,8 +46,10 @@ export class ManifestError extends Error {
   constructor(
     readonly file: string,
     readonly line: number | undefined,
-    /** The message without the file and line (a worker sends these three across). */
+    /** The message without the file and line (a worker sends these across). */
     readonly detail: string,
+    /** 1-based column, when known (YAML syntax errors). */
+    readonly column?: number,
   ) {
     super(`${file}${line !== undefined ? `:${line}` : ''}: ${detail}`);
   }
@@ -83,31 +105,33 @@ function isList(object: Record<string, unknown>): boolean {
   return typeof object.kind === 'string' && object.kind.endsWith('List') && Array.isArray(object.items);
 }
 
-function lineOf(counter: LineCounter, node: Node | null | undefined, fallback: number): number {
+/** 1-based line and column in the file of an offset in the text a document was read from. */
+type PosOf = (offset: number) => { line: number; col: number };
+
+function lineOf(at: PosOf, node: Node | null | undefined, fallback: number): number {
   const offset = node?.range?.[0];
-  if (offset === undefined) return fallback;
-  return counter.linePos(offset).line || 1;
+  return offset === undefined ? fallback : at(offset).line || 1;
 }
 
 /** Pushes the object, or its items (recursively) when it is a List. */
 function collect(
   value: unknown,
   node: Node | null | undefined,
-  counter: LineCounter,
-  file: string,
-  line: number,
+  at: PosOf,
+  place: { file: string; line: number; source: DocumentSource; at: string },
   out: LoadedObject[],
 ): void {
   if (!isPlainObject(value)) return;
   if (!isList(value)) {
-    if (typeof value.kind === 'string') out.push({ object: value, file, line });
+    if (typeof value.kind === 'string') out.push({ object: value, ...place });
     return;
   }
   const itemsNode = isMap(node) ? node.get('items', true) : undefined;
   const itemNodes = isSeq(itemsNode) ? itemsNode.items : [];
   (value.items as unknown[]).forEach((item, i) => {
     const itemNode = itemNodes[i] as Node | undefined;
-    collect(item, itemNode, counter, file, lineOf(counter, itemNode, line), out);
+    const line = lineOf(at, itemNode, place.line);
+    collect(item, itemNode, at, { ...place, line, at: `${place.at ? `${place.at}.` : ''}items[${i}]` }, out);
   });
 }
 
@@ -128,6 +152,60 @@ export function withPlainEnv<T>(parse: () => T): T {
   }
 }
 
+/**
+ * Characters that re-reading documents as go-yaml would (yaml-compat.ts) may parse per file:
+ * twice the file size limit, so a file built to need many re-reads costs a few parses, not
+ * one per scalar.
+ */
+const MAX_REREAD_CHARS = 2 * MAX_FILE_BYTES;
+
+/** A document ready to convert: its node tree, how its offsets map to the file, its text. */
+interface ReadDocument {
+  doc: Document.Parsed;
+  at: PosOf;
+  source: DocumentSource;
+}
+
+function invalidYaml(file: string, doc: Document.Parsed, at: PosOf): ManifestError {
+  const err = doc.errors[0]!;
+  const { line, col } = at(err.pos[0]);
+  return new ManifestError(file, line || undefined, `invalid YAML: ${err.message.split('\n')[0]}`, col);
+}
+
+/**
+ * A document yaml found errors in, read again as go-yaml reads it (yaml-compat.ts). yaml
+ * may have made several documents of it; kubectl's ends at the next `---` line, and its
+ * text runs to there. Throws the error that remains.
+ */
+function rereadDocument(
+  text: string,
+  composed: Document.Parsed,
+  counter: LineCounter,
+  budget: ReadBudget,
+  file: string,
+): ReadDocument & { end: number } {
+  const start = composed.range[0];
+  const end = Math.max(documentEnd(text, start), composed.range[2]);
+  const compat = readAsGoYaml(text.slice(start, end), { version: '1.1' }, budget);
+  if (!compat) throw invalidYaml(file, composed, counter.linePos);
+  const from = counter.linePos(start);
+  const pads = new Map(compat.pads);
+  // Lines are those of the file; a padded line's columns move by what was inserted.
+  const at: PosOf = (offset) => {
+    const { line, col } = compat.lineCounter.linePos(offset);
+    const shift = (line === 1 ? from.col - 1 : 0) - (pads.get(line - 1) ?? 0);
+    return { line: from.line + line - 1, col: col + shift };
+  };
+  if (compat.doc.errors.length > 0) throw invalidYaml(file, compat.doc, at);
+  const source: DocumentSource = {
+    text: compat.text,
+    line: from.line,
+    column: from.col - 1,
+    ...(pads.size > 0 ? { pads: compat.pads } : {}),
+  };
+  return { doc: compat.doc, at, source, end };
+}
+
 /** Parses one text (a file or stdin) into objects; pure apart from the error it throws. */
 export function parseManifests(text: string, file: string): LoadedObject[] {
   const counter = new LineCounter();
@@ -139,22 +217,36 @@ export function parseManifests(text: string, file: string): LoadedObject[] {
   // it is complete, errors included, so the first bad document is still the one reported.
   const docs = new Composer(options).compose(new Parser(counter.addNewLine).parse(text));
   const out: LoadedObject[] = [];
+  const budget: ReadBudget = { chars: MAX_REREAD_CHARS };
+  /** The end of the last document read again: what yaml split off it is read already. */
+  let rereadTo = 0;
   withPlainEnv(() => {
-    for (const doc of docs) {
-      const err = doc.errors[0];
-      if (err) {
-        const line = err.linePos?.[0]?.line ?? counter.linePos(err.pos[0]).line;
-        throw new ManifestError(file, line || undefined, `invalid YAML: ${err.message.split('\n')[0]}`);
+    for (const composed of docs) {
+      const [start, , end] = composed.range;
+      if (start < rereadTo) {
+        if (end <= rereadTo) continue;
+        throw invalidYaml(file, composed, counter.linePos);
       }
-      const start = lineOf(counter, doc.contents, lineOf(counter, doc as unknown as Node, 1));
+      let read: ReadDocument;
+      if (composed.errors.length === 0) {
+        const from = counter.linePos(start);
+        const source = { text: text.slice(start, end), line: from.line, column: from.col - 1 };
+        read = { doc: composed, at: counter.linePos, source };
+      } else {
+        const again = rereadDocument(text, composed, counter, budget, file);
+        rereadTo = again.end;
+        read = again;
+      }
+      const { doc, at, source } = read;
+      const line = lineOf(at, doc.contents, lineOf(at, doc as unknown as Node, 1));
       let value: unknown;
       try {
         value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
       } catch (e) {
         // yaml throws a ReferenceError for excessive aliases (billion laughs) and bad anchors.
-        throw new ManifestError(file, start, `cannot expand YAML aliases: ${(e as Error).message}`);
+        throw new ManifestError(file, line, `cannot expand YAML aliases: ${(e as Error).message}`);
       }
-      collect(value, doc.contents as Node | null, counter, file, start, out);
+      collect(value, doc.contents as Node | null, at, { file, line, source, at: '' }, out);
     }
   });
   return out;

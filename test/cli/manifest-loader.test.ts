@@ -133,7 +133,7 @@ function parseAllAtOnce(text: string, file: string): LoadedObject[] {
 
 const outcome = (parse: () => LoadedObject[]) => {
   try {
-    return parse();
+    return parse().map(({ object, file, line }) => ({ object, file, line }));
   } catch (e) {
     return (e as Error).message;
   }
