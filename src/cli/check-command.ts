@@ -20,6 +20,7 @@ interface CheckFlags {
   output: OutputFormat;
   mode?: 'enforce' | 'warn';
   config?: string;
+  baseDir?: string;
 }
 
 export function registerCheckCommand(program: Command): void {
@@ -55,6 +56,7 @@ export function registerCheckCommand(program: Command): void {
       ]),
     )
     .option('--config <file>', 'policy file (mode and exemptions)')
+    .option('--base-dir <dir>', 'directory SARIF file URIs are relative to (default: the working directory)')
     .action(async (paths: string[], flags: CheckFlags) => {
       // Loaded here, so other commands do not pay for the policy core at start-up.
       const [{ runCheck }, { readLimited }] = await Promise.all([
@@ -72,6 +74,7 @@ export function registerCheckCommand(program: Command): void {
           ...(flags.configmap ? { configmap: flags.configmap } : {}),
           ...(flags.mode ? { mode: flags.mode } : {}),
           ...(flags.config ? { config: flags.config } : {}),
+          ...(flags.baseDir ? { baseDir: flags.baseDir } : {}),
         },
         {
           stdout: (s) => process.stdout.write(s),

@@ -276,6 +276,8 @@ function describeFsError(err: unknown): string {
 
 interface Walk {
   files: string[];
+  /** Paths that could not be listed; the walk goes on past them. */
+  errors: ManifestError[];
   /** Real paths of files already queued, so a file reached twice through links loads once. */
   seenFiles: Set<string>;
   cwd: string;
@@ -289,19 +291,19 @@ export function display(path: string, cwd: string): string {
 
 /**
  * Walks a directory depth-first in sorted order. `ancestors` holds the real paths of
- * the directories on the current path: a link back to one of them is a loop and fails;
- * a link to a directory elsewhere is followed, and files reached twice load once.
+ * the directories on the current path: a link back to one of them is a loop, an error;
+ * a link to a directory elsewhere is followed, and files reached twice load once. An
+ * entry that cannot be read is an error, and the walk goes on with the next.
  */
 async function walkDir(dir: string, ancestors: Set<string>, walk: Walk): Promise<void> {
   let entries: string[];
   try {
     entries = (await readdir(dir)).sort();
   } catch (err) {
-    throw new ManifestError(
-      display(dir, walk.cwd),
-      undefined,
-      `cannot read directory: ${describeFsError(err)}`,
+    walk.errors.push(
+      new ManifestError(display(dir, walk.cwd), undefined, `cannot read directory: ${describeFsError(err)}`),
     );
+    return;
   }
   for (const name of entries) {
     // Dot entries (.git, .github, editor state) never hold manifests and can be huge.
@@ -313,15 +315,19 @@ async function walkDir(dir: string, ancestors: Set<string>, walk: Walk): Promise
       info = await stat(path);
       realPath = await realpath(path);
     } catch (err) {
-      throw new ManifestError(display(path, walk.cwd), undefined, describeFsError(err));
+      walk.errors.push(new ManifestError(display(path, walk.cwd), undefined, describeFsError(err)));
+      continue;
     }
     if (info.isDirectory()) {
       if (ancestors.has(realPath)) {
-        throw new ManifestError(
-          display(path, walk.cwd),
-          undefined,
-          `symlink loop: points back to ${display(realPath, walk.cwd)}, which contains it`,
+        walk.errors.push(
+          new ManifestError(
+            display(path, walk.cwd),
+            undefined,
+            `symlink loop: points back to ${display(realPath, walk.cwd)}, which contains it`,
+          ),
         );
+        continue;
       }
       ancestors.add(realPath);
       await walkDir(path, ancestors, walk);
@@ -333,9 +339,15 @@ async function walkDir(dir: string, ancestors: Set<string>, walk: Walk): Promise
   }
 }
 
+/** Files to read, in a stable order, and the paths that could not be listed. */
+export interface Listing {
+  files: string[];
+  errors: ManifestError[];
+}
+
 /** Expands the PATH arguments into the list of files to read, in a stable order. */
-export async function listManifestFiles(paths: string[], cwd = process.cwd()): Promise<string[]> {
-  const walk: Walk = { files: [], seenFiles: new Set(), cwd };
+export async function listManifestFiles(paths: string[], cwd = process.cwd()): Promise<Listing> {
+  const walk: Walk = { files: [], errors: [], seenFiles: new Set(), cwd };
   for (const p of paths) {
     if (p === '-') {
       walk.files.push('-');
@@ -348,7 +360,8 @@ export async function listManifestFiles(paths: string[], cwd = process.cwd()): P
       info = await stat(abs);
       real = await realpath(abs);
     } catch (err) {
-      throw new ManifestError(p, undefined, describeFsError(err));
+      walk.errors.push(new ManifestError(p, undefined, describeFsError(err)));
+      continue;
     }
     if (info.isDirectory()) {
       await walkDir(abs, new Set([real]), walk);
@@ -358,7 +371,7 @@ export async function listManifestFiles(paths: string[], cwd = process.cwd()): P
       walk.files.push(abs);
     }
   }
-  return walk.files;
+  return { files: walk.files, errors: walk.errors };
 }
 
 /**
@@ -406,28 +419,44 @@ export async function loadManifestFile(
   return parseManifests(decodeText(buf, name, maxBytes), name);
 }
 
-/** Reads and parses every file; stops at the first bad one (bad input is exit 2). */
-export async function loadManifests(paths: string[], opts: LoaderOptions = {}): Promise<LoadedObject[]> {
+/** What a load gives: the objects of every file read, and an error for each file that was not. */
+export interface Loaded {
+  objects: LoadedObject[];
+  /** In listing order: paths that could not be listed first, then files that could not be read. */
+  errors: ManifestError[];
+}
+
+/**
+ * Reads and parses every file. A bad file (unreadable, invalid YAML, too large) is an error
+ * and contributes no objects; the others are still read, so one bad file costs neither the
+ * rest of the run nor its report (bad input is still exit 2).
+ */
+export async function loadManifests(paths: string[], opts: LoaderOptions = {}): Promise<Loaded> {
   const cwd = opts.cwd ?? process.cwd();
-  const files = await listManifestFiles(paths, cwd);
-  return loadListedFiles(files, opts);
+  const listing = await listManifestFiles(paths, cwd);
+  const loaded = await loadListedFiles(listing.files, opts);
+  return { objects: loaded.objects, errors: [...listing.errors, ...loaded.errors] };
+}
+
+/** Reads one listed file, or `-` from stdin. */
+async function loadListedFile(file: string, opts: LoaderOptions, maxBytes: number): Promise<LoadedObject[]> {
+  if (file !== '-') return loadManifestFile(file, display(file, opts.cwd ?? process.cwd()), maxBytes);
+  if (!opts.readStdin) throw new ManifestError(STDIN_NAME, undefined, 'stdin is not available');
+  const buf = await opts.readStdin();
+  return parseManifests(decodeText(buf, STDIN_NAME, maxBytes), STDIN_NAME);
 }
 
 /** `loadManifests` after the listing step, for callers that listed the files already. */
-export async function loadListedFiles(files: string[], opts: LoaderOptions = {}): Promise<LoadedObject[]> {
-  const cwd = opts.cwd ?? process.cwd();
+export async function loadListedFiles(files: string[], opts: LoaderOptions = {}): Promise<Loaded> {
   const maxBytes = opts.maxFileBytes ?? MAX_FILE_BYTES;
-  const out: LoadedObject[] = [];
+  const out: Loaded = { objects: [], errors: [] };
   for (const file of files) {
-    let loaded: LoadedObject[];
-    if (file === '-') {
-      if (!opts.readStdin) throw new ManifestError(STDIN_NAME, undefined, 'stdin is not available');
-      const buf = await opts.readStdin();
-      loaded = parseManifests(decodeText(buf, STDIN_NAME, maxBytes), STDIN_NAME);
-    } else {
-      loaded = await loadManifestFile(file, display(file, cwd), maxBytes);
+    try {
+      for (const o of await loadListedFile(file, opts, maxBytes)) out.objects.push(o);
+    } catch (err) {
+      if (!(err instanceof ManifestError)) throw err;
+      out.errors.push(err);
     }
-    for (const o of loaded) out.push(o);
   }
   return out;
 }

@@ -189,7 +189,7 @@ describe('portguard check input forms', () => {
 
 describe('portguard check bad input (exit 2)', () => {
   it.each([
-    ['invalid YAML names file and line', ['broken.yaml'], /broken\.yaml:4: invalid YAML/],
+    ['invalid YAML names file, line and column', ['broken.yaml'], /broken\.yaml:4:\d+: invalid YAML/],
     ['a missing file', ['nope.yaml'], /nope\.yaml: no such file or directory/],
     ['an alias bomb', ['bomb.yaml'], /bomb\.yaml:1: cannot expand YAML aliases/],
     ['a binary file', ['binary.yaml'], /binary\.yaml:1: binary file/],
@@ -210,17 +210,45 @@ describe('portguard check bad input (exit 2)', () => {
     ],
   ])('%s', async (_n, args, re) => {
     const res = await runCli(['check', ...args], { cwd: tmp });
-    expect(res.stderr).toMatch(re);
+    // Usage errors go to stderr; bad input is a line of the (text) report on stdout.
+    expect(res.stdout + res.stderr).toMatch(re);
     expect(res.code).toBe(2);
-    expect(res.stdout).toBe('');
   });
 
   it('names the bad ranges key with the parser message', async () => {
     const res = await runCli(['check', 'good-svc.yaml', '--ranges', 'bad-ranges.yaml'], { cwd: tmp });
     expect(res.code).toBe(2);
-    expect(res.stderr).toContain(
-      'bad-ranges.yaml: key "node.worker-1": ipLocalPortRange: low port 65535 is greater than high port 1024',
+    expect(res.stdout).toContain(
+      'error bad-ranges.yaml: key "node.worker-1": ipLocalPortRange: low port 65535 is greater than high port 1024',
     );
+  });
+
+  it('checks the good files around bad ones and writes complete SARIF, then exits 2', async () => {
+    const res = await runCli(
+      [
+        'check',
+        'bad-svc.yaml',
+        'broken.yaml',
+        'nope.yaml',
+        '--ranges',
+        join(process.cwd(), RANGES),
+        '--output',
+        'sarif',
+      ],
+      { cwd: tmp },
+    );
+    expect(res.code).toBe(2);
+    const run = JSON.parse(res.stdout).runs[0];
+    expect(run.results.map((r: { ruleId: string }) => r.ruleId)).toEqual(['nodeport-in-ephemeral-range']);
+    expect(run.invocations[0].executionSuccessful).toBe(false);
+    expect(
+      run.invocations[0].toolExecutionNotifications.map(
+        (n: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }) =>
+          n.locations[0]?.physicalLocation.artifactLocation.uri,
+      ),
+    ).toEqual(['nope.yaml', 'broken.yaml']);
+    // stdout goes to the upload step; the log still says why the run failed.
+    expect(res.stderr).toMatch(/broken\.yaml:4: invalid YAML/);
   });
 });
 

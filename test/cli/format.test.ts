@@ -4,7 +4,7 @@ import { wantsColor } from '../../src/cli/check-command.js';
 import { formatReport } from '../../src/cli/format/index.js';
 import { escapeXml, formatJunit } from '../../src/cli/format/junit.js';
 import type { CheckReport, ReportedFinding } from '../../src/cli/format/report.js';
-import { artifactUri, formatSarif } from '../../src/cli/format/sarif.js';
+import { artifactLocation, formatSarif } from '../../src/cli/format/sarif.js';
 import { formatText } from '../../src/cli/format/text.js';
 import { XMLValidator } from './xml.js';
 
@@ -40,6 +40,7 @@ function report(findings: ReportedFinding[], extra: Partial<CheckReport> = {}): 
     files: [...new Set(findings.map((f) => f.file))],
     objects,
     findings,
+    errors: [],
     summary: {
       objects: objects.length,
       checked: objects.length,
@@ -49,10 +50,17 @@ function report(findings: ReportedFinding[], extra: Partial<CheckReport> = {}): 
       info: count('info'),
       exempted: 0,
       denied: count('deny') > 0,
+      errors: extra.errors?.length ?? 0,
     },
     ...extra,
   };
 }
+
+/** Two files that could not be read: one with a line and column, one without. */
+const ERRORS: CheckReport['errors'] = [
+  { file: 'broken.yaml', line: 4, column: 3, message: 'invalid YAML: bad indentation' },
+  { file: 'gone.yaml', message: 'no such file or directory' },
+];
 
 const hostile = finding({
   name: 'a<b>&"c\'',
@@ -69,10 +77,10 @@ describe('junit', () => {
       ]),
     );
     expect(XMLValidator(xml)).toBe(true);
-    expect(xml).toContain('name="Service shop/a&lt;b&gt;&amp;&quot;c&apos; (line 3)"');
+    expect(xml).toContain('name="Service shop/a&lt;b&gt;&amp;&quot;c&apos;"');
     expect(xml).toContain('<testsuite name="dir/with space&amp;.yaml" tests="1" failures="1"');
     expect(xml).toContain('<testsuite name="b.yaml" tests="1" failures="0"');
-    expect(xml).toMatch(/<system-out>warn hostnetwork-port-in-ephemeral-range/);
+    expect(xml).toMatch(/<system-out>b\.yaml:3 warn hostnetwork-port-in-ephemeral-range/);
   });
 
   it.each([
@@ -84,10 +92,23 @@ describe('junit', () => {
     expect(escapeXml(input)).toBe(out);
   });
 
-  it('lists files without checked objects as empty suites', () => {
+  it('writes no suite for a file without checked objects', () => {
     const xml = formatJunit(report([], { files: ['empty.yaml'] }));
-    expect(xml).toContain('<testsuite name="empty.yaml" tests="0" failures="0" errors="0" skipped="0"/>');
+    expect(xml).not.toContain('<testsuite ');
+    expect(xml).toContain('<testsuites name="portguard check" tests="0" failures="0" errors="0">');
     expect(XMLValidator(xml)).toBe(true);
+  });
+
+  it('gives a file that could not be read a testcase with one error, counted', () => {
+    const xml = formatJunit(report([finding({})], { errors: ERRORS }));
+    expect(XMLValidator(xml)).toBe(true);
+    expect(xml).toContain('<testsuites name="portguard check" tests="3" failures="1" errors="2">');
+    expect(xml).toContain(
+      '<testsuite name="broken.yaml" tests="1" failures="0" errors="1" skipped="0">\n' +
+        '    <testcase classname="broken.yaml" name="broken.yaml">\n' +
+        '      <error type="input" message="invalid YAML: bad indentation">broken.yaml:4:3: invalid YAML: bad indentation</error>',
+    );
+    expect(xml).toContain('<error type="input" message="no such file or directory">gone.yaml: no such file');
   });
 });
 
@@ -102,12 +123,87 @@ describe('sarif', () => {
   });
 
   it.each([
-    ['a/b.yaml', 'a/b.yaml'],
-    ['dir/with space.yaml', 'dir/with%20space.yaml'],
-    ['<stdin>', 'stdin'],
-    ['/abs/x.yaml', 'file:///abs/x.yaml'],
-  ])('artifact uri of %s', (file, uri) => {
-    expect(artifactUri(file)).toBe(uri);
+    ['a/b.yaml', '/repo', { uri: 'a/b.yaml', uriBaseId: '%SRCROOT%' }],
+    ['dir/with space.yaml', '/repo', { uri: 'dir/with%20space.yaml', uriBaseId: '%SRCROOT%' }],
+    ['<stdin>', '/repo', { uri: 'stdin' }],
+    ['/abs/x.yaml', '/repo', { uri: 'file:///abs/x.yaml' }],
+    ['/repo/k8s/x.yaml', '/repo', { uri: 'k8s/x.yaml', uriBaseId: '%SRCROOT%' }],
+    // Run from a subdirectory with --base-dir at the repository root.
+    ['x.yaml', '/repo', { uri: 'k8s/x.yaml', uriBaseId: '%SRCROOT%' }, '/repo/k8s'],
+    ['../x.yaml', '/repo/k8s', { uri: 'file:///repo/x.yaml' }, '/repo/k8s'],
+  ])('artifact location of %s under %s', (file, baseDir, location, cwd = baseDir) => {
+    expect(artifactLocation(file, cwd, baseDir)).toEqual(location);
+  });
+
+  it('names the base directory and reports unreadable inputs as notifications', () => {
+    const sarif = JSON.parse(
+      formatSarif(report([finding({ column: 7 })], { errors: ERRORS }), { cwd: '/repo', baseDir: '/repo' }),
+    );
+    const run = sarif.runs[0];
+    expect(run.originalUriBaseIds).toEqual({ '%SRCROOT%': { uri: 'file:///repo/' } });
+    expect(run.results[0].locations[0].physicalLocation).toEqual({
+      artifactLocation: { uri: 'a.yaml', uriBaseId: '%SRCROOT%' },
+      region: { startLine: 3, startColumn: 7 },
+    });
+    expect(run.invocations).toEqual([
+      {
+        executionSuccessful: false,
+        toolExecutionNotifications: [
+          {
+            level: 'error',
+            message: { text: 'invalid YAML: bad indentation' },
+            locations: [
+              {
+                physicalLocation: {
+                  artifactLocation: { uri: 'broken.yaml', uriBaseId: '%SRCROOT%' },
+                  region: { startLine: 4, startColumn: 3 },
+                },
+              },
+            ],
+          },
+          {
+            level: 'error',
+            message: { text: 'no such file or directory' },
+            locations: [
+              { physicalLocation: { artifactLocation: { uri: 'gone.yaml', uriBaseId: '%SRCROOT%' } } },
+            ],
+          },
+        ],
+      },
+    ]);
+  });
+
+  it('says the run succeeded when every input was read', () => {
+    const sarif = JSON.parse(formatSarif(report([finding({})])));
+    expect(sarif.runs[0].invocations).toEqual([
+      { executionSuccessful: true, toolExecutionNotifications: [] },
+    ]);
+  });
+
+  it('fingerprints name the file, the object, the rule and the path, and tell apart equal ones', () => {
+    const twice = finding({ rule: 'hazardous-node-sysctl', path: 'spec.containers[0].command' });
+    const sarif = JSON.parse(
+      formatSarif(
+        report([
+          finding({}),
+          finding({ path: 'spec.ports[1].nodePort' }),
+          twice,
+          twice,
+          { ...twice, file: 'b.yaml' },
+        ]),
+        { cwd: '/repo' },
+      ),
+    );
+    const prints = sarif.runs[0].results.map(
+      (r: { partialFingerprints: Record<string, string> }) => Object.values(r.partialFingerprints)[0],
+    );
+    expect(prints).toEqual([
+      'nodeport-in-ephemeral-range|a.yaml|Service/shop/api|spec.ports[0].nodePort',
+      'nodeport-in-ephemeral-range|a.yaml|Service/shop/api|spec.ports[1].nodePort',
+      'hazardous-node-sysctl|a.yaml|Service/shop/api|spec.containers[0].command',
+      'hazardous-node-sysctl|a.yaml|Service/shop/api|spec.containers[0].command|1',
+      'hazardous-node-sysctl|b.yaml|Service/shop/api|spec.containers[0].command',
+    ]);
   });
 });
 
@@ -145,6 +241,25 @@ describe('text', () => {
     [undefined, {}, false],
   ])('wantsColor(isTTY=%s, env=%j) = %s', (tty, env, want) => {
     expect(wantsColor(tty, env)).toBe(want);
+  });
+});
+
+describe('input errors', () => {
+  it('text has a line per error and says so in the summary', () => {
+    const text = formatText(report([finding({})], { errors: ERRORS }), false);
+    expect(text).toContain(
+      'error broken.yaml:4:3: invalid YAML: bad indentation\nerror gone.yaml: no such file',
+    );
+    expect(text).toMatch(/— 2 input error\(s\)\n$/);
+  });
+
+  it('json lists them with what is known of their place', () => {
+    const out = JSON.parse(formatReport('json', report([], { errors: ERRORS }), { color: false }));
+    expect(out.errors).toEqual([
+      { file: 'broken.yaml', line: 4, column: 3, message: 'invalid YAML: bad indentation' },
+      { file: 'gone.yaml', message: 'no such file or directory' },
+    ]);
+    expect(out.summary.errors).toBe(2);
   });
 });
 

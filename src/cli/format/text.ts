@@ -4,7 +4,7 @@
  * scrolling log ends.
  */
 import type { Severity } from '../../core/types.js';
-import { type CheckReport, qualifiedName } from './report.js';
+import { type CheckReport, qualifiedName, where } from './report.js';
 
 const ANSI = { red: '31', yellow: '33', cyan: '36', bold: '1', dim: '2', green: '32' } as const;
 type Style = keyof typeof ANSI;
@@ -33,12 +33,19 @@ export function formatText(report: CheckReport, color: boolean): string {
     }
     lines.push('');
   }
+  for (const e of report.errors) {
+    const at = where(e);
+    lines.push(`${paint('red', 'error')} ${at ? `${at}: ` : ''}${e.message}`);
+  }
+  if (report.errors.length > 0) lines.push('');
   const s = report.summary;
-  const verdict = s.denied
-    ? paint('red', 'denied')
-    : s.deny > 0
-      ? paint('yellow', `passed (${report.mode} mode: deny findings do not fail)`)
-      : paint('green', 'passed');
+  const verdict = s.errors
+    ? paint('red', `${s.errors} input error(s)`)
+    : s.denied
+      ? paint('red', 'denied')
+      : s.deny > 0
+        ? paint('yellow', `passed (${report.mode} mode: deny findings do not fail)`)
+        : paint('green', 'passed');
   lines.push(
     `${s.checked} of ${s.objects} objects checked: ${s.findings} finding(s) ` +
       `(${s.deny} deny, ${s.warn} warn, ${s.info} info${s.exempted ? `, ${s.exempted} exempted` : ''}) — ${verdict}`,
