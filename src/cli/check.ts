@@ -20,6 +20,7 @@ import { type ClusterFlags, ClusterReadError, readRangesFromCluster } from './cl
 import { ExitCode } from './exit-codes.js';
 import { formatReport, type OutputFormat } from './format/index.js';
 import type { CheckedObject, CheckReport, InputError, ReportedFinding } from './format/report.js';
+import { locate } from './locate.js';
 import { type LoadedObject, MAX_ALIAS_COUNT, ManifestError } from './manifest-loader.js';
 import { loadManifestsParallel } from './parallel-load.js';
 
@@ -185,7 +186,12 @@ export function reviewObjects(
     if (!result.view) continue;
     exempted += result.exempted.length;
     if (result.denials.length > 0) denied = true;
-    const own = result.findings.map((f) => ({ ...f, file: loaded.file, line: loaded.line }));
+    // Each finding at the key its path names (the object's line when it has no source).
+    const own = result.findings.map((f) => ({
+      ...f,
+      file: loaded.file,
+      ...locate(loaded, f.path, f.scriptLine),
+    }));
     checked.push({
       file: loaded.file,
       line: loaded.line,

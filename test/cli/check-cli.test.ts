@@ -143,10 +143,10 @@ describe('portguard check input forms', () => {
     const res = await runCli(['check', '-', '--ranges', RANGES, '--output', 'json'], { stdin: BAD_SERVICE });
     expect(res.code).toBe(1);
     const [f] = JSON.parse(res.stdout).findings;
-    expect(f).toMatchObject({ file: '<stdin>', line: 1, rule: 'nodeport-in-ephemeral-range', name: 'api' });
+    expect(f).toMatchObject({ file: '<stdin>', line: 6, rule: 'nodeport-in-ephemeral-range', name: 'api' });
   });
 
-  it('keeps the line of each document in a multi-document file', async () => {
+  it('keeps the lines of each document in a multi-document file (a finding is on its key line)', async () => {
     const res = await runCli(
       ['check', 'multi.yaml', '--ranges', join(process.cwd(), RANGES), '--output', 'json'],
       { cwd: tmp },
@@ -156,7 +156,7 @@ describe('portguard check input forms', () => {
     expect(report.summary).toMatchObject({ objects: 2, checked: 2 });
     expect(
       report.findings.map((f: { name: string; file: string; line: number }) => [f.name, f.file, f.line]),
-    ).toEqual([['second', 'multi.yaml', 9]]);
+    ).toEqual([['second', 'multi.yaml', 14]]);
   });
 
   it('expands kind: List items with their own lines', async () => {
@@ -167,7 +167,7 @@ describe('portguard check input forms', () => {
     const report = JSON.parse(res.stdout);
     expect(report.summary.objects).toBe(2);
     expect(report.findings.map((f: { name: string; line: number }) => [f.name, f.line])).toEqual([
-      ['two', 8],
+      ['two', 11],
     ]);
   });
 
@@ -260,6 +260,7 @@ describe('portguard check output formats', () => {
     const report = JSON.parse(res.stdout);
     expect(Object.keys(report.findings[0]).sort()).toEqual(
       [
+        'column',
         'file',
         'kind',
         'line',
@@ -289,6 +290,22 @@ describe('portguard check output formats', () => {
     expect(ruleIds).toEqual(expect.arrayContaining(['nodeport-in-ephemeral-range', 'hazardous-node-sysctl']));
     for (const r of run.tool.driver.rules) expect(r.help.text.length).toBeGreaterThan(20);
     expect(run.results.length).toBeGreaterThan(0);
+    // Each result is at the key it is about: the nodePort, the script line that widens the range.
+    const at = (file: string, rule: string) =>
+      run.results.find(
+        (r: { ruleId: string; locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }) =>
+          r.ruleId === rule &&
+          r.locations[0]!.physicalLocation.artifactLocation.uri === `examples/bad/${file}`,
+      )?.locations[0].physicalLocation;
+    expect(at('seed-000-nodeport-32582.yaml', 'nodeport-in-ephemeral-range')).toEqual({
+      artifactLocation: { uri: 'examples/bad/seed-000-nodeport-32582.yaml', uriBaseId: '%SRCROOT%' },
+      region: { startLine: 16, startColumn: 7 },
+    });
+    expect(at('seed-000-hostnetwork-init-sysctl.yaml', 'port-range-overlaps-nodeports').region).toEqual({
+      startLine: 20,
+      startColumn: 11,
+    });
+    expect(run.originalUriBaseIds['%SRCROOT%'].uri).toMatch(/^file:\/\/\/.*\/$/);
     for (const r of run.results) {
       expect(ruleIds[r.ruleIndex]).toBe(r.ruleId);
       expect(['error', 'warning', 'note']).toContain(r.level);

@@ -215,7 +215,7 @@ describe('text', () => {
     ]);
     const plain = formatText(r, false);
     expect(plain).toMatch(
-      /^a\.yaml:3 Service shop\/api\n {2}deny nodeport-in-ephemeral-range at spec\.ports\[0\]\.nodePort\n/,
+      /^a\.yaml:3 Service shop\/api\n {2}deny nodeport-in-ephemeral-range at spec\.ports\[0\]\.nodePort \(a\.yaml:3\)\n/,
     );
     expect(plain).toContain('nodes: * (nodes on the default profile)');
     expect(plain).toMatch(/1 of 1 objects checked: 2 finding\(s\) \(1 deny, 1 warn, 0 info\) — denied\n$/);

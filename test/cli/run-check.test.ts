@@ -174,6 +174,49 @@ describe('runCheck with bad input among good', () => {
   });
 });
 
+describe('runCheck locations', () => {
+  const fixture = join(import.meta.dirname, 'fixtures', 'es-init-annotation.yaml');
+  const example = join(
+    import.meta.dirname,
+    '..',
+    '..',
+    'examples',
+    'bad',
+    'seed-000-hostnetwork-init-sysctl.yaml',
+  );
+
+  it('puts each finding at the same line and column in every format', async () => {
+    const out: Record<string, string> = {};
+    for (const output of ['text', 'json', 'junit', 'sarif'] as const) {
+      const sink = io();
+      await runCheck({ paths: [fixture, example], output }, sink);
+      out[output] = sink.out;
+    }
+    const findings = JSON.parse(out.json!).findings as {
+      rule: string;
+      file: string;
+      line: number;
+      column: number;
+    }[];
+    const at = (rule: string) => findings.find((f) => f.rule === rule)!;
+    // The containerPort key of the hostNetwork Elasticsearch pod (a file yaml-compat re-read).
+    expect(at('hostnetwork-port-in-ephemeral-range')).toMatchObject({ line: 33, column: 11 });
+    // The script line that widens the range, inside the block scalar.
+    expect(at('port-range-overlaps-nodeports')).toMatchObject({ line: 20, column: 11 });
+    const sarif = JSON.parse(out.sarif!).runs[0].results as {
+      ruleId: string;
+      locations: { physicalLocation: { region: { startLine: number; startColumn: number } } }[];
+    }[];
+    for (const f of findings) {
+      const place = `${f.file}:${f.line}:${f.column}`;
+      expect(out.text).toContain(`(${place})`);
+      expect(out.junit).toContain(`${place} `);
+      const r = sarif.find((x) => x.ruleId === f.rule)!;
+      expect(r.locations[0]!.physicalLocation.region).toEqual({ startLine: f.line, startColumn: f.column });
+    }
+  });
+});
+
 describe('CheckStateBuilder', () => {
   const at = (object: Record<string, unknown>, line: number): LoadedObject => ({
     object,

@@ -19,7 +19,7 @@ export function formatText(report: CheckReport, color: boolean): string {
     lines.push(paint('bold', `${obj.file}:${obj.line} ${obj.kind} ${qualifiedName(obj)}`));
     for (const f of obj.findings) {
       const sev = paint(SEVERITY_STYLE[f.severity], f.severity.padEnd(4));
-      lines.push(`  ${sev} ${f.rule}${f.path ? paint('dim', ` at ${f.path}`) : ''}`);
+      lines.push(`  ${sev} ${f.rule}${f.path ? paint('dim', ` at ${f.path}`) : ''} (${where(f)})`);
       lines.push(`       ${f.message}`);
       if (f.nodeCount > 0) {
         const more = f.nodeCount > f.nodes.length ? ` (+${f.nodeCount - f.nodes.length} more)` : '';
