@@ -5,11 +5,10 @@
 import { type Command, Option } from 'commander';
 import { ExitCode } from './exit-codes.js';
 import { OUTPUT_FORMATS, type OutputFormat } from './format/index.js';
+import { wantsColor } from './format/terminal.js';
 
-/** Colour only for a terminal, and never when NO_COLOR is set to anything (no-color.org). */
-export function wantsColor(isTTY: boolean | undefined, env: NodeJS.ProcessEnv): boolean {
-  return isTTY === true && !env.NO_COLOR && env.TERM !== 'dumb';
-}
+/** Colour as Node's util.styleText decides it (FORCE_COLOR, NO_COLOR, the TTY); see format/terminal.ts. */
+export { wantsColor };
 
 interface CheckFlags {
   ranges?: string;
@@ -81,6 +80,8 @@ export function registerCheckCommand(program: Command): void {
           stderr: (s) => process.stderr.write(s),
           readStdin: () => readLimited(process.stdin),
           color: wantsColor(process.stdout.isTTY, process.env),
+          // Wrapped to the terminal; into a pipe or file (CI logs), lines stay whole.
+          ...(process.stdout.isTTY ? { columns: process.stdout.columns } : {}),
         },
       );
       process.exitCode = code;

@@ -61,8 +61,10 @@ export interface CheckIO {
   stdout(text: string): void;
   stderr(text: string): void;
   readStdin?: () => Promise<Buffer>;
-  /** Colour in text output; the command sets it from the TTY and NO_COLOR. */
+  /** Colour in text output; the command sets it from the TTY, FORCE_COLOR and NO_COLOR. */
   color?: boolean;
+  /** Wrap text output at this width (the terminal's); undefined: no wrapping. */
+  columns?: number;
   cwd?: string;
   /** A ready analyzer, so repeated in-process runs (benchmark, tests) load the wasm once. */
   scripts?: ScriptAnalyzer;
@@ -292,6 +294,7 @@ function finish(opts: CheckOptions, io: CheckIO, report: CheckReport): ExitCode 
   io.stdout(
     formatReport(opts.output, report, {
       color: io.color === true,
+      ...(io.columns !== undefined ? { columns: io.columns } : {}),
       cwd,
       ...(opts.baseDir !== undefined ? { baseDir: resolve(cwd, opts.baseDir) } : {}),
     }),

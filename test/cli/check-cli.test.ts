@@ -325,6 +325,18 @@ describe('portguard check output formats', () => {
     expect(res.stdout).toMatch(/<failure type="nodeport-in-ephemeral-range"/);
   });
 
+  it('text escapes what the manifest controls, and FORCE_COLOR colours it into a pipe', async () => {
+    writeFileSync(join(tmp, 'evil.yaml'), BAD_SERVICE.replace('name: api', 'name: "\\e[32mevil\\e[0m"'));
+    const res = await runCli(['check', 'evil.yaml', '--ranges', join(process.cwd(), RANGES)], {
+      cwd: tmp,
+      env: { FORCE_COLOR: '1' },
+    });
+    expect(res.code).toBe(1);
+    expect(res.stdout).toContain('\u001b[31mdeny\u001b[0m');
+    expect(res.stdout).toContain('Service shop/\\x1b[32mevil\\x1b[0m');
+    expect(res.stdout).not.toContain('\u001b[32m');
+  });
+
   it('text groups findings under file:line Kind ns/name and ends with a summary; no colour off a TTY', async () => {
     const res = await runCli([...bad], { env: { NO_COLOR: '' } });
     expect(res.stdout).toMatch(

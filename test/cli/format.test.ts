@@ -233,14 +233,72 @@ describe('text', () => {
   });
 
   it.each([
-    [true, {}, true],
-    [true, { NO_COLOR: '1' }, false],
-    [true, { NO_COLOR: '' }, true],
+    [true, { TERM: 'xterm-256color' }, true],
+    [true, { TERM: 'xterm-256color', NO_COLOR: '1' }, false],
+    [true, { TERM: 'xterm-256color', NO_COLOR: '' }, true],
+    [true, { TERM: 'xterm-256color', NODE_DISABLE_COLORS: '1' }, false],
     [true, { TERM: 'dumb' }, false],
-    [false, {}, false],
+    [true, {}, false],
+    [false, { TERM: 'xterm-256color' }, false],
     [undefined, {}, false],
+    // FORCE_COLOR wins over the TTY and NO_COLOR, as in util.styleText.
+    [false, { FORCE_COLOR: '1' }, true],
+    [false, { FORCE_COLOR: '' }, true],
+    [false, { FORCE_COLOR: 'true' }, true],
+    [false, { FORCE_COLOR: '3' }, true],
+    [false, { FORCE_COLOR: '1', NO_COLOR: '1' }, true],
+    [true, { TERM: 'xterm-256color', FORCE_COLOR: '0' }, false],
+    [true, { TERM: 'xterm-256color', FORCE_COLOR: 'false' }, false],
   ])('wantsColor(isTTY=%s, env=%j) = %s', (tty, env, want) => {
     expect(wantsColor(tty, env)).toBe(want);
+  });
+
+  const evil = finding({
+    name: '\u001b[31mevil\u001b[0m',
+    namespace: 'ns\u202ex',
+    path: 'metadata.annotations.a\u0007b',
+    message: 'bad\nline\u009b2J and \ttab',
+    nodes: ['node\u001b]0;title\u0007'],
+    file: 'dir/\u001bx.yaml',
+  });
+
+  it('escapes control characters and ANSI sequences from the input', () => {
+    const plain = formatText(report([evil]), false);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for raw control characters.
+    expect(plain).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+    expect(plain).toContain('dir/\\x1bx.yaml:3 Service ns\\u202ex/\\x1b[31mevil\\x1b[0m');
+    expect(plain).toContain('at metadata.annotations.a\\x07b');
+    expect(plain).toContain('bad\\nline\\x9b2J and \\ttab');
+    expect(plain).toContain('nodes: node\\x1b]0;title\\x07');
+    // With colour on, the only escape sequences are portguard's own.
+    const colored = formatText(report([evil]), true);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes.
+    const own = colored.replace(/\u001b\[(?:0|1|2|31|32|33|36)m/g, '');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for raw control characters.
+    expect(own).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+  });
+
+  it('wraps messages, node lists and errors at the terminal width, and nothing without one', () => {
+    const long = finding({
+      message: `${'word '.repeat(30)}end`,
+      nodes: Array.from({ length: 12 }, (_, i) => `worker-${i}`),
+      nodeCount: 12,
+    });
+    const r = report([long], { errors: [{ file: 'b.yaml', message: 'x '.repeat(60) }] });
+    const wrapped = formatText(r, { color: false, columns: 50 }).split('\n');
+    const body = wrapped.filter((l) => /^ {7}|^error|^ {6}x/.test(l));
+    expect(body.length).toBeGreaterThan(6);
+    for (const l of body) expect(l.length).toBeLessThanOrEqual(50);
+    expect(wrapped).toContain('       word word word word word word word word');
+    expect(wrapped.find((l) => l.startsWith('       nodes: worker-0, worker-1'))).toBeDefined();
+    expect(wrapped.filter((l) => l.startsWith('         worker-')).length).toBeGreaterThan(0);
+    // Finding lines stay whole, so file:line:column can be clicked or grepped.
+    expect(wrapped).toContain('  deny nodeport-in-ephemeral-range at spec.ports[0].nodePort (a.yaml:3)');
+    const unwrapped = formatText(r, { color: false }).split('\n');
+    expect(unwrapped).toContain(`       ${'word '.repeat(30)}end`);
+    // A very narrow terminal still gets lines of a few words.
+    const narrow = formatText(r, { color: false, columns: 10 }).split('\n');
+    expect(narrow).toContain('       word word word word word word');
   });
 });
 

@@ -35,6 +35,9 @@ export function formatReport(format: OutputFormat, report: CheckReport, opts: Fo
     case 'junit':
       return formatJunit(report);
     default:
-      return formatText(report, opts.color);
+      return formatText(report, {
+        color: opts.color,
+        ...(opts.columns !== undefined ? { columns: opts.columns } : {}),
+      });
   }
 }
