@@ -20,7 +20,7 @@ import { type ClusterFlags, ClusterReadError, readRangesFromCluster } from './cl
 import { ExitCode } from './exit-codes.js';
 import { formatReport, type OutputFormat } from './format/index.js';
 import type { CheckedObject, CheckReport, InputError, ReportedFinding } from './format/report.js';
-import { locate } from './locate.js';
+import { locateAll } from './locate.js';
 import { type LoadedObject, MAX_ALIAS_COUNT, ManifestError } from './manifest-loader.js';
 import { loadManifestsParallel } from './parallel-load.js';
 
@@ -189,11 +189,10 @@ export function reviewObjects(
     exempted += result.exempted.length;
     if (result.denials.length > 0) denied = true;
     // Each finding at the key its path names (the object's line when it has no source).
-    const own = result.findings.map((f) => ({
-      ...f,
-      file: loaded.file,
-      ...locate(loaded, f.path, f.scriptLine),
-    }));
+    const places = locateAll(
+      result.findings.map((f) => ({ loaded, path: f.path, scriptLine: f.scriptLine })),
+    );
+    const own = result.findings.map((f, i) => ({ ...f, file: loaded.file, ...places[i]! }));
     checked.push({
       file: loaded.file,
       line: loaded.line,
