@@ -92,6 +92,44 @@ describe('junit', () => {
     expect(escapeXml(input)).toBe(out);
   });
 
+  it('gives an object with several deny findings one failure listing them, and counts match the elements', () => {
+    const two = [
+      finding({ line: 7, column: 7 }),
+      finding({ rule: 'nodeport-hostport-collision', path: 'spec.ports[1].nodePort', line: 9, column: 9 }),
+      finding({ severity: 'warn', rule: 'hostnetwork-port-in-ephemeral-range', line: 5 }),
+    ].map((f) => ({ ...f, file: 'a.yaml' }));
+    const r = report(two);
+    // One object: the three findings share it.
+    r.objects = [{ ...r.objects[0]!, findings: two }];
+    const xml = formatJunit({
+      ...r,
+      objects: [...r.objects, { ...r.objects[0]!, name: 'other', findings: [] }],
+    });
+    expect(XMLValidator(xml)).toBe(true);
+    const failures = xml.match(/<failure [^>]*>[^<]*<\/failure>/g) ?? [];
+    expect(failures).toEqual([
+      '<failure type="nodeport-in-ephemeral-range nodeport-hostport-collision" ' +
+        'message="2 deny findings: nodeport-in-ephemeral-range, nodeport-hostport-collision">' +
+        'a.yaml:7:7 nodeport-in-ephemeral-range at spec.ports[0].nodePort: nodePort 32582 is inside the ephemeral range\n' +
+        'a.yaml:9:9 nodeport-hostport-collision at spec.ports[1].nodePort: nodePort 32582 is inside the ephemeral range</failure>',
+    ]);
+    // Every count attribute is the number of elements it counts.
+    for (const suite of xml.split('<testsuite ').slice(1)) {
+      const attr = (name: string) => Number(new RegExp(`${name}="(\\d+)"`).exec(suite)?.[1]);
+      expect(attr('tests')).toBe(suite.match(/<testcase /g)?.length ?? 0);
+      expect(attr('failures')).toBe(suite.match(/<failure /g)?.length ?? 0);
+      expect(attr('errors')).toBe(suite.match(/<error /g)?.length ?? 0);
+    }
+    expect(xml).toContain('<testsuites name="portguard check" tests="2" failures="1" errors="0">');
+    expect(xml).toContain('<system-out>a.yaml:5 warn hostnetwork-port-in-ephemeral-range');
+  });
+
+  it('names a test after its object, adding the line only when a file defines it twice', () => {
+    const r = report([finding({ line: 3 }), finding({ line: 9 }), finding({ name: 'b', line: 12 })]);
+    const names = [...formatJunit(r).matchAll(/<testcase [^>]*name="([^"]*)"/g)].map((m) => m[1]);
+    expect(names).toEqual(['Service shop/api (line 3)', 'Service shop/api (line 9)', 'Service shop/b']);
+  });
+
   it('writes no suite for a file without checked objects', () => {
     const xml = formatJunit(report([], { files: ['empty.yaml'] }));
     expect(xml).not.toContain('<testsuite ');
