@@ -179,6 +179,8 @@ export function reviewObjects(
   let exempted = 0;
   let denied = false;
   const configMaps = configMapsOf(objects);
+  const unplaced: { loaded: LoadedObject; path: string; scriptLine?: number; finding: ReportedFinding }[] =
+    [];
   for (const loaded of objects) {
     const result = reviewer.review(
       { operation: 'CHECK', object: loaded.object, ...(configMaps.size > 0 ? { configMaps } : {}) },
@@ -188,11 +190,12 @@ export function reviewObjects(
     if (!result.view) continue;
     exempted += result.exempted.length;
     if (result.denials.length > 0) denied = true;
-    // Each finding at the key its path names (the object's line when it has no source).
-    const places = locateAll(
-      result.findings.map((f) => ({ loaded, path: f.path, scriptLine: f.scriptLine })),
-    );
-    const own = result.findings.map((f, i) => ({ ...f, file: loaded.file, ...places[i]! }));
+    const own: ReportedFinding[] = result.findings.map((f) => ({
+      ...f,
+      file: loaded.file,
+      line: loaded.line,
+    }));
+    for (const f of own) unplaced.push({ loaded, path: f.path, scriptLine: f.scriptLine, finding: f });
     checked.push({
       file: loaded.file,
       line: loaded.line,
@@ -203,6 +206,10 @@ export function reviewObjects(
     });
     for (const f of own) findings.push(f);
   }
+  // Each finding at the key its path names (the object's line when it has no source), all
+  // located in one pass.
+  const places = locateAll(unplaced);
+  unplaced.forEach(({ finding }, i) => Object.assign(finding, places[i]));
   const count = (s: string) => findings.filter((f) => f.severity === s).length;
   return {
     mode: policy.mode,
@@ -269,9 +276,10 @@ function configInputErrors(
     return err.errors.map((e) => ({ file: err.file, message: `key "${e.key}": ${e.message}` }));
   }
   if (core && err instanceof core.policy.PolicyError) {
-    return [{ file: opts.config, message: withoutFile(err.message, opts.config) }].map((e) =>
-      e.file === undefined ? { message: e.message } : e,
-    );
+    const file = opts.config;
+    return [
+      file === undefined ? { message: err.message } : { file, message: withoutFile(err.message, file) },
+    ];
   }
   return undefined;
 }
