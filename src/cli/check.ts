@@ -209,7 +209,9 @@ export function reviewObjects(
   // Each finding at the key its path names (the object's line when it has no source), all
   // located in one pass.
   const places = locateAll(unplaced);
-  unplaced.forEach(({ finding }, i) => Object.assign(finding, places[i]));
+  unplaced.forEach(({ finding }, i) => {
+    Object.assign(finding, places[i]);
+  });
   const count = (s: string) => findings.filter((f) => f.severity === s).length;
   return {
     mode: policy.mode,
