@@ -8,12 +8,11 @@ import { createProgressLine } from './check-progress.js';
 import type { ExitCode } from './exit-codes.js';
 import type { FailOn } from './fail-on.js';
 import type { OutputFormat } from './format/index.js';
+import { wantsColor } from './format/terminal.js';
 import { readLimited } from './manifest-loader.js';
 
-/** Colour only for a terminal, and never when NO_COLOR is set to anything (no-color.org). */
-export function wantsColor(isTTY: boolean | undefined, env: NodeJS.ProcessEnv): boolean {
-  return isTTY === true && !env.NO_COLOR && env.TERM !== 'dumb';
-}
+/** Colour as Node's util.styleText decides it (FORCE_COLOR, NO_COLOR, the TTY); see format/terminal.ts. */
+export { wantsColor };
 
 export interface CheckFlags {
   ranges?: string;
@@ -25,6 +24,7 @@ export interface CheckFlags {
   mode?: 'enforce' | 'warn';
   failOn: FailOn;
   config?: string;
+  baseDir?: string;
 }
 
 export async function checkAction(paths: string[], flags: CheckFlags): Promise<ExitCode> {
@@ -47,6 +47,7 @@ export async function checkAction(paths: string[], flags: CheckFlags): Promise<E
         ...(flags.configmap ? { configmap: flags.configmap } : {}),
         ...(flags.mode ? { mode: flags.mode } : {}),
         ...(flags.config ? { config: flags.config } : {}),
+        ...(flags.baseDir ? { baseDir: flags.baseDir } : {}),
       },
       {
         stdout: (s) => {
@@ -56,6 +57,8 @@ export async function checkAction(paths: string[], flags: CheckFlags): Promise<E
         stderr: (s) => progress.note(s),
         readStdin: () => readLimited(process.stdin),
         color: wantsColor(process.stdout.isTTY, process.env),
+        // Wrapped to the terminal; into a pipe or file (CI logs), lines stay whole.
+        ...(process.stdout.isTTY ? { columns: process.stdout.columns } : {}),
         progress: (p) => progress.update(p),
       },
     );

@@ -44,7 +44,15 @@ async function load(index: number): Promise<FileResult> {
     return { index, objects, analyses: analyse(objects) };
   } catch (err) {
     return err instanceof ManifestError
-      ? { index, error: { file: err.file, line: err.line, detail: err.detail } }
+      ? {
+          index,
+          error: {
+            file: err.file,
+            line: err.line,
+            detail: err.detail,
+            ...(err.column !== undefined ? { column: err.column } : {}),
+          },
+        }
       : { index, fatal: err instanceof Error ? (err.stack ?? err.message) : String(err) };
   }
 }

@@ -21,7 +21,8 @@ import { type ClusterFlags, ClusterReadError, readRangesFromCluster } from './cl
 import { ExitCode } from './exit-codes.js';
 import { type FailOn, withVerdict } from './fail-on.js';
 import { formatReport, type OutputFormat } from './format/index.js';
-import type { CheckedObject, CheckReport, ReportedFinding } from './format/report.js';
+import type { CheckedObject, CheckReport, InputError, ReportedFinding } from './format/report.js';
+import { locateAll } from './locate.js';
 import { type LoadedObject, MAX_ALIAS_COUNT, ManifestError } from './manifest-loader.js';
 import { loadManifestsParallel } from './parallel-load.js';
 
@@ -56,14 +57,18 @@ export interface CheckOptions extends ClusterFlags {
   config?: string;
   /** Which findings fail the run (exit 1): `deny` (default) or `warn`; see fail-on.ts. */
   failOn?: FailOn;
+  /** Directory SARIF artifact URIs are relative to (default: the working directory). */
+  baseDir?: string;
 }
 
 export interface CheckIO {
   stdout(text: string): void;
   stderr(text: string): void;
   readStdin?: () => Promise<Buffer>;
-  /** Colour in text output; the command sets it from the TTY and NO_COLOR. */
+  /** Colour in text output; the command sets it from the TTY, FORCE_COLOR and NO_COLOR. */
   color?: boolean;
+  /** Wrap text output at this width (the terminal's); undefined: no wrapping. */
+  columns?: number;
   cwd?: string;
   /** A ready analyzer, so repeated in-process runs (benchmark, tests) load the wasm once. */
   scripts?: ScriptAnalyzer;
@@ -166,13 +171,14 @@ export function configMapsOf(objects: LoadedObject[]): Map<string, Record<string
   return out;
 }
 
-/** Reviews every object; pure given the reviewer (no I/O). */
+/** Reviews every object; pure given the reviewer (no I/O). `errors` are the inputs that could not be read. */
 export function reviewObjects(
   objects: LoadedObject[],
   state: ClusterState,
   reviewer: Reviewer,
   policy: Policy,
   files: string[],
+  errors: InputError[] = [],
   progress?: (progress: CheckProgress) => void,
 ): CheckReport {
   const done = progress && fileCounter((n) => progress({ phase: 'check', done: n, total: files.length }));
@@ -181,6 +187,8 @@ export function reviewObjects(
   let exempted = 0;
   let denied = false;
   const configMaps = configMapsOf(objects);
+  const unplaced: { loaded: LoadedObject; path: string; scriptLine?: number; finding: ReportedFinding }[] =
+    [];
   for (const loaded of objects) {
     done?.add([loaded]);
     const result = reviewer.review(
@@ -191,7 +199,12 @@ export function reviewObjects(
     if (!result.view) continue;
     exempted += result.exempted.length;
     if (result.denials.length > 0) denied = true;
-    const own = result.findings.map((f) => ({ ...f, file: loaded.file, line: loaded.line }));
+    const own: ReportedFinding[] = result.findings.map((f) => ({
+      ...f,
+      file: loaded.file,
+      line: loaded.line,
+    }));
+    for (const f of own) unplaced.push({ loaded, path: f.path, scriptLine: f.scriptLine, finding: f });
     checked.push({
       file: loaded.file,
       line: loaded.line,
@@ -203,12 +216,19 @@ export function reviewObjects(
     for (const f of own) findings.push(f);
   }
   done?.flush();
+  // Each finding at the key its path names (the object's line when it has no source), all
+  // located in one pass.
+  const places = locateAll(unplaced);
+  unplaced.forEach(({ finding }, i) => {
+    Object.assign(finding, places[i]);
+  });
   const count = (s: string) => findings.filter((f) => f.severity === s).length;
   return {
     mode: policy.mode,
     files,
     objects: checked,
     findings,
+    errors,
     summary: {
       objects: objects.length,
       checked: checked.length,
@@ -218,8 +238,91 @@ export function reviewObjects(
       info: count('info'),
       exempted,
       denied,
+      errors: errors.length,
     },
   };
+}
+
+/** A report of nothing checked, for a run stopped by bad ranges, policy or cluster data. */
+function emptyReport(mode: CheckReport['mode'], errors: InputError[]): CheckReport {
+  const summary = { objects: 0, checked: 0, findings: 0, deny: 0, warn: 0, info: 0, exempted: 0 };
+  return {
+    mode,
+    files: [],
+    objects: [],
+    findings: [],
+    errors,
+    summary: { ...summary, denied: false, errors: errors.length },
+  };
+}
+
+/** A manifest file's error as the report shows it. */
+function manifestInputError(err: ManifestError): InputError {
+  return {
+    file: err.file,
+    ...(err.line !== undefined ? { line: err.line } : {}),
+    ...(err.column !== undefined ? { column: err.column } : {}),
+    message: err.detail,
+  };
+}
+
+/** `message` without a leading `file: `, which the report shows apart. */
+function withoutFile(message: string, file: string | undefined): string {
+  return file !== undefined && message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message;
+}
+
+/**
+ * The ranges, policy or cluster error as report entries (one per bad ConfigMap key), or
+ * undefined when `err` is none of those (a bug, rethrown).
+ */
+function configInputErrors(
+  err: unknown,
+  opts: CheckOptions,
+  core: Awaited<ReturnType<typeof loadCore>> | undefined,
+): InputError[] | undefined {
+  if (err instanceof ClusterReadError) {
+    return err.message.split('\n').map((message) => ({ message }));
+  }
+  if (core && err instanceof core.rangesFile.RangesFileError) {
+    if (err.errors.length === 0) return [{ file: err.file, message: withoutFile(err.message, err.file) }];
+    return err.errors.map((e) => ({ file: err.file, message: `key "${e.key}": ${e.message}` }));
+  }
+  if (core && err instanceof core.policy.PolicyError) {
+    const file = opts.config;
+    // One entry per problem: the policy parser reports each on its own line.
+    return err.message
+      .split('\n')
+      .map((line) => (file === undefined ? { message: line } : { file, message: withoutFile(line, file) }));
+  }
+  return undefined;
+}
+
+/** `file:line: message`, as stderr shows an input error. */
+function errorLine(e: InputError): string {
+  const at = [e.file, e.line].filter((p) => p !== undefined).join(':');
+  return `portguard check: ${at ? `${at}: ` : ''}${e.message}\n`;
+}
+
+/**
+ * Writes the report and returns the exit code. Input errors are in the report, whatever
+ * its format; with a machine format, whose stdout is usually a file (an upload step's
+ * SARIF), they also go to stderr for the person reading the log.
+ */
+function finish(opts: CheckOptions, io: CheckIO, reviewed: CheckReport): ExitCode {
+  // `denied` becomes the run's verdict at --fail-on, so every format says what the exit code says.
+  const report = withVerdict(reviewed, opts.failOn ?? 'deny');
+  if (opts.output !== 'text') for (const e of report.errors) io.stderr(errorLine(e));
+  const cwd = resolve(io.cwd ?? process.cwd());
+  io.stdout(
+    formatReport(opts.output, report, {
+      color: io.color === true,
+      ...(io.columns !== undefined ? { columns: io.columns } : {}),
+      cwd,
+      ...(opts.baseDir !== undefined ? { baseDir: resolve(cwd, opts.baseDir) } : {}),
+    }),
+  );
+  if (report.errors.length > 0) return ExitCode.BadInput;
+  return report.summary.denied ? ExitCode.Denied : ExitCode.Ok;
 }
 
 /** Reads the administrator's policy file (YAML or JSON). */
@@ -337,7 +440,9 @@ export async function runCheck(opts: CheckOptions, io: CheckIO): Promise<ExitCod
       policy = opts.config ? await loadPolicyFile(opts.config, io.cwd) : core.policy.DEFAULT_POLICY;
     } catch (err) {
       stop.abort();
-      throw err;
+      const errors = configInputErrors(err, opts, core);
+      if (!errors) throw err;
+      return finish(opts, io, emptyReport(opts.mode ?? 'enforce', errors));
     }
     if (opts.mode) policy = { ...policy, mode: opts.mode };
     // Namespace labels are unknown to check, so the policy's mode applies everywhere.
@@ -345,7 +450,7 @@ export async function runCheck(opts: CheckOptions, io: CheckIO): Promise<ExitCod
 
     const result = await (early ?? load());
     if ('error' in result) throw result.error;
-    const { objects, analyses } = result.value;
+    const { objects, analyses, errors } = result.value;
     const { state, duplicates } = builder.finish(objects, ranges, nodesComplete);
     for (const d of duplicates) {
       io.stderr(
@@ -356,19 +461,19 @@ export async function runCheck(opts: CheckOptions, io: CheckIO): Promise<ExitCod
     await grammar;
     const scripts = io.scripts ?? (await createScriptAnalyzer({ preloaded: analyses }));
     const reviewer = core.review.createReviewer({ scripts });
-    const reviewed = reviewObjects(objects, state, reviewer, policy, uniqueFiles(objects), io.progress);
-    // `denied` becomes the run's verdict at --fail-on, so every format says what the exit code says.
-    const report = withVerdict(reviewed, opts.failOn ?? 'deny');
-    io.stdout(formatReport(opts.output, report, { color: io.color === true }));
-    return report.summary.denied ? ExitCode.Denied : ExitCode.Ok;
+    const report = reviewObjects(
+      objects,
+      state,
+      reviewer,
+      policy,
+      uniqueFiles(objects),
+      errors.map(manifestInputError),
+      io.progress,
+    );
+    return finish(opts, io, report);
   } catch (err) {
-    // The ranges and policy errors come from the core's modules, loaded by the time they are thrown.
-    const badInput =
-      err instanceof ManifestError ||
-      err instanceof ClusterReadError ||
-      (core !== undefined &&
-        (err instanceof core.rangesFile.RangesFileError || err instanceof core.policy.PolicyError));
-    if (badInput) {
+    // Only a bug gets here; bad input of every kind is in the report.
+    if (err instanceof ManifestError) {
       io.stderr(`portguard check: ${err.message}\n`);
       return ExitCode.BadInput;
     }

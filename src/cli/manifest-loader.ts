@@ -9,7 +9,24 @@
  */
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
-import { Composer, isMap, isSeq, LineCounter, type Node, Parser } from 'yaml';
+import { Composer, type Document, isMap, isSeq, LineCounter, type Node, Parser } from 'yaml';
+import { documentEnd, type ReadBudget, readAsGoYaml } from './yaml-compat.js';
+
+/**
+ * The text of the document an object came from, kept so that a finding's path can be
+ * mapped to the line of its key after the review (see locate.ts) without keeping every
+ * document's node tree alive. Shared by the objects of one document (the items of a List),
+ * which a worker thread's message then carries once.
+ */
+export interface DocumentSource {
+  /** The document's text as read (with the spaces yaml-compat.ts inserted, if any). */
+  text: string;
+  /** 1-based line and 0-based column in the file where `text` starts. */
+  line: number;
+  column: number;
+  /** Spaces inserted at the start of lines: [0-based line index in `text`, count]. */
+  pads?: [number, number][];
+}
 
 /** A parsed object and where it came from. */
 export interface LoadedObject {
@@ -18,6 +35,9 @@ export interface LoadedObject {
   file: string;
   /** 1-based line where the document or list item starts. */
   line: number;
+  source?: DocumentSource;
+  /** Where the object sits in its document: '' for the document itself, `items[2]` for a List item. */
+  at?: string;
 }
 
 /** Bad input: the message names the file, and the line when the problem has one. */
@@ -26,8 +46,10 @@ export class ManifestError extends Error {
   constructor(
     readonly file: string,
     readonly line: number | undefined,
-    /** The message without the file and line (a worker sends these three across). */
+    /** The message without the file and line (a worker sends these across). */
     readonly detail: string,
+    /** 1-based column, when known (YAML syntax errors). */
+    readonly column?: number,
   ) {
     super(`${file}${line !== undefined ? `:${line}` : ''}: ${detail}`);
   }
@@ -83,31 +105,33 @@ function isList(object: Record<string, unknown>): boolean {
   return typeof object.kind === 'string' && object.kind.endsWith('List') && Array.isArray(object.items);
 }
 
-function lineOf(counter: LineCounter, node: Node | null | undefined, fallback: number): number {
+/** 1-based line and column in the file of an offset in the text a document was read from. */
+type PosOf = (offset: number) => { line: number; col: number };
+
+function lineOf(at: PosOf, node: Node | null | undefined, fallback: number): number {
   const offset = node?.range?.[0];
-  if (offset === undefined) return fallback;
-  return counter.linePos(offset).line || 1;
+  return offset === undefined ? fallback : at(offset).line || 1;
 }
 
 /** Pushes the object, or its items (recursively) when it is a List. */
 function collect(
   value: unknown,
   node: Node | null | undefined,
-  counter: LineCounter,
-  file: string,
-  line: number,
+  at: PosOf,
+  place: { file: string; line: number; source: DocumentSource; at: string },
   out: LoadedObject[],
 ): void {
   if (!isPlainObject(value)) return;
   if (!isList(value)) {
-    if (typeof value.kind === 'string') out.push({ object: value, file, line });
+    if (typeof value.kind === 'string') out.push({ object: value, ...place });
     return;
   }
   const itemsNode = isMap(node) ? node.get('items', true) : undefined;
   const itemNodes = isSeq(itemsNode) ? itemsNode.items : [];
   (value.items as unknown[]).forEach((item, i) => {
     const itemNode = itemNodes[i] as Node | undefined;
-    collect(item, itemNode, counter, file, lineOf(counter, itemNode, line), out);
+    const line = lineOf(at, itemNode, place.line);
+    collect(item, itemNode, at, { ...place, line, at: `${place.at ? `${place.at}.` : ''}items[${i}]` }, out);
   });
 }
 
@@ -128,6 +152,60 @@ export function withPlainEnv<T>(parse: () => T): T {
   }
 }
 
+/**
+ * Characters that re-reading documents as go-yaml would (yaml-compat.ts) may parse per file:
+ * twice the file size limit, so a file built to need many re-reads costs a few parses, not
+ * one per scalar.
+ */
+const MAX_REREAD_CHARS = 2 * MAX_FILE_BYTES;
+
+/** A document ready to convert: its node tree, how its offsets map to the file, its text. */
+interface ReadDocument {
+  doc: Document.Parsed;
+  at: PosOf;
+  source: DocumentSource;
+}
+
+function invalidYaml(file: string, doc: Document.Parsed, at: PosOf): ManifestError {
+  const err = doc.errors[0]!;
+  const { line, col } = at(err.pos[0]);
+  return new ManifestError(file, line || undefined, `invalid YAML: ${err.message.split('\n')[0]}`, col);
+}
+
+/**
+ * A document yaml found errors in, read again as go-yaml reads it (yaml-compat.ts). yaml
+ * may have made several documents of it; kubectl's ends at the next `---` line, and its
+ * text runs to there. Throws the error that remains.
+ */
+function rereadDocument(
+  text: string,
+  composed: Document.Parsed,
+  counter: LineCounter,
+  budget: ReadBudget,
+  file: string,
+): ReadDocument & { end: number } {
+  const start = composed.range[0];
+  const end = Math.max(documentEnd(text, start), composed.range[2]);
+  const compat = readAsGoYaml(text.slice(start, end), { version: '1.1' }, budget);
+  if (!compat) throw invalidYaml(file, composed, counter.linePos);
+  const from = counter.linePos(start);
+  const pads = new Map(compat.pads);
+  // Lines are those of the file; a padded line's columns move by what was inserted.
+  const at: PosOf = (offset) => {
+    const { line, col } = compat.lineCounter.linePos(offset);
+    const shift = (line === 1 ? from.col - 1 : 0) - (pads.get(line - 1) ?? 0);
+    return { line: from.line + line - 1, col: col + shift };
+  };
+  if (compat.doc.errors.length > 0) throw invalidYaml(file, compat.doc, at);
+  const source: DocumentSource = {
+    text: compat.text,
+    line: from.line,
+    column: from.col - 1,
+    ...(pads.size > 0 ? { pads: compat.pads } : {}),
+  };
+  return { doc: compat.doc, at, source, end };
+}
+
 /** Parses one text (a file or stdin) into objects; pure apart from the error it throws. */
 export function parseManifests(text: string, file: string): LoadedObject[] {
   const counter = new LineCounter();
@@ -139,22 +217,36 @@ export function parseManifests(text: string, file: string): LoadedObject[] {
   // it is complete, errors included, so the first bad document is still the one reported.
   const docs = new Composer(options).compose(new Parser(counter.addNewLine).parse(text));
   const out: LoadedObject[] = [];
+  const budget: ReadBudget = { chars: MAX_REREAD_CHARS };
+  /** The end of the last document read again: what yaml split off it is read already. */
+  let rereadTo = 0;
   withPlainEnv(() => {
-    for (const doc of docs) {
-      const err = doc.errors[0];
-      if (err) {
-        const line = err.linePos?.[0]?.line ?? counter.linePos(err.pos[0]).line;
-        throw new ManifestError(file, line || undefined, `invalid YAML: ${err.message.split('\n')[0]}`);
+    for (const composed of docs) {
+      const [start, , end] = composed.range;
+      if (start < rereadTo) {
+        if (end <= rereadTo) continue;
+        throw invalidYaml(file, composed, counter.linePos);
       }
-      const start = lineOf(counter, doc.contents, lineOf(counter, doc as unknown as Node, 1));
+      let read: ReadDocument;
+      if (composed.errors.length === 0) {
+        const from = counter.linePos(start);
+        const source = { text: text.slice(start, end), line: from.line, column: from.col - 1 };
+        read = { doc: composed, at: counter.linePos, source };
+      } else {
+        const again = rereadDocument(text, composed, counter, budget, file);
+        rereadTo = again.end;
+        read = again;
+      }
+      const { doc, at, source } = read;
+      const line = lineOf(at, doc.contents, lineOf(at, doc as unknown as Node, 1));
       let value: unknown;
       try {
         value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
       } catch (e) {
         // yaml throws a ReferenceError for excessive aliases (billion laughs) and bad anchors.
-        throw new ManifestError(file, start, `cannot expand YAML aliases: ${(e as Error).message}`);
+        throw new ManifestError(file, line, `cannot expand YAML aliases: ${(e as Error).message}`);
       }
-      collect(value, doc.contents as Node | null, counter, file, start, out);
+      collect(value, doc.contents as Node | null, at, { file, line, source, at: '' }, out);
     }
   });
   return out;
@@ -184,6 +276,8 @@ function describeFsError(err: unknown): string {
 
 interface Walk {
   files: string[];
+  /** Paths that could not be listed; the walk goes on past them. */
+  errors: ManifestError[];
   /** Real paths of files already queued, so a file reached twice through links loads once. */
   seenFiles: Set<string>;
   cwd: string;
@@ -197,19 +291,19 @@ export function display(path: string, cwd: string): string {
 
 /**
  * Walks a directory depth-first in sorted order. `ancestors` holds the real paths of
- * the directories on the current path: a link back to one of them is a loop and fails;
- * a link to a directory elsewhere is followed, and files reached twice load once.
+ * the directories on the current path: a link back to one of them is a loop, an error;
+ * a link to a directory elsewhere is followed, and files reached twice load once. An
+ * entry that cannot be read is an error, and the walk goes on with the next.
  */
 async function walkDir(dir: string, ancestors: Set<string>, walk: Walk): Promise<void> {
   let entries: string[];
   try {
     entries = (await readdir(dir)).sort();
   } catch (err) {
-    throw new ManifestError(
-      display(dir, walk.cwd),
-      undefined,
-      `cannot read directory: ${describeFsError(err)}`,
+    walk.errors.push(
+      new ManifestError(display(dir, walk.cwd), undefined, `cannot read directory: ${describeFsError(err)}`),
     );
+    return;
   }
   for (const name of entries) {
     // Dot entries (.git, .github, editor state) never hold manifests and can be huge.
@@ -221,15 +315,19 @@ async function walkDir(dir: string, ancestors: Set<string>, walk: Walk): Promise
       info = await stat(path);
       realPath = await realpath(path);
     } catch (err) {
-      throw new ManifestError(display(path, walk.cwd), undefined, describeFsError(err));
+      walk.errors.push(new ManifestError(display(path, walk.cwd), undefined, describeFsError(err)));
+      continue;
     }
     if (info.isDirectory()) {
       if (ancestors.has(realPath)) {
-        throw new ManifestError(
-          display(path, walk.cwd),
-          undefined,
-          `symlink loop: points back to ${display(realPath, walk.cwd)}, which contains it`,
+        walk.errors.push(
+          new ManifestError(
+            display(path, walk.cwd),
+            undefined,
+            `symlink loop: points back to ${display(realPath, walk.cwd)}, which contains it`,
+          ),
         );
+        continue;
       }
       ancestors.add(realPath);
       await walkDir(path, ancestors, walk);
@@ -241,9 +339,15 @@ async function walkDir(dir: string, ancestors: Set<string>, walk: Walk): Promise
   }
 }
 
+/** Files to read, in a stable order, and the paths that could not be listed. */
+export interface Listing {
+  files: string[];
+  errors: ManifestError[];
+}
+
 /** Expands the PATH arguments into the list of files to read, in a stable order. */
-export async function listManifestFiles(paths: string[], cwd = process.cwd()): Promise<string[]> {
-  const walk: Walk = { files: [], seenFiles: new Set(), cwd };
+export async function listManifestFiles(paths: string[], cwd = process.cwd()): Promise<Listing> {
+  const walk: Walk = { files: [], errors: [], seenFiles: new Set(), cwd };
   for (const p of paths) {
     if (p === '-') {
       walk.files.push('-');
@@ -256,7 +360,8 @@ export async function listManifestFiles(paths: string[], cwd = process.cwd()): P
       info = await stat(abs);
       real = await realpath(abs);
     } catch (err) {
-      throw new ManifestError(p, undefined, describeFsError(err));
+      walk.errors.push(new ManifestError(p, undefined, describeFsError(err)));
+      continue;
     }
     if (info.isDirectory()) {
       await walkDir(abs, new Set([real]), walk);
@@ -266,7 +371,7 @@ export async function listManifestFiles(paths: string[], cwd = process.cwd()): P
       walk.files.push(abs);
     }
   }
-  return walk.files;
+  return { files: walk.files, errors: walk.errors };
 }
 
 /**
@@ -314,28 +419,44 @@ export async function loadManifestFile(
   return parseManifests(decodeText(buf, name, maxBytes), name);
 }
 
-/** Reads and parses every file; stops at the first bad one (bad input is exit 2). */
-export async function loadManifests(paths: string[], opts: LoaderOptions = {}): Promise<LoadedObject[]> {
+/** What a load gives: the objects of every file read, and an error for each file that was not. */
+export interface Loaded {
+  objects: LoadedObject[];
+  /** In listing order: paths that could not be listed first, then files that could not be read. */
+  errors: ManifestError[];
+}
+
+/**
+ * Reads and parses every file. A bad file (unreadable, invalid YAML, too large) is an error
+ * and contributes no objects; the others are still read, so one bad file costs neither the
+ * rest of the run nor its report (bad input is still exit 2).
+ */
+export async function loadManifests(paths: string[], opts: LoaderOptions = {}): Promise<Loaded> {
   const cwd = opts.cwd ?? process.cwd();
-  const files = await listManifestFiles(paths, cwd);
-  return loadListedFiles(files, opts);
+  const listing = await listManifestFiles(paths, cwd);
+  const loaded = await loadListedFiles(listing.files, opts);
+  return { objects: loaded.objects, errors: [...listing.errors, ...loaded.errors] };
+}
+
+/** Reads one listed file, or `-` from stdin. */
+async function loadListedFile(file: string, opts: LoaderOptions, maxBytes: number): Promise<LoadedObject[]> {
+  if (file !== '-') return loadManifestFile(file, display(file, opts.cwd ?? process.cwd()), maxBytes);
+  if (!opts.readStdin) throw new ManifestError(STDIN_NAME, undefined, 'stdin is not available');
+  const buf = await opts.readStdin();
+  return parseManifests(decodeText(buf, STDIN_NAME, maxBytes), STDIN_NAME);
 }
 
 /** `loadManifests` after the listing step, for callers that listed the files already. */
-export async function loadListedFiles(files: string[], opts: LoaderOptions = {}): Promise<LoadedObject[]> {
-  const cwd = opts.cwd ?? process.cwd();
+export async function loadListedFiles(files: string[], opts: LoaderOptions = {}): Promise<Loaded> {
   const maxBytes = opts.maxFileBytes ?? MAX_FILE_BYTES;
-  const out: LoadedObject[] = [];
+  const out: Loaded = { objects: [], errors: [] };
   for (const file of files) {
-    let loaded: LoadedObject[];
-    if (file === '-') {
-      if (!opts.readStdin) throw new ManifestError(STDIN_NAME, undefined, 'stdin is not available');
-      const buf = await opts.readStdin();
-      loaded = parseManifests(decodeText(buf, STDIN_NAME, maxBytes), STDIN_NAME);
-    } else {
-      loaded = await loadManifestFile(file, display(file, cwd), maxBytes);
+    try {
+      for (const o of await loadListedFile(file, opts, maxBytes)) out.objects.push(o);
+    } catch (err) {
+      if (!(err instanceof ManifestError)) throw err;
+      out.errors.push(err);
     }
-    for (const o of loaded) out.push(o);
   }
   return out;
 }

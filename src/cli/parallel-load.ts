@@ -3,8 +3,8 @@
  * the analysis of never-seen pod scripts are most of `check`'s time and need no shared
  * state, so each worker takes the next file, parses it, analyses its pods' scripts and
  * sends back plain data (structured clone keeps what YAML can produce: Dates, binary,
- * NaN, shared aliases). The result is the sequential loader's, in the same order, and
- * the first bad file in listing order is the error reported, as it would be there.
+ * NaN, shared aliases). The result is the sequential loader's, in the same order, with
+ * the same errors for the files that could not be read.
  * Small inputs and stdin stay on the main thread, where a worker would only add start-up.
  */
 import { stat } from 'node:fs/promises';
@@ -38,7 +38,7 @@ export interface WorkerSetup {
 /** A worker's answer for one file. */
 export type FileResult =
   | { index: number; objects: LoadedObject[]; analyses: [string, CountedAnalysis][] }
-  | { index: number; error: { file: string; line: number | undefined; detail: string } }
+  | { index: number; error: { file: string; line: number | undefined; detail: string; column?: number } }
   | { index: number; fatal: string };
 
 export interface ParallelOptions extends LoaderOptions {
@@ -59,14 +59,16 @@ export interface ParallelOptions extends LoaderOptions {
   onStart?: () => void;
   /**
    * Objects as they become final, in listing order (each call continues the last one), so
-   * `check` can index them while the workers are still parsing. Not called for files after
-   * a bad one; the result's objects are the concatenation of the calls when the load succeeds.
+   * `check` can index them while the workers are still parsing. A bad file delivers nothing;
+   * the result's objects are the concatenation of the calls.
    */
   onObjects?: (objects: LoadedObject[]) => void;
 }
 
 export interface LoadResult {
   objects: LoadedObject[];
+  /** Paths that could not be listed, then files that could not be read, in listing order. */
+  errors: ManifestError[];
   /** Script analyses done by the workers, for `createScriptAnalyzer({ preloaded })`. */
   analyses: [string, CountedAnalysis][];
 }
@@ -92,7 +94,8 @@ export async function loadManifestsParallel(
   opts: ParallelOptions = {},
 ): Promise<LoadResult> {
   const cwd = opts.cwd ?? process.cwd();
-  const files = await listManifestFiles(paths, cwd);
+  const listing = await listManifestFiles(paths, cwd);
+  const { files } = listing;
   const workers = Math.min(opts.workers ?? Math.min(availableParallelism(), 4), files.length);
   let delivered = 0;
   const deliver = (objects: LoadedObject[]) => {
@@ -100,24 +103,25 @@ export async function loadManifestsParallel(
     opts.onObjects?.(objects);
   };
   const sequential = async (): Promise<LoadResult> => {
-    const objects = await loadListedFiles(files, opts);
+    const { objects, errors } = await loadListedFiles(files, opts);
     // After workers that could not start, some objects may have been delivered already.
     deliver(objects.slice(delivered));
-    return { objects, analyses: [] };
+    return { objects, errors, analyses: [] };
   };
-  const started = (load: () => Promise<LoadResult>) => {
+  const started = async (load: () => Promise<LoadResult>) => {
     const loading = load();
     opts.onStart?.();
-    return loading;
+    const result = await loading;
+    return { ...result, errors: [...listing.errors, ...result.errors] };
   };
   if (workers < 2 || files.includes('-')) return started(sequential);
   if ((await totalBytes(files)) < (opts.minBytes ?? PARALLEL_MIN_BYTES)) return started(sequential);
-  try {
-    return await started(() => runWorkers(files, workers, cwd, opts, deliver));
-  } catch (err) {
-    if (err instanceof WorkersUnavailable) return sequential();
-    throw err;
-  }
+  return started(() =>
+    runWorkers(files, workers, cwd, opts, deliver).catch((err: unknown) => {
+      if (err instanceof WorkersUnavailable) return sequential();
+      throw err;
+    }),
+  );
 }
 
 function runWorkers(
@@ -137,7 +141,7 @@ function runWorkers(
   const pool: Worker[] = [];
   let done = 0;
   let exited = 0;
-  /** Files before this index were delivered; it stops at the first file not loaded yet or bad. */
+  /** Files before this index were delivered; it stops at the first file not loaded yet. */
   let flushed = 0;
   let answered = false;
 
@@ -149,20 +153,21 @@ function runWorkers(
       fn();
     };
     const settle = () => {
-      // The sequential loader stops at the first bad file, so the lowest-numbered error wins.
       const objects: LoadedObject[] = [];
+      const errors: ManifestError[] = [];
       const analyses: [string, CountedAnalysis][] = [];
       for (const r of results) {
         if (!r) continue;
         if ('fatal' in r) return finish(() => reject(new Error(`check worker failed: ${r.fatal}`)));
         if ('error' in r) {
-          const { file, line, detail } = r.error;
-          return finish(() => reject(new ManifestError(file, line, detail)));
+          const { file, line, detail, column } = r.error;
+          errors.push(new ManifestError(file, line, detail, column));
+          continue;
         }
         for (const o of r.objects) objects.push(o);
         for (const a of r.analyses) analyses.push(a);
       }
-      finish(() => resolve({ objects, analyses }));
+      finish(() => resolve({ objects, errors, analyses }));
     };
     if (opts.signal?.aborted) return finish(() => reject(opts.signal?.reason));
     opts.signal?.addEventListener('abort', () => finish(() => reject(opts.signal?.reason)), { once: true });
@@ -179,9 +184,9 @@ function runWorkers(
         started = true;
         results[r.index] = r;
         try {
-          for (let f = results[flushed]; f && 'objects' in f; f = results[flushed]) {
+          for (let f = results[flushed]; f && !('fatal' in f); f = results[flushed]) {
             flushed++;
-            deliver(f.objects);
+            if ('objects' in f) deliver(f.objects);
           }
         } catch (err) {
           // A throwing listener must fail the load, not crash the process from an event handler.

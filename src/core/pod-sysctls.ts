@@ -8,6 +8,7 @@ import type { SysctlWrite } from '../shell/index.js';
 import { nodeReachOf } from './node-reach.js';
 import { isObject, type PodView } from './object-view.js';
 import type { RuleContext } from './rule-context.js';
+import type { Finding } from './types.js';
 
 export interface SysctlSetting {
   key: string;
@@ -19,6 +20,16 @@ export interface SysctlSetting {
   path: string;
   via: 'securityContext' | 'sysctl' | 'proc' | 'sysctl.d';
   reason?: string;
+  /**
+   * The script line of the `sysctl` command or `/proc/sys` write. Not set for `sysctl.d`
+   * entries, whose line may be in a file the script reads rather than in the script.
+   */
+  line?: number;
+}
+
+/** The finding, marked with the script line of the setting it is about, if it has one. */
+export function atScriptLine(f: Finding, s: SysctlSetting): Finding {
+  return s.line === undefined ? f : { ...f, scriptLine: s.line };
 }
 
 /**
@@ -126,6 +137,7 @@ export function podSysctls(ctx: RuleContext): PodSysctls {
         };
         if (reaches) s.reaches = reaches;
         if (w.reason) s.reason = w.reason;
+        if (w.via !== 'sysctl.d') s.line = w.line;
         result.settings.push(s);
       }
     }

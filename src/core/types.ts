@@ -45,6 +45,11 @@ export interface Finding {
    * analysed; the policy's `unknownNodeWrites: deny` turns it into a denial.
    */
   unknown?: boolean;
+  /**
+   * For a finding about one command of a container script (`path` ends in `.command` or
+   * `.args`): the 1-based line of that command in the script, so `check` can point at it.
+   */
+  scriptLine?: number;
 }
 
 export type Mode = 'enforce' | 'warn' | 'audit';

@@ -2,7 +2,7 @@
  * Rule `hazardous-node-sysctl` (deny): a script that reaches the node sets a sysctl
  * known to break cluster networking. Values that cannot be resolved are warned about.
  */
-import { podSysctls, REACHES_NODE_TEXT } from '../core/pod-sysctls.js';
+import { atScriptLine, podSysctls, REACHES_NODE_TEXT } from '../core/pod-sysctls.js';
 import { asUnknown, listNodes, type Rule } from '../core/rule-context.js';
 import type { Finding } from '../core/types.js';
 import { HAZARDOUS_BY_KEY } from './hazardous-sysctls.js';
@@ -19,26 +19,32 @@ export const hazardousNodeSysctl: Rule = {
       const nodes = listNodes(ctx.profiles());
       if (s.value === null) {
         findings.push(
-          asUnknown(
-            ctx.finding(
-              'hazardous-node-sysctl',
-              'warn',
-              s.path,
-              nodes,
-              `sets ${s.key} on the node to a value portguard cannot resolve (${s.reason ?? 'dynamic value'}); ` +
-                `if it is a bad value, ${hazard.why}. Use a literal value.`,
+          atScriptLine(
+            asUnknown(
+              ctx.finding(
+                'hazardous-node-sysctl',
+                'warn',
+                s.path,
+                nodes,
+                `sets ${s.key} on the node to a value portguard cannot resolve (${s.reason ?? 'dynamic value'}); ` +
+                  `if it is a bad value, ${hazard.why}. Use a literal value.`,
+              ),
             ),
+            s,
           ),
         );
       } else if (hazard.isHazard(s.value)) {
         findings.push(
-          ctx.finding(
-            'hazardous-node-sysctl',
-            'deny',
-            s.path,
-            nodes,
-            `sets ${s.key} to ${shownValue(s.value)} on the node (${REACHES_NODE_TEXT[s.reaches ?? 'hostNetwork']}) on ${ctx.describeNodes(nodes)}: ` +
-              `${hazard.why}. Fix: ${hazard.fix}.`,
+          atScriptLine(
+            ctx.finding(
+              'hazardous-node-sysctl',
+              'deny',
+              s.path,
+              nodes,
+              `sets ${s.key} to ${shownValue(s.value)} on the node (${REACHES_NODE_TEXT[s.reaches ?? 'hostNetwork']}) on ${ctx.describeNodes(nodes)}: ` +
+                `${hazard.why}. Fix: ${hazard.fix}.`,
+            ),
+            s,
           ),
         );
       }

@@ -8,6 +8,7 @@
 
 import { KERNEL_DEFAULT_LOCAL_PORT_RANGE } from '../core/node-ranges.js';
 import {
+  atScriptLine,
   type PodSysctls,
   podSysctls,
   REACHES_NODE_TEXT,
@@ -184,18 +185,22 @@ export const portRangeOverlapsNodeports: Rule = {
     const sysctls = podSysctls(ctx);
     const findings: Finding[] = [];
     for (const s of sysctls.settings) {
-      if (s.key === RANGE_KEY) findings.push(...evaluateSetting(ctx, s, sysctls));
+      if (s.key === RANGE_KEY)
+        findings.push(...evaluateSetting(ctx, s, sysctls).map((f) => atScriptLine(f, s)));
       else if (s.target === 'node' && nameMayBe(s.key, RANGE_KEY)) {
         findings.push(
-          asUnknown(
-            ctx.finding(
-              'port-range-overlaps-nodeports',
-              'warn',
-              s.path,
-              listNodes(ctx.profiles()),
-              `writes a sysctl on the node whose name portguard cannot resolve (${s.reason ?? 'dynamic name'}); ` +
-                `it may be ${RANGE_KEY}. Write the name literally so it can be checked.`,
+          atScriptLine(
+            asUnknown(
+              ctx.finding(
+                'port-range-overlaps-nodeports',
+                'warn',
+                s.path,
+                listNodes(ctx.profiles()),
+                `writes a sysctl on the node whose name portguard cannot resolve (${s.reason ?? 'dynamic name'}); ` +
+                  `it may be ${RANGE_KEY}. Write the name literally so it can be checked.`,
+              ),
             ),
+            s,
           ),
         );
       }

@@ -3,7 +3,7 @@
  * CLI and the core (test/rules/cases.test.ts) never disagree. `check` only knows the
  * CHECK operation, so cases about UPDATE or dry run stay with the core runner.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,9 +26,11 @@ interface JsonFinding {
   line: number;
 }
 
+const caseDir = (c: RuleCase) => join(tmp, c.id.replace(/[/.]/g, '_'));
+
 /** Writes one case as a little repo (ranges, object, inventory) and runs check on it. */
 async function runCase(c: RuleCase): Promise<CliResult> {
-  const dir = join(tmp, c.id.replace(/[/.]/g, '_'));
+  const dir = caseDir(c);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'ranges.yaml'), stringify({ apiVersion: 'v1', kind: 'ConfigMap', data: c.ranges }));
   // The reviewed object goes in its own file and the inventory in another, as in a repo.
@@ -68,7 +70,14 @@ describe('rule cases through portguard check', () => {
     expect(res.code, res.stderr).not.toBe(2);
     const report = JSON.parse(res.stdout) as { findings: JsonFinding[] };
     const own = report.findings.filter((f) => f.file === 'object.yaml');
-    for (const f of own) expect(f.line).toBe(1);
+    // Each finding is on the line of the key its path ends in (a script finding may be on a
+    // line of the script instead).
+    const lines = readFileSync(join(caseDir(c), 'object.yaml'), 'utf8').split('\n');
+    for (const f of own) {
+      const key = /(?:^|\.)([^.[\]]+)$/.exec(f.path)?.[1];
+      if (!key || key === 'command' || key === 'args') continue;
+      expect(lines[f.line - 1], `${f.path} at line ${f.line}`).toContain(`${key}:`);
+    }
     const { actual, expected } = comparable(c, own);
     expect(actual, c.name).toEqual(expected);
     expect(res.code, 'exit code').toBe(report.findings.some((f) => f.severity === 'deny') ? 1 : 0);

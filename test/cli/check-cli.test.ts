@@ -144,10 +144,10 @@ describe('portguard check input forms', () => {
     const res = await runCli(['check', '-', '--ranges', RANGES, '--output', 'json'], { stdin: BAD_SERVICE });
     expect(res.code).toBe(1);
     const [f] = JSON.parse(res.stdout).findings;
-    expect(f).toMatchObject({ file: '<stdin>', line: 1, rule: 'nodeport-in-ephemeral-range', name: 'api' });
+    expect(f).toMatchObject({ file: '<stdin>', line: 6, rule: 'nodeport-in-ephemeral-range', name: 'api' });
   });
 
-  it('keeps the line of each document in a multi-document file', async () => {
+  it('keeps the lines of each document in a multi-document file (a finding is on its key line)', async () => {
     const res = await runCli(
       ['check', 'multi.yaml', '--ranges', join(process.cwd(), RANGES), '--output', 'json'],
       { cwd: tmp },
@@ -157,7 +157,7 @@ describe('portguard check input forms', () => {
     expect(report.summary).toMatchObject({ objects: 2, checked: 2 });
     expect(
       report.findings.map((f: { name: string; file: string; line: number }) => [f.name, f.file, f.line]),
-    ).toEqual([['second', 'multi.yaml', 9]]);
+    ).toEqual([['second', 'multi.yaml', 14]]);
   });
 
   it('expands kind: List items with their own lines', async () => {
@@ -168,7 +168,7 @@ describe('portguard check input forms', () => {
     const report = JSON.parse(res.stdout);
     expect(report.summary.objects).toBe(2);
     expect(report.findings.map((f: { name: string; line: number }) => [f.name, f.line])).toEqual([
-      ['two', 8],
+      ['two', 11],
     ]);
   });
 
@@ -229,7 +229,7 @@ describe('portguard check input forms', () => {
 
 describe('portguard check bad input (exit 2)', () => {
   it.each([
-    ['invalid YAML names file and line', ['broken.yaml'], /broken\.yaml:4: invalid YAML/],
+    ['invalid YAML names file, line and column', ['broken.yaml'], /broken\.yaml:4:\d+: invalid YAML/],
     ['a missing file', ['nope.yaml'], /nope\.yaml: no such file or directory/],
     ['an alias bomb', ['bomb.yaml'], /bomb\.yaml:1: cannot expand YAML aliases/],
     ['a binary file', ['binary.yaml'], /binary\.yaml:1: binary file/],
@@ -265,22 +265,50 @@ describe('portguard check bad input (exit 2)', () => {
         [
           'typo-policy\\.yaml: invalid policy: unknown key "exemption" at /; did you mean "exemptions"\\?',
           'typo-policy\\.yaml: invalid policy: /mode must be one of enforce, warn, audit \\(got "enforced"\\)',
-        ].join('.*\\n'),
+        ].join('.*\\n.*'),
       ),
     ],
   ])('%s', async (_n, args, re) => {
     const res = await runCli(['check', ...args], { cwd: tmp });
-    expect(res.stderr).toMatch(re);
+    // Usage errors go to stderr; bad input is a line of the (text) report on stdout.
+    expect(res.stdout + res.stderr).toMatch(re);
     expect(res.code).toBe(2);
-    expect(res.stdout).toBe('');
   });
 
   it('names the bad ranges key with the parser message', async () => {
     const res = await runCli(['check', 'good-svc.yaml', '--ranges', 'bad-ranges.yaml'], { cwd: tmp });
     expect(res.code).toBe(2);
-    expect(res.stderr).toContain(
-      'bad-ranges.yaml: key "node.worker-1": ipLocalPortRange: low port 65535 is greater than high port 1024',
+    expect(res.stdout).toContain(
+      'error bad-ranges.yaml: key "node.worker-1": ipLocalPortRange: low port 65535 is greater than high port 1024',
     );
+  });
+
+  it('checks the good files around bad ones and writes complete SARIF, then exits 2', async () => {
+    const res = await runCli(
+      [
+        'check',
+        'bad-svc.yaml',
+        'broken.yaml',
+        'nope.yaml',
+        '--ranges',
+        join(process.cwd(), RANGES),
+        '--output',
+        'sarif',
+      ],
+      { cwd: tmp },
+    );
+    expect(res.code).toBe(2);
+    const run = JSON.parse(res.stdout).runs[0];
+    expect(run.results.map((r: { ruleId: string }) => r.ruleId)).toEqual(['nodeport-in-ephemeral-range']);
+    expect(run.invocations[0].executionSuccessful).toBe(false);
+    expect(
+      run.invocations[0].toolExecutionNotifications.map(
+        (n: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }) =>
+          n.locations[0]?.physicalLocation.artifactLocation.uri,
+      ),
+    ).toEqual(['nope.yaml', 'broken.yaml']);
+    // stdout goes to the upload step; the log still says why the run failed.
+    expect(res.stderr).toMatch(/broken\.yaml:4: invalid YAML/);
   });
 });
 
@@ -292,6 +320,7 @@ describe('portguard check output formats', () => {
     const report = JSON.parse(res.stdout);
     expect(Object.keys(report.findings[0]).sort()).toEqual(
       [
+        'column',
         'file',
         'kind',
         'line',
@@ -321,6 +350,22 @@ describe('portguard check output formats', () => {
     expect(ruleIds).toEqual(expect.arrayContaining(['nodeport-in-ephemeral-range', 'hazardous-node-sysctl']));
     for (const r of run.tool.driver.rules) expect(r.help.text.length).toBeGreaterThan(20);
     expect(run.results.length).toBeGreaterThan(0);
+    // Each result is at the key it is about: the nodePort, the script line that widens the range.
+    const at = (file: string, rule: string) =>
+      run.results.find(
+        (r: { ruleId: string; locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }) =>
+          r.ruleId === rule &&
+          r.locations[0]!.physicalLocation.artifactLocation.uri === `examples/bad/${file}`,
+      )?.locations[0].physicalLocation;
+    expect(at('seed-000-nodeport-32582.yaml', 'nodeport-in-ephemeral-range')).toEqual({
+      artifactLocation: { uri: 'examples/bad/seed-000-nodeport-32582.yaml', uriBaseId: '%SRCROOT%' },
+      region: { startLine: 16, startColumn: 7 },
+    });
+    expect(at('seed-000-hostnetwork-init-sysctl.yaml', 'port-range-overlaps-nodeports').region).toEqual({
+      startLine: 20,
+      startColumn: 11,
+    });
+    expect(run.originalUriBaseIds['%SRCROOT%'].uri).toMatch(/^file:\/\/\/.*\/$/);
     for (const r of run.results) {
       expect(ruleIds[r.ruleIndex]).toBe(r.ruleId);
       expect(['error', 'warning', 'note']).toContain(r.level);
@@ -338,6 +383,18 @@ describe('portguard check output formats', () => {
       /<testsuite name="examples\/bad\/seed-000-nodeport-32582\.yaml" tests="1" failures="1"/,
     );
     expect(res.stdout).toMatch(/<failure type="nodeport-in-ephemeral-range"/);
+  });
+
+  it('text escapes what the manifest controls, and FORCE_COLOR colours it into a pipe', async () => {
+    writeFileSync(join(tmp, 'evil.yaml'), BAD_SERVICE.replace('name: api', 'name: "\\e[32mevil\\e[0m"'));
+    const res = await runCli(['check', 'evil.yaml', '--ranges', join(process.cwd(), RANGES)], {
+      cwd: tmp,
+      env: { FORCE_COLOR: '1' },
+    });
+    expect(res.code).toBe(1);
+    expect(res.stdout).toContain('\u001b[31mdeny\u001b[0m');
+    expect(res.stdout).toContain('Service shop/\\x1b[32mevil\\x1b[0m');
+    expect(res.stdout).not.toContain('\u001b[32m');
   });
 
   it('text groups findings under file:line Kind ns/name and ends with a summary; no colour off a TTY', async () => {

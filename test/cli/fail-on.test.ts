@@ -12,6 +12,7 @@ const summary = (deny: number, warn: number, info: number, denied: boolean): Che
   info,
   exempted: 0,
   denied,
+  errors: 0,
 });
 
 describe('failsAt', () => {
@@ -33,6 +34,7 @@ describe('withVerdict', () => {
     files: [],
     objects: [],
     findings: [],
+    errors: [],
     summary: summary(0, 1, 0, false),
   };
 

@@ -133,7 +133,7 @@ function parseAllAtOnce(text: string, file: string): LoadedObject[] {
 
 const outcome = (parse: () => LoadedObject[]) => {
   try {
-    return parse();
+    return parse().map(({ object, file, line }) => ({ object, file, line }));
   } catch (e) {
     return (e as Error).message;
   }
@@ -239,7 +239,8 @@ describe('loadManifests on a directory tree', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('walks recursively in sorted order, skips dot dirs and other extensions, loads a file once', async () => {
-    const objs = await loadManifests(['tree'], { cwd: dir });
+    const { objects: objs, errors } = await loadManifests(['tree'], { cwd: dir });
+    expect(errors).toEqual([]);
     expect(objs.map((o) => `${o.file}:${(o.object.metadata as { name: string }).name}`)).toEqual([
       'tree/a.yml:a',
       'tree/b.yaml:b',
@@ -251,18 +252,33 @@ describe('loadManifests on a directory tree', () => {
     ['a directory symlink loop', 'loop', /loop\/inner\/back: symlink loop/],
     ['a symlink pointing at itself', 'selfloop', /selfloop\/me\.yaml: symlink loop/],
     ['a missing path', 'nope.yaml', /nope\.yaml: no such file or directory/],
-  ])('fails on %s', async (_n, path, re) => {
-    await expect(loadManifests([path], { cwd: dir })).rejects.toThrowError(re);
+  ])('reports %s and goes on with the other paths', async (_n, path, re) => {
+    const { objects, errors } = await loadManifests([path, 'tree/a.yml'], { cwd: dir });
+    expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(re)]);
+    expect(objects.map((o) => o.file)).toEqual(['tree/a.yml']);
+  });
+
+  it('reads every file of a tree with bad ones in it, and reports each bad one', async () => {
+    mkdirSync(join(dir, 'mixed'));
+    writeFileSync(join(dir, 'mixed/1-bad.yaml'), 'kind: Pod\nmetadata: [1\n');
+    writeFileSync(join(dir, 'mixed/2-good.yaml'), 'kind: Pod\nmetadata: {name: g}\n');
+    writeFileSync(join(dir, 'mixed/3-bad.yaml'), 'kind: Pod\nkind: Pod\n');
+    const { objects, errors } = await loadManifests(['mixed'], { cwd: dir });
+    expect(objects.map((o) => o.file)).toEqual(['mixed/2-good.yaml']);
+    expect(errors.map((e) => [e.file, e.line, e.column])).toEqual([
+      ['mixed/1-bad.yaml', 3, 1],
+      ['mixed/3-bad.yaml', 2, 1],
+    ]);
   });
 
   it('checks the size before reading', async () => {
-    await expect(loadManifests(['tree/a.yml'], { cwd: dir, maxFileBytes: 5 })).rejects.toBeInstanceOf(
-      ManifestError,
-    );
+    const { errors } = await loadManifests(['tree/a.yml'], { cwd: dir, maxFileBytes: 5 });
+    expect(errors[0]).toBeInstanceOf(ManifestError);
+    expect(errors[0]?.message).toMatch(/over the 5-byte limit/);
   });
 
   it('reads - from the injected stdin', async () => {
-    const objs = await loadManifests(['-'], {
+    const { objects: objs } = await loadManifests(['-'], {
       readStdin: async () => Buffer.from('kind: Pod\nmetadata: {name: s}\n'),
     });
     expect(objs.map((o) => [o.file, o.line])).toEqual([['<stdin>', 1]]);

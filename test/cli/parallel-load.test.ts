@@ -56,7 +56,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('loadManifestsParallel', () => {
   it('loads what the sequential loader loads, in the same order and with the same lines', async () => {
-    const expected = await loadManifests([join(dir, 'good')], { cwd: dir });
+    const { objects: expected } = await loadManifests([join(dir, 'good')], { cwd: dir });
     const { objects } = await loadManifestsParallel([join(dir, 'good')], { ...parallel, cwd: dir });
     expect(objects.length).toBe(49);
     expect(objects).toEqual(expected);
@@ -67,22 +67,28 @@ describe('loadManifestsParallel', () => {
   it.each([2, 4, 7])(
     'gives the same result with %i workers, some of which run out of files first',
     async (n) => {
-      const expected = await loadManifests(['good'], { cwd: dir });
+      const { objects: expected } = await loadManifests(['good'], { cwd: dir });
       const { objects } = await loadManifestsParallel(['good'], { ...parallel, workers: n, cwd: dir });
       expect(objects).toEqual(expected);
     },
   );
 
   it.each([
-    ['the first bad file in listing order', [join('bad')], 'bad/b.yaml:3'],
-    ['a bad file listed before a good tree', [join('bad', 'd.yaml'), 'good'], 'bad/d.yaml:1'],
-  ])('reports %s, as the sequential loader does', async (_n, paths, where) => {
-    const seq = await loadManifests(paths, { cwd: dir }).catch((e: unknown) => e);
-    const par = await loadManifestsParallel(paths, { ...parallel, cwd: dir }).catch((e: unknown) => e);
-    expect(seq).toBeInstanceOf(ManifestError);
-    expect(par).toBeInstanceOf(ManifestError);
-    expect((par as ManifestError).message).toBe((seq as ManifestError).message);
-    expect((par as ManifestError).message.startsWith(where)).toBe(true);
+    ['every bad file in listing order', [join('bad')], ['bad/b.yaml:3', 'bad/d.yaml:1'], 2],
+    [
+      'a bad file listed before a good tree, and a missing path',
+      [join('bad', 'd.yaml'), 'good', 'nope'],
+      ['nope: no such', 'bad/d.yaml:1'],
+      49,
+    ],
+  ])('reports %s, as the sequential loader does', async (_n, paths, where, count) => {
+    const seq = await loadManifests(paths, { cwd: dir });
+    const par = await loadManifestsParallel(paths, { ...parallel, cwd: dir });
+    expect(par.errors.every((e) => e instanceof ManifestError)).toBe(true);
+    expect(par.errors).toEqual(seq.errors);
+    expect(par.errors.map((e, i) => e.message.startsWith(where[i]!))).toEqual(where.map(() => true));
+    expect(par.objects).toEqual(seq.objects);
+    expect(par.objects.length).toBe(count);
   });
 
   it('hands back each distinct script analysis under the key the analyzer looks up', async () => {
@@ -119,7 +125,7 @@ describe('loadManifestsParallel', () => {
       { workerUrl: pathToFileURL(join(tmpdir(), 'portguard-no-such-worker.js')) },
     ],
   ])('loads on this thread with %s, with the same result', async (_n, override) => {
-    const expected = await loadManifests(['good'], { cwd: dir });
+    const { objects: expected } = await loadManifests(['good'], { cwd: dir });
     const got = await loadManifestsParallel(['good'], {
       ...parallel,
       ...override,
@@ -155,15 +161,15 @@ describe('loadManifestsParallel', () => {
     expect(delivered).toEqual(got.objects);
   });
 
-  it('delivers nothing from the first bad file on', async () => {
+  it('delivers the objects of the good files around bad ones', async () => {
     const delivered: LoadedObject[] = [];
     const result = await loadManifestsParallel(['bad'], {
       ...parallel,
       cwd: dir,
       onObjects: (objects) => delivered.push(...objects),
-    }).catch((e: unknown) => e);
-    expect(result).toBeInstanceOf(ManifestError);
-    expect(delivered.map((o) => o.file)).toEqual([join('bad', 'a.yaml')]);
+    });
+    expect(result.errors).toHaveLength(2);
+    expect(delivered.map((o) => o.file)).toEqual([join('bad', 'a.yaml'), join('bad', 'c.yaml')]);
   });
 
   it('fails the load when the listener throws', async () => {
@@ -183,7 +189,7 @@ describe('loadManifestsParallel', () => {
       cwd: dir,
       readStdin: async () => Buffer.from('kind: Namespace\nmetadata: {name: x}\n'),
     });
-    expect(got.objects[0]).toEqual({
+    expect(got.objects[0]).toMatchObject({
       object: { kind: 'Namespace', metadata: { name: 'x' } },
       file: '<stdin>',
       line: 1,

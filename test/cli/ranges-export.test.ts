@@ -257,7 +257,9 @@ describe('portguard check --kubeconfig', () => {
     const kubeconfig = await cluster([reportObject(LOC, 'w3', { ipLocalPortRange: '60999 1024' })]);
     const { code, out, err } = await check({ kubeconfig, namespace: LOC.namespace, configmap: LOC.name });
     expect(code).toBe(ExitCode.BadInput);
-    expect(out).toBe('');
+    expect(JSON.parse(out).errors).toEqual([
+      { message: expect.stringContaining('ConfigMap infra/ranges.w3: key "node.w3": ipLocalPortRange: ') },
+    ]);
     expect(err).toContain('portguard check: ConfigMap infra/ranges.w3: key "node.w3": ipLocalPortRange: ');
   });
 

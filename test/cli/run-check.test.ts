@@ -8,6 +8,7 @@ import type { LoadedObject } from '../../src/cli/manifest-loader.js';
 import { defaultRanges } from '../../src/core/node-ranges.js';
 import { createScriptAnalyzer, type ScriptAnalyzer } from '../../src/shell/index.js';
 import { mkTmp } from './run-cli.js';
+import { XMLValidator } from './xml.js';
 
 let dir: string;
 let scripts: ScriptAnalyzer;
@@ -127,24 +128,145 @@ describe('runCheck', () => {
       '',
       'portguard check: stdin can feed either --ranges - or the manifests (-), not both\n',
     ],
-    [
-      'a List without the ranges ConfigMap',
-      { paths: ['a'], ranges: '-' },
-      'kind: List\nitems: []\n',
-      'portguard check: <stdin>: the List has no items; expected the node-ranges ConfigMap\n',
-    ],
-  ])('refuses %s (exit 2)', async (_n, opts, stdin, err) => {
+  ])('refuses %s (exit 2, a usage error: stderr only)', async (_n, opts, stdin, err) => {
     const sink = io(stdin);
     expect(await runCheck({ ...opts, output: 'json' }, sink)).toBe(ExitCode.BadInput);
     expect(sink.err).toBe(err);
     expect(sink.out).toBe('');
   });
 
-  it('turns bad input into exit 2 with nothing on stdout', async () => {
+  it('reports a ranges List without the ranges ConfigMap in the output and exits 2', async () => {
+    const sink = io('kind: List\nitems: []\n');
+    expect(await runCheck({ paths: ['a'], ranges: '-', output: 'json' }, sink)).toBe(ExitCode.BadInput);
+    const message = 'the List has no items; expected the node-ranges ConfigMap';
+    expect(JSON.parse(sink.out).errors).toEqual([expect.objectContaining({ file: '<stdin>', message })]);
+    expect(sink.err).toContain(`<stdin>: ${message}`);
+  });
+
+  it('turns bad stdin into exit 2 with the error in the report', async () => {
     const sink = io('kind: [');
     expect(await runCheck({ paths: ['-'], output: 'json' }, sink)).toBe(ExitCode.BadInput);
-    expect(sink.out).toBe('');
+    expect(JSON.parse(sink.out).errors).toEqual([
+      expect.objectContaining({ file: '<stdin>', line: 1, message: expect.stringMatching(/^invalid YAML/) }),
+    ]);
     expect(sink.err).toMatch(/<stdin>:\d+: invalid YAML/);
+  });
+});
+
+describe('runCheck with bad input among good', () => {
+  beforeAll(() => {
+    mkdirSync(join(dir, 'mixed'));
+    writeFileSync(join(dir, 'mixed/1-broken.yaml'), 'kind: Service\nmetadata: {name: x\n');
+    writeFileSync(join(dir, 'mixed/2-svc.yaml'), svc('api', 30584));
+    writeFileSync(join(dir, 'mixed/3-binary.yaml'), Buffer.from([0x6b, 0x00]));
+  });
+  const args = { paths: ['mixed', 'missing.yaml'], ranges: 'ranges.yaml' };
+
+  it.each([
+    [
+      'json',
+      (out: string) => {
+        const r = JSON.parse(out);
+        expect(r.findings.map((f: { file: string }) => f.file)).toEqual(['mixed/2-svc.yaml']);
+        expect(r.errors.map((e: { file: string; line?: number }) => [e.file, e.line])).toEqual([
+          ['missing.yaml', undefined],
+          ['mixed/1-broken.yaml', 3],
+          ['mixed/3-binary.yaml', 1],
+        ]);
+        expect(r.summary).toMatchObject({ errors: 3, deny: 1, denied: true });
+      },
+    ],
+    [
+      'sarif',
+      (out: string) => {
+        const run = JSON.parse(out).runs[0];
+        expect(run.results).toHaveLength(1);
+        expect(run.invocations[0].executionSuccessful).toBe(false);
+        expect(run.invocations[0].toolExecutionNotifications).toHaveLength(3);
+      },
+    ],
+    [
+      'junit',
+      (out: string) => {
+        expect(XMLValidator(out)).toBe(true);
+        expect(out).toContain('<testsuites name="portguard check" tests="4" failures="1" errors="3">');
+        expect(out.match(/<error /g)).toHaveLength(3);
+      },
+    ],
+    [
+      'text',
+      (out: string) => {
+        expect(out).toMatch(/^mixed\/2-svc\.yaml:1 Service shop\/api$/m);
+        expect(out).toMatch(/^error mixed\/1-broken\.yaml:3:\d+: invalid YAML/m);
+        expect(out).toMatch(/^error missing\.yaml: no such file or directory$/m);
+        expect(out).toMatch(/3 input error\(s\)\n$/);
+      },
+    ],
+  ] as const)('reports every file in %s and exits 2', async (output, check) => {
+    const sink = io();
+    expect(await runCheck({ ...args, output }, sink)).toBe(ExitCode.BadInput);
+    check(sink.out);
+    // Machine output is usually redirected: the errors are on stderr too; text has them once.
+    expect(sink.err.match(/^portguard check: (missing|mixed)/gm)?.length ?? 0).toBe(
+      output === 'text' ? 0 : 3,
+    );
+  });
+
+  it.each([
+    ['a bad ranges file', { ranges: 'mixed/1-broken.yaml' }, 'mixed/1-broken.yaml'],
+    ['a missing policy file', { config: 'nope-policy.yaml' }, 'nope-policy.yaml'],
+  ])('writes a complete report for %s', async (_n, flags, file) => {
+    const sink = io();
+    expect(await runCheck({ paths: ['a'], output: 'sarif', ...flags }, sink)).toBe(ExitCode.BadInput);
+    const run = JSON.parse(sink.out).runs[0];
+    expect(run.results).toEqual([]);
+    expect(run.invocations[0].executionSuccessful).toBe(false);
+    expect(
+      run.invocations[0].toolExecutionNotifications[0].locations[0].physicalLocation.artifactLocation.uri,
+    ).toBe(file);
+  });
+});
+
+describe('runCheck locations', () => {
+  const fixture = join(import.meta.dirname, 'fixtures', 'es-init-annotation.yaml');
+  const example = join(
+    import.meta.dirname,
+    '..',
+    '..',
+    'examples',
+    'bad',
+    'seed-000-hostnetwork-init-sysctl.yaml',
+  );
+
+  it('puts each finding at the same line and column in every format', async () => {
+    const out: Record<string, string> = {};
+    for (const output of ['text', 'json', 'junit', 'sarif'] as const) {
+      const sink = io();
+      await runCheck({ paths: [fixture, example], output }, sink);
+      out[output] = sink.out;
+    }
+    const findings = JSON.parse(out.json!).findings as {
+      rule: string;
+      file: string;
+      line: number;
+      column: number;
+    }[];
+    const at = (rule: string) => findings.find((f) => f.rule === rule)!;
+    // The containerPort key of the hostNetwork Elasticsearch pod (a file yaml-compat re-read).
+    expect(at('hostnetwork-port-in-ephemeral-range')).toMatchObject({ line: 33, column: 11 });
+    // The script line that widens the range, inside the block scalar.
+    expect(at('port-range-overlaps-nodeports')).toMatchObject({ line: 20, column: 11 });
+    const sarif = JSON.parse(out.sarif!).runs[0].results as {
+      ruleId: string;
+      locations: { physicalLocation: { region: { startLine: number; startColumn: number } } }[];
+    }[];
+    for (const f of findings) {
+      const place = `${f.file}:${f.line}:${f.column}`;
+      expect(out.text).toContain(`(${place})`);
+      expect(out.junit).toContain(`${place} `);
+      const r = sarif.find((x) => x.ruleId === f.rule)!;
+      expect(r.locations[0]!.physicalLocation.region).toEqual({ startLine: f.line, startColumn: f.column });
+    }
   });
 });
 

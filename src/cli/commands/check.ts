@@ -45,6 +45,7 @@ export function declareCheck(program: Command, ctx: CommandContext): void {
         .default('deny'),
     )
     .option('--config <file>', 'policy file (mode and exemptions)')
+    .option('--base-dir <dir>', 'directory SARIF file URIs are relative to (default: the working directory)')
     .action(async (paths: string[], flags: CheckFlags) => {
       const { checkAction } = await import('../check-command.js');
       ctx.exit(await checkAction(paths, flags));

@@ -11,6 +11,12 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 export interface FormatOptions {
   /** ANSI colour, text output only. */
   color: boolean;
+  /** Wrap text output at this many columns (a terminal's width); undefined: no wrapping. */
+  columns?: number;
+  /** Absolute directory the report's file names are relative to (SARIF needs absolute URIs for others). */
+  cwd?: string;
+  /** Absolute directory SARIF artifact URIs are relative to (`--base-dir`; default `cwd`). */
+  baseDir?: string;
 }
 
 export function isOutputFormat(v: string): v is OutputFormat {
@@ -22,10 +28,16 @@ export function formatReport(format: OutputFormat, report: CheckReport, opts: Fo
     case 'json':
       return formatJson(report);
     case 'sarif':
-      return formatSarif(report);
+      return formatSarif(report, {
+        ...(opts.cwd ? { cwd: opts.cwd } : {}),
+        ...(opts.baseDir ? { baseDir: opts.baseDir } : {}),
+      });
     case 'junit':
       return formatJunit(report);
     default:
-      return formatText(report, opts.color);
+      return formatText(report, {
+        color: opts.color,
+        ...(opts.columns !== undefined ? { columns: opts.columns } : {}),
+      });
   }
 }

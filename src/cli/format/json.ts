@@ -18,6 +18,15 @@ export function formatJson(report: CheckReport): string {
     nodeCount: f.nodeCount,
     file: f.file,
     line: f.line,
+    ...(f.column !== undefined ? { column: f.column } : {}),
   }));
-  return `${JSON.stringify({ findings, summary: { mode: report.mode, ...report.summary } }, null, 2)}\n`;
+  // Each error's keys in a fixed order; `file`, `line` and `column` only when known.
+  const errors = report.errors.map((e) => ({
+    ...(e.file !== undefined ? { file: e.file } : {}),
+    ...(e.line !== undefined ? { line: e.line } : {}),
+    ...(e.column !== undefined ? { column: e.column } : {}),
+    message: e.message,
+  }));
+  const out = { findings, errors, summary: { mode: report.mode, ...report.summary } };
+  return `${JSON.stringify(out, null, 2)}\n`;
 }
