@@ -46,13 +46,20 @@ export function reportedNodeName(configMapName: string, objectName: string): str
     : undefined;
 }
 
+/** A bad report object: its name, the data key at fault ('' for the object's shape) and why. */
+export interface NodeReportError {
+  object: string;
+  key: string;
+  message: string;
+}
+
 interface ParsedReport {
   obj: ConfigMapLike;
   raw: unknown;
   /** Key of the default profile the entry was parsed against (entries inherit what they omit). */
   defaultKey: string;
   node: NodeInfo | undefined;
-  errors: readonly RangesError[];
+  errors: readonly NodeReportError[];
 }
 
 type ConfigMapLike = KubernetesObject & { data?: Record<string, unknown> };
@@ -176,9 +183,9 @@ export class NodeReports {
     return out;
   }
 
-  /** Every report's errors, keyed by object name. */
-  errors(): RangesError[] {
-    const out: RangesError[] = [];
+  /** Every report's errors. */
+  errors(): NodeReportError[] {
+    const out: NodeReportError[] = [];
     for (const r of this.byObject.values()) out.push(...r.errors);
     return out;
   }
@@ -198,7 +205,11 @@ export class NodeReports {
         raw: undefined,
         node: undefined,
         errors: [
-          { key: name, message: `a report object's name must be "${this.configMapName}.<node name>"` },
+          {
+            object: name,
+            key: '',
+            message: `a report object's name must be "${this.configMapName}.<node name>"`,
+          },
         ],
       };
     }
@@ -210,7 +221,8 @@ export class NodeReports {
         node: undefined,
         errors: [
           {
-            key: name,
+            object: name,
+            key: '',
             message: `data must hold exactly one key, "${key}" (found: ${keys.join(', ') || 'none'})`,
           },
         ],
@@ -222,7 +234,7 @@ export class NodeReports {
       ...base,
       raw: data[key],
       node,
-      errors: errors.map((e) => ({ key: `${name} ${e.key}`, message: e.message })),
+      errors: errors.map((e) => ({ object: name, key: e.key, message: e.message })),
     };
   }
 }

@@ -16,7 +16,7 @@ import { EntryCache } from '../core/node-ranges.js';
 import type { Json } from '../core/object-view.js';
 import { DEFAULT_CONFIGMAP, DEFAULT_NAMESPACE } from './cluster-state-source.js';
 import { CoreV1Api, type KubeConfig } from './k8s.js';
-import { NODE_REPORT_SELECTOR, NodeReports } from './node-reports.js';
+import { NODE_REPORT_SELECTOR, type NodeReportError, NodeReports } from './node-reports.js';
 import { ListError, listAll, type Page, type ProgressFn, pageQuery, statusOf } from './paged-list.js';
 import { applyConfigMap, composeRanges } from './ranges-model.js';
 
@@ -121,16 +121,9 @@ export async function listNodeReports(
   );
 }
 
-/** A report error from `NodeReports` (key `<object> <data key>`, or `<object>` alone) with its object. */
-function reportError(namespace: string, e: RangesError): ClusterRangesError {
-  const space = e.key.indexOf(' ');
-  const objectName = space < 0 ? e.key : e.key.slice(0, space);
-  return {
-    object: configMapRef(namespace, objectName),
-    key: space < 0 ? '' : e.key.slice(space + 1),
-    message: e.message,
-    report: true,
-  };
+/** A report error from `NodeReports`, with its object named as messages name objects. */
+function reportError(namespace: string, e: NodeReportError): ClusterRangesError {
+  return { object: configMapRef(namespace, e.object), key: e.key, message: e.message, report: true };
 }
 
 /**

@@ -52,7 +52,11 @@ describe('NodeReports', () => {
     expect(a?.evidence?.nodePortSourcePorts).toEqual({ range: { lo: 30000, hi: 32767 }, count: 2 });
     expect([...reports.nodes().keys()]).toEqual(['a']);
     const errors = reports.errors();
-    expect(errors.map((e) => e.key)).toEqual([`${CM}.c`, 'stranger', `${CM}.d node.d`]);
+    expect(errors.map((e) => [e.object, e.key])).toEqual([
+      [`${CM}.c`, ''],
+      ['stranger', ''],
+      [`${CM}.d`, 'node.d'],
+    ]);
     expect(errors[0]?.message).toMatch(/exactly one key, "node.c"/);
     expect(errors[1]?.message).toMatch(/must be "portguard-node-ranges.<node name>"/);
   });
