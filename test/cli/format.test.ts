@@ -152,6 +152,20 @@ describe('junit', () => {
 
 describe('sarif', () => {
   it.each([
+    ['nodeport-in-ephemeral-range', true],
+    ['namespace-mode-label', false],
+  ] as const)(
+    'rule %s: ruleIndex points at it, or is left out when the driver does not list it',
+    (rule, listed) => {
+      const run = JSON.parse(formatSarif(report([finding({ rule })]))).runs[0];
+      const result = run.results[0];
+      if (listed) expect(run.tool.driver.rules[result.ruleIndex].id).toBe(rule);
+      else expect(result).not.toHaveProperty('ruleIndex');
+      expect(result.ruleId).toBe(rule);
+    },
+  );
+
+  it.each([
     ['deny', 'error'],
     ['warn', 'warning'],
     ['info', 'note'],

@@ -110,7 +110,8 @@ export function formatSarif(report: CheckReport, opts: SarifOptions = {}): strin
   const prints = fingerprints(report.findings, (f) => location(f.file).uri);
   const results = report.findings.map((f, i) => ({
     ruleId: f.rule,
-    ruleIndex: ruleIndex.get(f.rule) ?? 0,
+    // A rule the driver does not list gets no index: index 0 would name another rule.
+    ...(ruleIndex.has(f.rule) ? { ruleIndex: ruleIndex.get(f.rule) } : {}),
     level: LEVEL[f.severity],
     message: { text: f.message },
     locations: [
