@@ -88,18 +88,16 @@ describe('parseManifests', () => {
     );
   });
 
-  it('refuses an alias bomb quickly', () => {
+  it('refuses an alias bomb by counting expansions (how fast is a bench figure)', () => {
     const lines = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
     for (let i = 1; i < 12; i++) {
       const prev = String.fromCharCode(96 + i);
       const cur = String.fromCharCode(97 + i);
       lines.push(`${cur}: &${cur} [${Array(10).fill(`*${prev}`).join(',')}]`);
     }
-    const start = Date.now();
     expect(() =>
       parseManifests(`kind: ConfigMap\ndata:\n  ${lines.join('\n  ')}\n`, 'bomb.yaml'),
     ).toThrowError(/bomb\.yaml:1: cannot expand YAML aliases/);
-    expect(Date.now() - start).toBeLessThan(2000);
   });
 });
 

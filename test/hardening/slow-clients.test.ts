@@ -36,24 +36,23 @@ afterAll(async () => {
   await rm(certs.dir, { recursive: true, force: true });
 });
 
-/** Resolves with the ms until the server closed `socket`, or `cap` if it did not. */
-function closedAfter(socket: Socket, started: number, cap: number): Promise<number> {
+/** Resolves with who closed `socket`: the server, or this client after waiting `cap` ms. */
+function closedAfter(socket: Socket, cap: number): Promise<'server' | 'client'> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       socket.destroy();
-      resolve(cap);
+      resolve('client');
     }, cap);
     socket.on('close', () => {
       clearTimeout(timer);
-      resolve(Date.now() - started);
+      resolve('server');
     });
     socket.on('error', () => {});
   });
 }
 
 /** A TLS client that sends the request headers one byte every `gapMs`, forever. */
-function slowloris(gapMs: number, cap: number): Promise<number> {
-  const started = Date.now();
+function slowloris(gapMs: number, cap: number): Promise<'server' | 'client'> {
   const socket = connect({
     host: '127.0.0.1',
     port: handle.port,
@@ -67,12 +66,11 @@ function slowloris(gapMs: number, cap: number): Promise<number> {
     socket.write(head[i++] ?? '');
   }, gapMs);
   socket.on('close', () => clearInterval(tick));
-  return closedAfter(socket, started, cap);
+  return closedAfter(socket, cap);
 }
 
 /** Full headers, then a body that trickles one byte every `gapMs`. */
-function slowBody(gapMs: number, cap: number): Promise<number> {
-  const started = Date.now();
+function slowBody(gapMs: number, cap: number): Promise<'server' | 'client'> {
   const socket = connect({
     host: '127.0.0.1',
     port: handle.port,
@@ -88,14 +86,13 @@ function slowBody(gapMs: number, cap: number): Promise<number> {
     socket.write(review[i++] ?? '');
   }, gapMs);
   socket.on('close', () => clearInterval(tick));
-  return closedAfter(socket, started, cap);
+  return closedAfter(socket, cap);
 }
 
 /** A TCP connection to the TLS port that never sends a ClientHello. */
-function silentTcp(cap: number): Promise<number> {
-  const started = Date.now();
+function silentTcp(cap: number): Promise<'server' | 'client'> {
   const socket = tcpConnect(handle.port, '127.0.0.1');
-  return closedAfter(socket, started, cap);
+  return closedAfter(socket, cap);
 }
 
 async function reviews(n: number, agent: Agent): Promise<{ failures: unknown[] }> {
@@ -137,16 +134,17 @@ describe('slow clients', () => {
     expect(failures).toEqual([]);
   });
 
+  // The server's timeouts are below the apiserver's (asserted above from the configuration);
+  // here the server must be the one that closes, whatever the machine's load.
   it.each([
-    ['headers sent one byte per second (slowloris)', () => slowloris(1_000, 15_000)],
-    ['a body trickling one byte per second', () => slowBody(1_000, 15_000)],
-    ['a TCP connection that never starts TLS', () => silentTcp(15_000)],
+    ['headers sent one byte per second (slowloris)', () => slowloris(1_000, 45_000)],
+    ['a body trickling one byte per second', () => slowBody(1_000, 45_000)],
+    ['a TCP connection that never starts TLS', () => silentTcp(45_000)],
   ])(
-    'cuts %s before the apiserver gives up',
+    'cuts %s: the server closes the connection',
     async (_n, client) => {
-      const ms = await client();
-      expect(ms).toBeLessThan(APISERVER_TIMEOUT_MS);
+      expect(await client()).toBe('server');
     },
-    30_000,
+    60_000,
   );
 });
