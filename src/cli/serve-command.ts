@@ -215,7 +215,7 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOut
   // Monotonic clock: a wall-clock step must not end or stretch reservations.
   const nodePortReservations = new NodePortReservations({ now: () => performance.now() });
   // The state source starts after the metrics (it reports into them); scrapes before that see no nodes.
-  let currentNodes: () => Iterable<NodeInfo> = () => [];
+  let currentNodes: () => ReadonlyMap<string, NodeInfo> = () => new Map();
   const metrics = createMetrics(undefined, {
     reservedNodePorts: () => nodePortReservations.liveCount(),
     nodes: () => currentNodes(),
@@ -285,7 +285,7 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOut
       source = { getState: () => state, isReady: () => ({ ready: true, detail }) };
     }
     const stateSource = source;
-    currentNodes = () => stateSource.getState().ranges.nodes.values();
+    currentNodes = () => stateSource.getState().ranges.nodes;
 
     const scripts = await createScriptAnalyzer();
     const reviewer = createReviewer({ scripts, budget: REVIEW_BUDGET_DEFAULTS });

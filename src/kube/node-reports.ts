@@ -199,34 +199,18 @@ export class NodeReports {
     const key = this.expectedKey(name);
     const data = obj.data ?? {};
     const base = { obj, defaultKey: defaultProfile.key };
-    if (key === undefined) {
-      return {
-        ...base,
-        raw: undefined,
-        node: undefined,
-        errors: [
-          {
-            object: name,
-            key: '',
-            message: `a report object's name must be "${this.configMapName}.<node name>"`,
-          },
-        ],
-      };
-    }
+    /** A report whose shape is wrong: no node, one error about the object itself. */
+    const refused = (message: string): ParsedReport => ({
+      ...base,
+      raw: undefined,
+      node: undefined,
+      errors: [{ object: name, key: '', message }],
+    });
+    if (key === undefined)
+      return refused(`a report object's name must be "${this.configMapName}.<node name>"`);
     const keys = Object.keys(data);
     if (keys.length !== 1 || keys[0] !== key) {
-      return {
-        ...base,
-        raw: undefined,
-        node: undefined,
-        errors: [
-          {
-            object: name,
-            key: '',
-            message: `data must hold exactly one key, "${key}" (found: ${keys.join(', ') || 'none'})`,
-          },
-        ],
-      };
+      return refused(`data must hold exactly one key, "${key}" (found: ${keys.join(', ') || 'none'})`);
     }
     const errors: RangesError[] = [];
     const node = parseDataEntry(key, data[key], defaultProfile, errors, this.cache);

@@ -174,23 +174,13 @@ export function isReporterCopy(entry: NodeInfo): boolean {
 export const HOSTNAME_LABEL = 'kubernetes.io/hostname';
 
 /**
- * One node's data after precedence: a hand-written `node.<name>` entry of the ranges
- * ConfigMap, else the node's report object, else a reporter-written entry of the ranges
- * ConfigMap (older reporters), else nothing (the default profile). Evidence (listeners,
- * source ports) is only ever measured, so it comes from the report whichever profile wins.
+ * Where a node's profile comes from, by precedence: a hand-written `node.<name>` entry of the
+ * ranges ConfigMap, else the node's report object, else a reporter-written entry of the ranges
+ * ConfigMap (older reporters), else nothing (the default profile). Evidence (listeners, source
+ * ports) is only ever measured, so it comes from the report whichever profile wins.
  */
-function effectiveEntry(
-  entry: NodeInfo | undefined,
-  report: NodeInfo | undefined,
-): Pick<NodeInfo, 'profile' | 'labels' | 'evidence'> | undefined {
-  const base = entry && !isReporterCopy(entry) ? entry : (report ?? entry);
-  if (!base) return undefined;
-  const evidence = report?.evidence ?? entry?.evidence;
-  return {
-    profile: base.profile,
-    labels: entry?.labels ?? report?.labels ?? {},
-    ...(evidence ? { evidence } : {}),
-  };
+function profileSource(entry: NodeInfo | undefined, report: NodeInfo | undefined): NodeInfo | undefined {
+  return entry && !isReporterCopy(entry) ? entry : (report ?? entry);
 }
 
 /**
@@ -216,8 +206,7 @@ export function composeRanges(
     for (const [name, labels] of liveNodes) {
       const entry = config.nodes.get(name);
       const report = reports?.get(name);
-      const base = entry && !isReporterCopy(entry) ? entry : (report ?? entry);
-      const profile = base?.profile ?? config.defaultProfile;
+      const profile = profileSource(entry, report)?.profile ?? config.defaultProfile;
       const evidence = report?.evidence ?? entry?.evidence;
       const prev = previous?.nodes.get(name);
       if (
@@ -237,9 +226,19 @@ export function composeRanges(
     for (const node of config.nodes.values()) nodes.set(node.name, node);
   } else {
     for (const name of new Set([...config.nodes.keys(), ...reports.keys()])) {
-      const e = effectiveEntry(config.nodes.get(name), reports.get(name));
-      if (!e) continue;
-      nodes.set(name, { name, ...e, labelsComplete: false });
+      const entry = config.nodes.get(name);
+      const report = reports.get(name);
+      const source = profileSource(entry, report);
+      if (!source) continue;
+      const node: NodeInfo = {
+        name,
+        profile: source.profile,
+        labels: entry?.labels ?? report?.labels ?? {},
+        labelsComplete: false,
+      };
+      const evidence = report?.evidence ?? entry?.evidence;
+      if (evidence) node.evidence = evidence;
+      nodes.set(name, node);
     }
   }
   return buildRanges(config.nodePortRange, config.defaultProfile, nodes, source);

@@ -54,14 +54,14 @@ export const MAX_SOURCE_PORT_SERIES = 100;
 /** Values that live elsewhere and are read when /metrics is scraped. */
 export interface MetricSources {
   reservedNodePorts?: () => number;
-  /** The nodes of the current cluster state, for the evidence node reporters measured. */
-  nodes?: () => Iterable<NodeInfo>;
+  /** The nodes of the current cluster state (`state.ranges.nodes`), for the evidence node reporters measured. */
+  nodes?: () => ReadonlyMap<string, NodeInfo>;
 }
 
 /** Nodes with a measured NodePort source-port count above zero, busiest first. */
-function nodesUsingNodePorts(nodes: Iterable<NodeInfo>): { name: string; count: number }[] {
+function nodesUsingNodePorts(nodes: ReadonlyMap<string, NodeInfo>): { name: string; count: number }[] {
   const out: { name: string; count: number }[] = [];
-  for (const n of nodes) {
+  for (const n of nodes.values()) {
     const count = n.evidence?.nodePortSourcePorts?.count ?? 0;
     if (count > 0) out.push({ name: n.name, count });
   }
@@ -73,6 +73,15 @@ const REQUEST_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 
 /** Creates every portguard metric on `registry` (a fresh one when omitted). */
 export function createMetrics(registry: Registry = new Registry(), sources: MetricSources = {}): Metrics {
   const registers = [registry];
+  // Both source-port gauges read one scan per cluster state: the state's node map is replaced,
+  // never changed, so its identity says whether the scan is current.
+  let scanned: { nodes: ReadonlyMap<string, NodeInfo>; using: { name: string; count: number }[] } | undefined;
+  const usingNodePorts = (): { name: string; count: number }[] => {
+    const nodes = sources.nodes?.();
+    if (!nodes) return [];
+    if (scanned?.nodes !== nodes) scanned = { nodes, using: nodesUsingNodePorts(nodes) };
+    return scanned.using;
+  };
   return {
     registry,
     requestDuration: new Histogram({
@@ -158,7 +167,7 @@ export function createMetrics(registry: Registry = new Registry(), sources: Metr
       collect() {
         if (!sources.nodes) return;
         this.reset();
-        for (const { name, count } of nodesUsingNodePorts(sources.nodes()).slice(0, MAX_SOURCE_PORT_SERIES))
+        for (const { name, count } of usingNodePorts().slice(0, MAX_SOURCE_PORT_SERIES))
           this.set({ node: name }, count);
       },
     }),
@@ -167,7 +176,7 @@ export function createMetrics(registry: Registry = new Registry(), sources: Metr
       help: 'Nodes whose node reporter counted at least one connection using a NodePort as its source port',
       registers,
       collect() {
-        if (sources.nodes) this.set(nodesUsingNodePorts(sources.nodes()).length);
+        if (sources.nodes) this.set(usingNodePorts().length);
       },
     }),
     configMapLookups: new Counter({

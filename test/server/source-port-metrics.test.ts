@@ -4,13 +4,13 @@ import { createMetrics, MAX_SOURCE_PORT_SERIES } from '../../src/server/metrics.
 
 const entry = (count: number) => `{"nodePortSourcePorts": {"range": "30000-32767", "count": ${count}}}`;
 
-function nodes(data: Record<string, string>): NodeInfo[] {
+function nodes(data: Record<string, string>): ReadonlyMap<string, NodeInfo> {
   const { ranges, errors } = parseNodeRanges(data);
   expect(errors).toEqual([]);
-  return [...ranges.nodes.values()];
+  return ranges.nodes;
 }
 
-async function scrape(list: NodeInfo[]): Promise<string[]> {
+async function scrape(list: ReadonlyMap<string, NodeInfo>): Promise<string[]> {
   const metrics = createMetrics(undefined, { nodes: () => list });
   return (await metrics.registry.metrics())
     .split('\n')
