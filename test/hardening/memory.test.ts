@@ -6,7 +6,6 @@
  * its peak RSS (VmHWM) must stay below the shipped memory limit with margin. Only memory is
  * asserted, never time.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -17,6 +16,7 @@ import { BODY_LIMIT_BYTES } from '../../src/server/admission-request.js';
 import { MAX_JSON_CONTAINERS } from '../../src/server/json-shape.js';
 import { buildCli, repoRoot } from './build.js';
 import { type Json, tempCertificates } from './helpers.js';
+import { spawnServe } from './serve-process.js';
 
 const MiB = 1024 * 1024;
 /** The apiserver's limit on one write request, so on one object. */
@@ -139,56 +139,6 @@ function serviceWith(uid: string, kind: string, pad: string): string {
   }).replace('"PAD"', pad);
 }
 
-interface Served {
-  child: ChildProcess;
-  port: number;
-}
-
-async function spawnServe(
-  main: string,
-  certs: { cert: string; key: string },
-  nodeOptions: string,
-): Promise<Served> {
-  const args = [
-    main,
-    'serve',
-    '--ranges',
-    path.join(repoRoot, 'examples/node-ranges.yaml'),
-    '--port',
-    '0',
-    '--health-port',
-    '0',
-    '--host',
-    '127.0.0.1',
-    '--tls-cert',
-    certs.cert,
-    '--tls-key',
-    certs.key,
-  ];
-  const child = spawn(process.execPath, args, {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_OPTIONS: nodeOptions },
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let buf = '';
-    child.stdout?.on('data', (d) => {
-      buf += String(d);
-      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (line.includes('portguard serving')) resolve(JSON.parse(line).port);
-      }
-    });
-    let err = '';
-    child.stderr?.on('data', (d) => {
-      err += String(d);
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err.slice(-2000)}`)));
-  });
-  return { child, port };
-}
-
 /** Peak resident set of `pid` so far, in MiB (Linux). */
 function peakRssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -266,7 +216,10 @@ describe('memory of the largest legal reviews (real binary, shipped heap)', () =
   it.each(cases)(
     `%s: answered, the process alive, peak RSS under ${RSS_BOUND_MIB} MiB`,
     async (name, webhook, body, status) => {
-      const served = await spawnServe(main, certs, settings.nodeOptions);
+      const served = await spawnServe(main, certs, [], {
+        ...process.env,
+        NODE_OPTIONS: settings.nodeOptions,
+      });
       try {
         const payload = body();
         expect(payload.length).toBeLessThanOrEqual(BODY_LIMIT_BYTES);

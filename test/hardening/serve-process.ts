@@ -19,6 +19,7 @@ export async function spawnServe(
   main: string,
   certs: { cert: string; key: string },
   extraArgs: string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<Served> {
   const child = spawn(
     process.execPath,
@@ -39,7 +40,7 @@ export async function spawnServe(
       certs.key,
       ...extraArgs,
     ],
-    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env },
   );
   const stdout: string[] = [];
   const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
@@ -62,7 +63,7 @@ export async function spawnServe(
     child.stderr?.on('data', (d) => {
       err += String(d);
     });
-    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
+    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err.slice(-2000)}`)));
   });
   return { child, port: ports.port, healthPort: ports.healthPort, stdout, exited };
 }
