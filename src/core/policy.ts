@@ -3,6 +3,7 @@
  * administrator's config grants exemptions; nothing on the reviewed object can.
  */
 import { Ajv } from 'ajv';
+import { EXEMPTABLE_RULE_IDS } from '../rules/catalog.js';
 import { describeSchemaErrors } from './schema-errors.js';
 import type { Finding, Mode, RuleId } from './types.js';
 
@@ -49,18 +50,6 @@ export const DEFAULT_POLICY: Policy = {
   unknownNodeWrites: 'warn',
 };
 
-const ruleIds = [
-  'nodeport-in-ephemeral-range',
-  'nodeport-hostport-collision',
-  'nodeport-host-listener-collision',
-  'port-range-overlaps-nodeports',
-  'hazardous-node-sysctl',
-  'hostnetwork-port-in-ephemeral-range',
-  'node-range-overlaps-nodeports',
-  'node-nodeport-source-ports-in-use',
-  'internal-error',
-];
-
 const stringList = { type: 'array', items: { type: 'string', minLength: 1 } } as const;
 const policySchema = {
   type: 'object',
@@ -84,7 +73,7 @@ const policySchema = {
           namespaces: stringList,
           names: stringList,
           kinds: stringList,
-          rules: { type: 'array', items: { enum: ruleIds } },
+          rules: { type: 'array', items: { enum: EXEMPTABLE_RULE_IDS } },
         },
       },
     },

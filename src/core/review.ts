@@ -64,7 +64,7 @@ export function createReviewer(deps: ReviewerDeps): Reviewer {
             'deny',
             '',
             [],
-            `portguard could not finish rule ${rule.id} (${err instanceof Error ? err.name : 'error'}); ` +
+            `portguard could not finish rule ${rule.meta.id} (${err instanceof Error ? err.name : 'error'}); ` +
               'the object was not fully checked, so it is denied. Report this with the object attached.',
           ),
         );

@@ -2,6 +2,8 @@
  * What a rule sees: the object view, the cluster state and lazily computed shared
  * facts (placement, script analysis), so no rule repeats another's work.
  */
+
+import type { RuleMeta } from '../rules/rule-meta.js';
 import type { CountedAnalysis, ScriptAnalysis, ScriptAnalyzer } from '../shell/index.js';
 import type { ConfigMapData } from './configmap-inputs.js';
 import type { NodeProfile } from './node-ranges.js';
@@ -54,7 +56,7 @@ export interface NodeList {
 }
 
 export interface Rule {
-  id: RuleId;
+  meta: RuleMeta<RuleId>;
   evaluate(ctx: RuleContext): Finding[];
 }
 

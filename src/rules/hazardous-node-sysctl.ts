@@ -6,10 +6,20 @@ import { atScriptLine, podSysctls, REACHES_NODE_TEXT } from '../core/pod-sysctls
 import { asUnknown, listNodes, type Rule } from '../core/rule-context.js';
 import type { Finding } from '../core/types.js';
 import { HAZARDOUS_BY_KEY } from './hazardous-sysctls.js';
+import { ruleMeta } from './rule-meta.js';
 import { shownValue } from './shown-value.js';
 
-export const hazardousNodeSysctl: Rule = {
+export const meta = ruleMeta({
   id: 'hazardous-node-sysctl',
+  severity: 'deny',
+  summary: 'A script that reaches the node sets a sysctl known to break cluster networking.',
+  help:
+    'net.ipv4.tcp_tw_recycle=1 drops SYNs behind NAT; net.ipv4.ip_forward=0 and ' +
+    'net.bridge.bridge-nf-call-iptables=0 break Service traffic. Remove the setting from the node script.',
+});
+
+export const hazardousNodeSysctl: Rule = {
+  meta,
   evaluate(ctx) {
     if (!ctx.view.pod) return [];
     const findings: Finding[] = [];

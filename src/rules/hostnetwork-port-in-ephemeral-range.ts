@@ -7,9 +7,19 @@ import { hostPortsOf } from '../core/object-view.js';
 import { formatLocalPortRange } from '../core/portset.js';
 import { listNodes, type Rule } from '../core/rule-context.js';
 import type { Finding } from '../core/types.js';
+import { ruleMeta } from './rule-meta.js';
+
+export const meta = ruleMeta({
+  id: 'hostnetwork-port-in-ephemeral-range',
+  severity: 'warn',
+  summary: "A hostNetwork pod listens on a port inside the node's ephemeral range.",
+  help:
+    'An outgoing connection can hold the port, and the bind fails with EADDRINUSE. Use a port below the range ' +
+    'or reserve it with net.ipv4.ip_local_reserved_ports.',
+});
 
 export const hostnetworkPortInEphemeralRange: Rule = {
-  id: 'hostnetwork-port-in-ephemeral-range',
+  meta,
   evaluate(ctx) {
     const pod = ctx.view.pod;
     if (!pod?.hostNetwork) return [];

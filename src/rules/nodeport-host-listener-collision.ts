@@ -30,6 +30,7 @@ import { objectKey, type ServicePortRef } from '../core/object-view.js';
 import { formatRange } from '../core/portset.js';
 import { asUnknown, describeNodes, type Rule } from '../core/rule-context.js';
 import type { Finding, Protocol } from '../core/types.js';
+import { ruleMeta } from './rule-meta.js';
 
 const RULE = 'nodeport-host-listener-collision';
 
@@ -46,8 +47,19 @@ function consequence(ref: ServicePortRef): string {
     : 'the NodePort rules would take its traffic';
 }
 
+export const meta = ruleMeta({
+  id: 'nodeport-host-listener-collision',
+  severity: 'deny',
+  summary:
+    "A nodePort equals a port a process outside Kubernetes listens on (the node reporter's measurement).",
+  help:
+    'The NodePort rules apply on every node and take the traffic before that listening socket sees it, as for ' +
+    'a hostNetwork pod. Choose another nodePort, or move the process off the NodePort range. A node ' +
+    "whose reporter's listener list was cut gives an unknown warning instead.",
+});
+
 export const nodeportHostListenerCollision: Rule = {
-  id: RULE,
+  meta,
   evaluate(ctx) {
     const { view, state } = ctx;
     const svc = view.service;

@@ -8,13 +8,23 @@ import { hostPortsOf, objectKey } from '../core/object-view.js';
 import { DEFAULT_NODES } from '../core/placement.js';
 import { describeNodes, type Rule } from '../core/rule-context.js';
 import type { Finding, PortOwner } from '../core/types.js';
+import { ruleMeta } from './rule-meta.js';
 
 function ownerName(o: PortOwner): string {
   return `${o.kind} ${o.namespace}/${o.name} (${o.path})`;
 }
 
-export const nodeportHostportCollision: Rule = {
+export const meta = ruleMeta({
   id: 'nodeport-hostport-collision',
+  severity: 'deny',
+  summary: 'A nodePort equals a port a pod binds on the node (hostNetwork containerPort or hostPort).',
+  help:
+    'The NodePort iptables/IPVS rules take the traffic before the listening socket sees it, so the pod gets ' +
+    '"connection refused" or the Service steals its traffic. Move either the nodePort or the pod port.',
+});
+
+export const nodeportHostportCollision: Rule = {
+  meta,
   evaluate(ctx) {
     const { view, state } = ctx;
     const self = objectKey(view);

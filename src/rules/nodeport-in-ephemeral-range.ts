@@ -7,9 +7,21 @@ import { nodesOverlapping, nodesWithEphemeralPort } from '../core/affected.js';
 import { formatLocalPortRange, formatRange } from '../core/portset.js';
 import { describeNodes, type Rule } from '../core/rule-context.js';
 import type { Finding } from '../core/types.js';
+import { ruleMeta } from './rule-meta.js';
+
+export const meta = ruleMeta({
+  id: 'nodeport-in-ephemeral-range',
+  severity: 'deny',
+  summary: "A nodePort lies inside some node's unreserved ephemeral port range.",
+  help:
+    'The kernel can pick the port as the source port of an outgoing connection; the reply is then captured ' +
+    'by the NodePort rules and the connection fails (for example kubelet probes). Choose a nodePort outside ' +
+    "every node's ip_local_port_range, or reserve it with net.ipv4.ip_local_reserved_ports on those nodes.",
+  fixedBy: 'assignNodePorts',
+});
 
 export const nodeportInEphemeralRange: Rule = {
-  id: 'nodeport-in-ephemeral-range',
+  meta,
   evaluate(ctx) {
     const svc = ctx.view.service;
     if (!svc) return [];

@@ -29,6 +29,7 @@ import {
 } from '../core/portset.js';
 import { asUnknown, listNodes, type NodeList, type Rule, type RuleContext } from '../core/rule-context.js';
 import type { Finding } from '../core/types.js';
+import { ruleMeta } from './rule-meta.js';
 import { isShowable, shownValue } from './shown-value.js';
 
 const RANGE_KEY = 'net.ipv4.ip_local_port_range';
@@ -178,8 +179,19 @@ function evaluateSetting(ctx: RuleContext, s: SysctlSetting, sysctls: PodSysctls
   ];
 }
 
-export const portRangeOverlapsNodeports: Rule = {
+export const meta = ruleMeta({
   id: 'port-range-overlaps-nodeports',
+  severity: 'deny',
+  summary: 'A pod widens net.ipv4.ip_local_port_range over the NodePort range.',
+  help:
+    'On a hostNetwork pod a script that writes the sysctl changes the node, so NodePorts become source ports. ' +
+    'Keep the range outside the NodePort range, reserve the overlap with net.ipv4.ip_local_reserved_ports, ' +
+    'or guard the script with if [ "$POD_IP" != "$HOST_IP" ]. In the pod\'s own network namespace this is info only.',
+  fixedBy: 'reservePorts',
+});
+
+export const portRangeOverlapsNodeports: Rule = {
+  meta,
   evaluate(ctx) {
     if (!ctx.view.pod) return [];
     const sysctls = podSysctls(ctx);
