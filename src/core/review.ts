@@ -59,14 +59,15 @@ export function createReviewer(deps: ReviewerDeps): Reviewer {
         findings.push(...rule.evaluate(ctx));
       } catch (err) {
         findings.push(
-          ctx.finding(
-            'internal-error',
-            'deny',
-            '',
-            [],
-            `portguard could not finish rule ${rule.meta.id} (${err instanceof Error ? err.name : 'error'}); ` +
+          ctx.finding({
+            rule: 'internal-error',
+            severity: 'deny',
+            path: '',
+            nodes: [],
+            message:
+              `portguard could not finish rule ${rule.meta.id} (${err instanceof Error ? err.name : 'error'}); ` +
               'the object was not fully checked, so it is denied. Report this with the object attached.',
-          ),
+          }),
         );
       }
     }

@@ -34,15 +34,21 @@ export interface RuleContext {
    * judged on the default profile when no current node can take it.
    */
   describeNodes(nodes: NodeList): string;
-  /** `nodes`: every affected node, or a NodeList already cut to MAX_NODES_LISTED names. */
-  finding(
-    rule: RuleId,
-    severity: Severity,
-    path: string,
-    nodes: readonly string[] | NodeList,
-    message: string,
-    ports?: number[],
-  ): Finding;
+  /** A finding about the reviewed object. */
+  finding(spec: FindingSpec): Finding;
+}
+
+/** What a rule says about the reviewed object; the context adds the object's kind, namespace and name. */
+export interface FindingSpec {
+  rule: RuleId;
+  severity: Severity;
+  /** JSON path into the object, e.g. `spec.ports[0].nodePort`. */
+  path: string;
+  /** Every affected node, or a NodeList already cut to MAX_NODES_LISTED names. */
+  nodes: readonly string[] | NodeList;
+  message: string;
+  /** The ports the finding is about, when it is about ports. */
+  ports?: number[];
 }
 
 /**
@@ -116,7 +122,7 @@ export function buildContext(
     describeNodes(nodes) {
       return describeNodes(nodes.names, 3, nodes.total, defaultNodesText(ctx.placement().noCurrentMatch));
     },
-    finding(rule, severity, path, nodes, message, ports) {
+    finding({ rule, severity, path, nodes, message, ports }) {
       const f: Finding = {
         rule,
         severity,

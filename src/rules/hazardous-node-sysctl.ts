@@ -31,14 +31,15 @@ export const hazardousNodeSysctl: Rule = {
         findings.push(
           atScriptLine(
             asUnknown(
-              ctx.finding(
-                'hazardous-node-sysctl',
-                'warn',
-                s.path,
+              ctx.finding({
+                rule: meta.id,
+                severity: 'warn',
+                path: s.path,
                 nodes,
-                `sets ${s.key} on the node to a value portguard cannot resolve (${s.reason ?? 'dynamic value'}); ` +
+                message:
+                  `sets ${s.key} on the node to a value portguard cannot resolve (${s.reason ?? 'dynamic value'}); ` +
                   `if it is a bad value, ${hazard.why}. Use a literal value.`,
-              ),
+              }),
             ),
             s,
           ),
@@ -46,14 +47,15 @@ export const hazardousNodeSysctl: Rule = {
       } else if (hazard.isHazard(s.value)) {
         findings.push(
           atScriptLine(
-            ctx.finding(
-              'hazardous-node-sysctl',
-              'deny',
-              s.path,
+            ctx.finding({
+              rule: meta.id,
+              severity: 'deny',
+              path: s.path,
               nodes,
-              `sets ${s.key} to ${shownValue(s.value)} on the node (${REACHES_NODE_TEXT[s.reaches ?? 'hostNetwork']}) on ${ctx.describeNodes(nodes)}: ` +
+              message:
+                `sets ${s.key} to ${shownValue(s.value)} on the node (${REACHES_NODE_TEXT[s.reaches ?? 'hostNetwork']}) on ${ctx.describeNodes(nodes)}: ` +
                 `${hazard.why}. Fix: ${hazard.fix}.`,
-            ),
+            }),
             s,
           ),
         );

@@ -29,17 +29,18 @@ export const hostnetworkPortInEphemeralRange: Rule = {
       if (groups.length === 0) continue;
       const nodes = listNodes(groups);
       findings.push(
-        ctx.finding(
-          'hostnetwork-port-in-ephemeral-range',
-          'warn',
-          ref.path,
+        ctx.finding({
+          rule: meta.id,
+          severity: 'warn',
+          path: ref.path,
           nodes,
-          `hostNetwork port ${ref.port}/${ref.protocol} is inside the ephemeral range ` +
+          message:
+            `hostNetwork port ${ref.port}/${ref.protocol} is inside the ephemeral range ` +
             `"${formatLocalPortRange(groups[0]!.profile.ephemeral)}" of ${ctx.describeNodes(nodes)}; an outgoing connection ` +
             `can hold it and the bind fails with EADDRINUSE. Use a port below the range or add ${ref.port} to ` +
             'net.ipv4.ip_local_reserved_ports on those nodes.',
-          [ref.port],
-        ),
+          ports: [ref.port],
+        }),
       );
     }
     return findings;

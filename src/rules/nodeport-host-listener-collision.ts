@@ -32,8 +32,6 @@ import { asUnknown, describeNodes, type Rule } from '../core/rule-context.js';
 import type { Finding, Protocol } from '../core/types.js';
 import { ruleMeta } from './rule-meta.js';
 
-const RULE = 'nodeport-host-listener-collision';
-
 /** `ss` options that list listening sockets of one protocol. */
 const SS_FLAGS: Record<Protocol, string> = { TCP: '-lnt', UDP: '-lnu', SCTP: '-lnS' };
 
@@ -77,16 +75,17 @@ export const nodeportHostListenerCollision: Rule = {
       const held = nodesListeningOn(state.ranges, protocol, port).filter((n) => !podNodes.has(n));
       if (held.length > 0) {
         findings.push(
-          ctx.finding(
-            RULE,
-            'deny',
-            ref.path,
-            held,
-            `${ref.field} ${port}/${protocol} is held by a listening socket on ${onNodes(held)} (a process ` +
+          ctx.finding({
+            rule: meta.id,
+            severity: 'deny',
+            path: ref.path,
+            nodes: held,
+            message:
+              `${ref.field} ${port}/${protocol} is held by a listening socket on ${onNodes(held)} (a process ` +
               `outside Kubernetes: no known pod declares the port); ${consequence(ref)}. Choose another ` +
               `${ref.field}, or move that process off the NodePort range ${range}.`,
-            [port],
-          ),
+            ports: [port],
+          }),
         );
         continue;
       }
@@ -94,16 +93,17 @@ export const nodeportHostListenerCollision: Rule = {
       if (maybe.length > 0) {
         findings.push(
           asUnknown(
-            ctx.finding(
-              RULE,
-              'warn',
-              ref.path,
-              maybe,
-              `${ref.field} ${port}/${protocol} may be held by a listening socket on ${onNodes(maybe)}: the ` +
+            ctx.finding({
+              rule: meta.id,
+              severity: 'warn',
+              path: ref.path,
+              nodes: maybe,
+              message:
+                `${ref.field} ${port}/${protocol} may be held by a listening socket on ${onNodes(maybe)}: the ` +
                 "node reporter's list of listeners there was cut at its cap and does not show the port. " +
                 `Check with ss ${SS_FLAGS[protocol]} 'sport = :${port}' on those nodes.`,
-              [port],
-            ),
+              ports: [port],
+            }),
           ),
         );
       }

@@ -46,17 +46,18 @@ export const nodeportInEphemeralRange: Rule = {
         : `Pick a nodePort outside every node's unreserved ephemeral range, or add ${ref.port} to ` +
           'net.ipv4.ip_local_reserved_ports on those nodes.';
       findings.push(
-        ctx.finding(
-          'nodeport-in-ephemeral-range',
-          'deny',
-          ref.path,
+        ctx.finding({
+          rule: meta.id,
+          severity: 'deny',
+          path: ref.path,
           nodes,
-          `${ref.field} ${ref.port} is inside the ephemeral port range (ip_local_port_range ` +
+          message:
+            `${ref.field} ${ref.port} is inside the ephemeral port range (ip_local_port_range ` +
             `"${formatLocalPortRange(profile.ephemeral)}") of ${nodes.length} node(s): ${describeNodes(nodes)}; ` +
             'outgoing connections can use it as a source port and lose their replies to the NodePort rules. ' +
             fix,
-          [ref.port],
-        ),
+          ports: [ref.port],
+        }),
       );
     }
     if (unset > 0) {
@@ -64,15 +65,16 @@ export const nodeportInEphemeralRange: Rule = {
       const nodes = nodesOverlapping(ranges, ranges.nodePortSet, ctx.state.nodesComplete);
       if (nodes.length > 0) {
         findings.push(
-          ctx.finding(
-            'nodeport-in-ephemeral-range',
-            'warn',
-            'spec.ports',
+          ctx.finding({
+            rule: meta.id,
+            severity: 'warn',
+            path: 'spec.ports',
             nodes,
-            `${unset} nodePort(s) will be auto-allocated from ${formatRange(ranges.nodePortRange)}, which overlaps ` +
+            message:
+              `${unset} nodePort(s) will be auto-allocated from ${formatRange(ranges.nodePortRange)}, which overlaps ` +
               `the unreserved ephemeral range of ${describeNodes(nodes)}; set explicit nodePorts ` +
               "outside that overlap (portguard's mutating webhook does this when enabled).",
-          ),
+          }),
         );
       }
     }
