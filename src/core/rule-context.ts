@@ -6,7 +6,7 @@
 import type { RuleMeta } from '../rules/rule-meta.js';
 import type { CountedAnalysis, ScriptAnalysis, ScriptAnalyzer } from '../shell/index.js';
 import type { ConfigMapData } from './configmap-inputs.js';
-import type { NodeProfile } from './node-ranges.js';
+import type { ClusterRanges, NodeProfile } from './node-ranges.js';
 import type { ContainerRef, ObjectView, ServicePortRef } from './object-view.js';
 import { DEFAULT_NODES, type NoCurrentMatch, type Placement, placementOf, profilesOf } from './placement.js';
 import { type ReviewBudget, scriptJobs, spendBudget } from './script-jobs.js';
@@ -64,6 +64,19 @@ export interface NodeList {
 export interface Rule {
   meta: RuleMeta<RuleId>;
   evaluate(ctx: RuleContext): Finding[];
+}
+
+/** What a node rule sees: the node data alone, no object (audit runs these once per scan). */
+export interface NodeRuleInput {
+  ranges: ClusterRanges;
+  /** Every node is known (audit's Node list), so the default profile stands for no node. */
+  nodesComplete: boolean;
+}
+
+/** A rule about the nodes themselves rather than an object; its findings are of kind `Node`. */
+export interface NodeRule {
+  meta: RuleMeta<RuleId>;
+  evaluate(input: NodeRuleInput): Finding[];
 }
 
 /** Where a review's script analyses come from, and what it may spend on them. */
