@@ -12,7 +12,7 @@ import type { Reviewer } from '../core/review.js';
 import { type ClusterState, emptyState } from '../core/state.js';
 import type { Finding } from '../core/types.js';
 import type { RangesLocation } from '../kube/read-cluster-ranges.js';
-import { nodeRangeFindings, nodeSourcePortFindings } from './node-findings.js';
+import { NODE_RULES } from '../rules/index.js';
 import { type ClusterObjects, selectForReview } from './select.js';
 
 /** An object reference as PolicyReports carry it. */
@@ -116,10 +116,8 @@ export function scanObjects(input: ScanInput): AuditResult {
     for (const finding of result.exempted) entries.push({ finding, resources, exempted: true });
     if (result.findings.length === 0 && result.exempted.length === 0) clean.push(resources[0]!);
   }
-  for (const finding of [
-    ...nodeRangeFindings(input.ranges, input.nodesComplete),
-    ...nodeSourcePortFindings(input.ranges),
-  ]) {
+  const nodes = { ranges: input.ranges, nodesComplete: input.nodesComplete };
+  for (const finding of NODE_RULES.flatMap((rule) => rule.evaluate(nodes))) {
     entries.push({
       finding,
       resources: nodeResources(finding.nodes, input.rangesConfigMap),

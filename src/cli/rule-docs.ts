@@ -1,11 +1,12 @@
 /**
- * What `portguard rules` lists and `portguard explain RULE` prints. Severity and the one-line
- * summary come from format/rule-help.ts, which SARIF reads too; this module adds the longer
- * explanation: what the rule checks, why it matters, how to fix it, and an example. Keyed by
- * `RuleId`, so a new id in the union fails to compile here until it is explained.
+ * What `portguard rules` lists and `portguard explain RULE` prints. Id, severity and the
+ * one-line summary are the rule's metadata (src/rules/catalog.ts), which SARIF reads too;
+ * this module adds the longer explanation only the CLI prints: what the rule checks, why it
+ * matters, how to fix it, and an example. Keyed by `RuleId`, so a new rule fails to compile
+ * here until it is explained.
  */
 import type { RuleId, Severity } from '../core/types.js';
-import { RULE_HELP } from './format/rule-help.js';
+import { RULE_METAS } from '../rules/catalog.js';
 
 /** An input that triggers the rule: node data for `--ranges` and/or a manifest for `check`. */
 export interface RuleExample {
@@ -24,12 +25,9 @@ interface Explanation {
   why: string;
   fix: string;
   example: RuleExample;
-  /** Only for rules format/rule-help.ts does not list (those SARIF never reports). */
-  severity?: Severity;
-  summary?: string;
 }
 
-export interface RuleDoc extends Omit<Explanation, 'severity' | 'summary'> {
+export interface RuleDoc extends Explanation {
   id: RuleId;
   severity: Severity;
   summary: string;
@@ -226,9 +224,6 @@ spec:
   },
   'namespace-mode-label': {
     runsIn: 'webhook (Namespaces)',
-    severity: 'deny',
-    summary:
-      "A namespace's portguard.io/mode label is set, changed or removed by someone the policy does not allow.",
     checks:
       'With allowNamespaceModeLabel: true in the policy, a user or group not in modeLabelAdmins sets, changes or removes ' +
       'the portguard.io/mode label of a Namespace, or anyone sets a value that is not a mode: deny, in every mode, and not ' +
@@ -266,20 +261,9 @@ metadata:
   },
 };
 
-const HELP = new Map(RULE_HELP.map((h) => [h.id, h]));
-
-/** Every rule id with its severity, summary and explanation, in the RuleId union's order. */
+/** Every rule with its metadata and explanation, in the catalog's order. */
 export function ruleDocs(): RuleDoc[] {
-  return (Object.entries(EXPLANATIONS) as [RuleId, Explanation][]).map(([id, e]) => {
-    const help = HELP.get(id);
-    const severity = help?.severity ?? e.severity;
-    const summary = help?.short ?? e.summary;
-    if (severity === undefined || summary === undefined) {
-      throw new Error(`rule ${id} has no severity or summary (format/rule-help.ts)`);
-    }
-    const { severity: _s, summary: _sum, ...rest } = e;
-    return { id, severity, summary, ...rest };
-  });
+  return RULE_METAS.map(({ id, severity, summary }) => ({ id, severity, summary, ...EXPLANATIONS[id] }));
 }
 
 /** `ranges` as the `data:` of a ranges ConfigMap, the form `check --ranges FILE` reads. */

@@ -3,8 +3,9 @@
  * administrator's config grants exemptions; nothing on the reviewed object can.
  */
 import { Ajv } from 'ajv';
+import { EXEMPTABLE_RULE_IDS, ruleMetaOf } from '../rules/catalog.js';
 import { describeSchemaErrors } from './schema-errors.js';
-import type { Finding, Mode, RuleId } from './types.js';
+import type { Mode, RuleId } from './types.js';
 
 export const MODE_LABEL = 'portguard.io/mode';
 export const MODES: readonly Mode[] = ['enforce', 'warn', 'audit'];
@@ -49,18 +50,6 @@ export const DEFAULT_POLICY: Policy = {
   unknownNodeWrites: 'warn',
 };
 
-const ruleIds = [
-  'nodeport-in-ephemeral-range',
-  'nodeport-hostport-collision',
-  'nodeport-host-listener-collision',
-  'port-range-overlaps-nodeports',
-  'hazardous-node-sysctl',
-  'hostnetwork-port-in-ephemeral-range',
-  'node-range-overlaps-nodeports',
-  'node-nodeport-source-ports-in-use',
-  'internal-error',
-];
-
 const stringList = { type: 'array', items: { type: 'string', minLength: 1 } } as const;
 const policySchema = {
   type: 'object',
@@ -84,7 +73,7 @@ const policySchema = {
           namespaces: stringList,
           names: stringList,
           kinds: stringList,
-          rules: { type: 'array', items: { enum: ruleIds } },
+          rules: { type: 'array', items: { enum: EXEMPTABLE_RULE_IDS } },
         },
       },
     },
@@ -130,13 +119,26 @@ function nameMatches(patterns: string[], name: string): boolean {
   return patterns.some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : p === name));
 }
 
-export function isExempt(policy: Policy, f: Finding): boolean {
+/** What an exemption matches: a rule and the object it is about. A Finding is one. */
+export interface ExemptionTarget {
+  rule: RuleId;
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+/**
+ * Whether the administrator's exemptions lift `rule` for the object; never for a rule whose
+ * metadata says exemptions do not apply to it (internal-error fails closed).
+ */
+export function isExempt(policy: Policy, { rule, kind, namespace, name }: ExemptionTarget): boolean {
+  if (ruleMetaOf(rule).exemptions !== undefined) return false;
   return policy.exemptions.some(
     (e) =>
-      (!e.namespaces || e.namespaces.includes(f.namespace)) &&
-      (!e.names || nameMatches(e.names, f.name)) &&
-      (!e.kinds || e.kinds.includes(f.kind)) &&
-      (!e.rules || e.rules.includes(f.rule)),
+      (!e.namespaces || e.namespaces.includes(namespace)) &&
+      (!e.names || nameMatches(e.names, name)) &&
+      (!e.kinds || e.kinds.includes(kind)) &&
+      (!e.rules || e.rules.includes(rule)),
   );
 }
 

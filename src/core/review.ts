@@ -59,14 +59,15 @@ export function createReviewer(deps: ReviewerDeps): Reviewer {
         findings.push(...rule.evaluate(ctx));
       } catch (err) {
         findings.push(
-          ctx.finding(
-            'internal-error',
-            'deny',
-            '',
-            [],
-            `portguard could not finish rule ${rule.id} (${err instanceof Error ? err.name : 'error'}); ` +
+          ctx.finding({
+            rule: 'internal-error',
+            severity: 'deny',
+            path: '',
+            nodes: [],
+            message:
+              `portguard could not finish rule ${rule.meta.id} (${err instanceof Error ? err.name : 'error'}); ` +
               'the object was not fully checked, so it is denied. Report this with the object attached.',
-          ),
+          }),
         );
       }
     }
@@ -100,7 +101,7 @@ export function createReviewer(deps: ReviewerDeps): Reviewer {
       if (policy.unknownNodeWrites === 'deny') {
         findings = findings.map((f) => (f.unknown && f.severity === 'warn' ? { ...f, severity: 'deny' } : f));
       }
-      const exempted = findings.filter((f) => isExempt(policy, f) && f.rule !== 'internal-error');
+      const exempted = findings.filter((f) => isExempt(policy, f));
       const active = exempted.length ? findings.filter((f) => !exempted.includes(f)) : findings;
       const denials = mode === 'enforce' ? active.filter((f) => f.severity === 'deny' && !f.preexisting) : [];
       return { allowed: denials.length === 0, mode, findings: active, denials, exempted, view };

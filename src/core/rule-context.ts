@@ -2,9 +2,11 @@
  * What a rule sees: the object view, the cluster state and lazily computed shared
  * facts (placement, script analysis), so no rule repeats another's work.
  */
+
+import type { RuleMeta } from '../rules/rule-meta.js';
 import type { CountedAnalysis, ScriptAnalysis, ScriptAnalyzer } from '../shell/index.js';
 import type { ConfigMapData } from './configmap-inputs.js';
-import type { NodeProfile } from './node-ranges.js';
+import type { ClusterRanges, NodeProfile } from './node-ranges.js';
 import type { ContainerRef, ObjectView, ServicePortRef } from './object-view.js';
 import { DEFAULT_NODES, type NoCurrentMatch, type Placement, placementOf, profilesOf } from './placement.js';
 import { type ReviewBudget, scriptJobs, spendBudget } from './script-jobs.js';
@@ -32,15 +34,21 @@ export interface RuleContext {
    * judged on the default profile when no current node can take it.
    */
   describeNodes(nodes: NodeList): string;
-  /** `nodes`: every affected node, or a NodeList already cut to MAX_NODES_LISTED names. */
-  finding(
-    rule: RuleId,
-    severity: Severity,
-    path: string,
-    nodes: readonly string[] | NodeList,
-    message: string,
-    ports?: number[],
-  ): Finding;
+  /** A finding about the reviewed object. */
+  finding(spec: FindingSpec): Finding;
+}
+
+/** What a rule says about the reviewed object; the context adds the object's kind, namespace and name. */
+export interface FindingSpec {
+  rule: RuleId;
+  severity: Severity;
+  /** JSON path into the object, e.g. `spec.ports[0].nodePort`. */
+  path: string;
+  /** Every affected node, or a NodeList already cut to MAX_NODES_LISTED names. */
+  nodes: readonly string[] | NodeList;
+  message: string;
+  /** The ports the finding is about, when it is about ports. */
+  ports?: number[];
 }
 
 /**
@@ -54,8 +62,21 @@ export interface NodeList {
 }
 
 export interface Rule {
-  id: RuleId;
+  meta: RuleMeta<RuleId>;
   evaluate(ctx: RuleContext): Finding[];
+}
+
+/** What a node rule sees: the node data alone, no object (audit runs these once per scan). */
+export interface NodeRuleInput {
+  ranges: ClusterRanges;
+  /** Every node is known (audit's Node list), so the default profile stands for no node. */
+  nodesComplete: boolean;
+}
+
+/** A rule about the nodes themselves rather than an object; its findings are of kind `Node`. */
+export interface NodeRule {
+  meta: RuleMeta<RuleId>;
+  evaluate(input: NodeRuleInput): Finding[];
 }
 
 /** Where a review's script analyses come from, and what it may spend on them. */
@@ -114,7 +135,7 @@ export function buildContext(
     describeNodes(nodes) {
       return describeNodes(nodes.names, 3, nodes.total, defaultNodesText(ctx.placement().noCurrentMatch));
     },
-    finding(rule, severity, path, nodes, message, ports) {
+    finding({ rule, severity, path, nodes, message, ports }) {
       const f: Finding = {
         rule,
         severity,

@@ -3,23 +3,14 @@
  * webhook, the `check` CLI and the audit scanner can build the same inputs.
  */
 
+import type { RuleId } from '../rules/catalog.js';
 import type { CountedAnalysis } from '../shell/index.js';
 import type { ConfigMapData } from './configmap-inputs.js';
 
 export type Severity = 'deny' | 'warn' | 'info';
 
-/** Rule ids are part of the public contract (docs, metrics, exemptions). */
-export type RuleId =
-  | 'nodeport-in-ephemeral-range'
-  | 'nodeport-hostport-collision'
-  | 'nodeport-host-listener-collision'
-  | 'port-range-overlaps-nodeports'
-  | 'hazardous-node-sysctl'
-  | 'hostnetwork-port-in-ephemeral-range'
-  | 'node-range-overlaps-nodeports'
-  | 'node-nodeport-source-ports-in-use'
-  | 'namespace-mode-label'
-  | 'internal-error';
+/** Declared by the rules' metadata (src/rules/catalog.ts). */
+export type { RuleId };
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 

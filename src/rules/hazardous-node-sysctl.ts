@@ -6,10 +6,20 @@ import { atScriptLine, podSysctls, REACHES_NODE_TEXT } from '../core/pod-sysctls
 import { asUnknown, listNodes, type Rule } from '../core/rule-context.js';
 import type { Finding } from '../core/types.js';
 import { HAZARDOUS_BY_KEY } from './hazardous-sysctls.js';
+import { ruleMeta } from './rule-meta.js';
 import { shownValue } from './shown-value.js';
 
-export const hazardousNodeSysctl: Rule = {
+export const meta = ruleMeta({
   id: 'hazardous-node-sysctl',
+  severity: 'deny',
+  summary: 'A script that reaches the node sets a sysctl known to break cluster networking.',
+  help:
+    'net.ipv4.tcp_tw_recycle=1 drops SYNs behind NAT; net.ipv4.ip_forward=0 and ' +
+    'net.bridge.bridge-nf-call-iptables=0 break Service traffic. Remove the setting from the node script.',
+});
+
+export const hazardousNodeSysctl: Rule = {
+  meta,
   evaluate(ctx) {
     if (!ctx.view.pod) return [];
     const findings: Finding[] = [];
@@ -21,14 +31,15 @@ export const hazardousNodeSysctl: Rule = {
         findings.push(
           atScriptLine(
             asUnknown(
-              ctx.finding(
-                'hazardous-node-sysctl',
-                'warn',
-                s.path,
+              ctx.finding({
+                rule: meta.id,
+                severity: 'warn',
+                path: s.path,
                 nodes,
-                `sets ${s.key} on the node to a value portguard cannot resolve (${s.reason ?? 'dynamic value'}); ` +
+                message:
+                  `sets ${s.key} on the node to a value portguard cannot resolve (${s.reason ?? 'dynamic value'}); ` +
                   `if it is a bad value, ${hazard.why}. Use a literal value.`,
-              ),
+              }),
             ),
             s,
           ),
@@ -36,14 +47,15 @@ export const hazardousNodeSysctl: Rule = {
       } else if (hazard.isHazard(s.value)) {
         findings.push(
           atScriptLine(
-            ctx.finding(
-              'hazardous-node-sysctl',
-              'deny',
-              s.path,
+            ctx.finding({
+              rule: meta.id,
+              severity: 'deny',
+              path: s.path,
               nodes,
-              `sets ${s.key} to ${shownValue(s.value)} on the node (${REACHES_NODE_TEXT[s.reaches ?? 'hostNetwork']}) on ${ctx.describeNodes(nodes)}: ` +
+              message:
+                `sets ${s.key} to ${shownValue(s.value)} on the node (${REACHES_NODE_TEXT[s.reaches ?? 'hostNetwork']}) on ${ctx.describeNodes(nodes)}: ` +
                 `${hazard.why}. Fix: ${hazard.fix}.`,
-            ),
+            }),
             s,
           ),
         );

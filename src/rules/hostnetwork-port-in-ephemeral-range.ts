@@ -7,9 +7,19 @@ import { hostPortsOf } from '../core/object-view.js';
 import { formatLocalPortRange } from '../core/portset.js';
 import { listNodes, type Rule } from '../core/rule-context.js';
 import type { Finding } from '../core/types.js';
+import { ruleMeta } from './rule-meta.js';
+
+export const meta = ruleMeta({
+  id: 'hostnetwork-port-in-ephemeral-range',
+  severity: 'warn',
+  summary: "A hostNetwork pod listens on a port inside the node's ephemeral range.",
+  help:
+    'An outgoing connection can hold the port, and the bind fails with EADDRINUSE. Use a port below the range ' +
+    'or reserve it with net.ipv4.ip_local_reserved_ports.',
+});
 
 export const hostnetworkPortInEphemeralRange: Rule = {
-  id: 'hostnetwork-port-in-ephemeral-range',
+  meta,
   evaluate(ctx) {
     const pod = ctx.view.pod;
     if (!pod?.hostNetwork) return [];
@@ -19,17 +29,18 @@ export const hostnetworkPortInEphemeralRange: Rule = {
       if (groups.length === 0) continue;
       const nodes = listNodes(groups);
       findings.push(
-        ctx.finding(
-          'hostnetwork-port-in-ephemeral-range',
-          'warn',
-          ref.path,
+        ctx.finding({
+          rule: meta.id,
+          severity: 'warn',
+          path: ref.path,
           nodes,
-          `hostNetwork port ${ref.port}/${ref.protocol} is inside the ephemeral range ` +
+          message:
+            `hostNetwork port ${ref.port}/${ref.protocol} is inside the ephemeral range ` +
             `"${formatLocalPortRange(groups[0]!.profile.ephemeral)}" of ${ctx.describeNodes(nodes)}; an outgoing connection ` +
             `can hold it and the bind fails with EADDRINUSE. Use a port below the range or add ${ref.port} to ` +
             'net.ipv4.ip_local_reserved_ports on those nodes.',
-          [ref.port],
-        ),
+          ports: [ref.port],
+        }),
       );
     }
     return findings;

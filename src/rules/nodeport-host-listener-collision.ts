@@ -30,8 +30,7 @@ import { objectKey, type ServicePortRef } from '../core/object-view.js';
 import { formatRange } from '../core/portset.js';
 import { asUnknown, describeNodes, type Rule } from '../core/rule-context.js';
 import type { Finding, Protocol } from '../core/types.js';
-
-const RULE = 'nodeport-host-listener-collision';
+import { ruleMeta } from './rule-meta.js';
 
 /** `ss` options that list listening sockets of one protocol. */
 const SS_FLAGS: Record<Protocol, string> = { TCP: '-lnt', UDP: '-lnu', SCTP: '-lnS' };
@@ -46,8 +45,19 @@ function consequence(ref: ServicePortRef): string {
     : 'the NodePort rules would take its traffic';
 }
 
+export const meta = ruleMeta({
+  id: 'nodeport-host-listener-collision',
+  severity: 'deny',
+  summary:
+    "A nodePort equals a port a process outside Kubernetes listens on (the node reporter's measurement).",
+  help:
+    'The NodePort rules apply on every node and take the traffic before that listening socket sees it, as for ' +
+    'a hostNetwork pod. Choose another nodePort, or move the process off the NodePort range. A node ' +
+    "whose reporter's listener list was cut gives an unknown warning instead.",
+});
+
 export const nodeportHostListenerCollision: Rule = {
-  id: RULE,
+  meta,
   evaluate(ctx) {
     const { view, state } = ctx;
     const svc = view.service;
@@ -65,16 +75,17 @@ export const nodeportHostListenerCollision: Rule = {
       const held = nodesListeningOn(state.ranges, protocol, port).filter((n) => !podNodes.has(n));
       if (held.length > 0) {
         findings.push(
-          ctx.finding(
-            RULE,
-            'deny',
-            ref.path,
-            held,
-            `${ref.field} ${port}/${protocol} is held by a listening socket on ${onNodes(held)} (a process ` +
+          ctx.finding({
+            rule: meta.id,
+            severity: 'deny',
+            path: ref.path,
+            nodes: held,
+            message:
+              `${ref.field} ${port}/${protocol} is held by a listening socket on ${onNodes(held)} (a process ` +
               `outside Kubernetes: no known pod declares the port); ${consequence(ref)}. Choose another ` +
               `${ref.field}, or move that process off the NodePort range ${range}.`,
-            [port],
-          ),
+            ports: [port],
+          }),
         );
         continue;
       }
@@ -82,16 +93,17 @@ export const nodeportHostListenerCollision: Rule = {
       if (maybe.length > 0) {
         findings.push(
           asUnknown(
-            ctx.finding(
-              RULE,
-              'warn',
-              ref.path,
-              maybe,
-              `${ref.field} ${port}/${protocol} may be held by a listening socket on ${onNodes(maybe)}: the ` +
+            ctx.finding({
+              rule: meta.id,
+              severity: 'warn',
+              path: ref.path,
+              nodes: maybe,
+              message:
+                `${ref.field} ${port}/${protocol} may be held by a listening socket on ${onNodes(maybe)}: the ` +
                 "node reporter's list of listeners there was cut at its cap and does not show the port. " +
                 `Check with ss ${SS_FLAGS[protocol]} 'sport = :${port}' on those nodes.`,
-              [port],
-            ),
+              ports: [port],
+            }),
           ),
         );
       }

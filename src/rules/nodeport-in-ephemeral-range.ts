@@ -7,9 +7,21 @@ import { nodesOverlapping, nodesWithEphemeralPort } from '../core/affected.js';
 import { formatLocalPortRange, formatRange } from '../core/portset.js';
 import { describeNodes, type Rule } from '../core/rule-context.js';
 import type { Finding } from '../core/types.js';
+import { ruleMeta } from './rule-meta.js';
+
+export const meta = ruleMeta({
+  id: 'nodeport-in-ephemeral-range',
+  severity: 'deny',
+  summary: "A nodePort lies inside some node's unreserved ephemeral port range.",
+  help:
+    'The kernel can pick the port as the source port of an outgoing connection; the reply is then captured ' +
+    'by the NodePort rules and the connection fails (for example kubelet probes). Choose a nodePort outside ' +
+    "every node's ip_local_port_range, or reserve it with net.ipv4.ip_local_reserved_ports on those nodes.",
+  fixedBy: 'assignNodePorts',
+});
 
 export const nodeportInEphemeralRange: Rule = {
-  id: 'nodeport-in-ephemeral-range',
+  meta,
   evaluate(ctx) {
     const svc = ctx.view.service;
     if (!svc) return [];
@@ -34,17 +46,18 @@ export const nodeportInEphemeralRange: Rule = {
         : `Pick a nodePort outside every node's unreserved ephemeral range, or add ${ref.port} to ` +
           'net.ipv4.ip_local_reserved_ports on those nodes.';
       findings.push(
-        ctx.finding(
-          'nodeport-in-ephemeral-range',
-          'deny',
-          ref.path,
+        ctx.finding({
+          rule: meta.id,
+          severity: 'deny',
+          path: ref.path,
           nodes,
-          `${ref.field} ${ref.port} is inside the ephemeral port range (ip_local_port_range ` +
+          message:
+            `${ref.field} ${ref.port} is inside the ephemeral port range (ip_local_port_range ` +
             `"${formatLocalPortRange(profile.ephemeral)}") of ${nodes.length} node(s): ${describeNodes(nodes)}; ` +
             'outgoing connections can use it as a source port and lose their replies to the NodePort rules. ' +
             fix,
-          [ref.port],
-        ),
+          ports: [ref.port],
+        }),
       );
     }
     if (unset > 0) {
@@ -52,15 +65,16 @@ export const nodeportInEphemeralRange: Rule = {
       const nodes = nodesOverlapping(ranges, ranges.nodePortSet, ctx.state.nodesComplete);
       if (nodes.length > 0) {
         findings.push(
-          ctx.finding(
-            'nodeport-in-ephemeral-range',
-            'warn',
-            'spec.ports',
+          ctx.finding({
+            rule: meta.id,
+            severity: 'warn',
+            path: 'spec.ports',
             nodes,
-            `${unset} nodePort(s) will be auto-allocated from ${formatRange(ranges.nodePortRange)}, which overlaps ` +
+            message:
+              `${unset} nodePort(s) will be auto-allocated from ${formatRange(ranges.nodePortRange)}, which overlaps ` +
               `the unreserved ephemeral range of ${describeNodes(nodes)}; set explicit nodePorts ` +
               "outside that overlap (portguard's mutating webhook does this when enabled).",
-          ),
+          }),
         );
       }
     }

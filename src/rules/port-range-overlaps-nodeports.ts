@@ -29,6 +29,7 @@ import {
 } from '../core/portset.js';
 import { asUnknown, listNodes, type NodeList, type Rule, type RuleContext } from '../core/rule-context.js';
 import type { Finding } from '../core/types.js';
+import { ruleMeta } from './rule-meta.js';
 import { isShowable, shownValue } from './shown-value.js';
 
 const RANGE_KEY = 'net.ipv4.ip_local_port_range';
@@ -70,15 +71,16 @@ function evaluateSetting(ctx: RuleContext, s: SysctlSetting, sysctls: PodSysctls
   // Lazy: most settings need no node list.
   const nodes = () => listNodes(ctx.profiles());
   if (s.value === null) {
-    const f = ctx.finding(
-      'port-range-overlaps-nodeports',
-      s.target === 'node' ? 'warn' : 'info',
-      s.path,
-      s.target === 'node' ? nodes() : [],
-      `sets ${RANGE_KEY} in ${targetText} network namespace to a value portguard cannot resolve ` +
+    const f = ctx.finding({
+      rule: meta.id,
+      severity: s.target === 'node' ? 'warn' : 'info',
+      path: s.path,
+      nodes: s.target === 'node' ? nodes() : [],
+      message:
+        `sets ${RANGE_KEY} in ${targetText} network namespace to a value portguard cannot resolve ` +
         `(${s.reason ?? 'dynamic value'}); make it a literal so it can be checked against the NodePort range ` +
         `${formatRange(ranges.nodePortRange)}.`,
-    );
+    });
     return [s.target === 'node' ? asUnknown(f) : f];
   }
   let write: LocalPortRangeWrite;
@@ -87,15 +89,15 @@ function evaluateSetting(ctx: RuleContext, s: SysctlSetting, sysctls: PodSysctls
   } catch (err) {
     if (!(err instanceof PortParseError)) throw err;
     return [
-      ctx.finding(
-        'port-range-overlaps-nodeports',
-        'warn',
-        s.path,
-        [],
-        isShowable(s.value)
+      ctx.finding({
+        rule: meta.id,
+        severity: 'warn',
+        path: s.path,
+        nodes: [],
+        message: isShowable(s.value)
           ? `sets ${RANGE_KEY} to ${shownValue(s.value)}, which the kernel rejects: ${err.message}.`
           : `sets ${RANGE_KEY} to a value that is not a port range, which the kernel rejects. Use "low high".`,
-      ),
+      }),
     ];
   }
   const written = write.hi === null ? `"${write.lo}"` : `"${formatLocalPortRange(write)}"`;
@@ -109,16 +111,17 @@ function evaluateSetting(ctx: RuleContext, s: SysctlSetting, sysctls: PodSysctls
     const exposed = own === null ? overlap : overlap.subtract(own ?? PortSet.empty());
     if (exposed.isEmpty()) return [];
     return [
-      ctx.finding(
-        'port-range-overlaps-nodeports',
-        'info',
-        s.path,
-        [],
-        `sets ${RANGE_KEY} to ${written}${lowOnly} in the pod's own network namespace, overlapping the ` +
+      ctx.finding({
+        rule: meta.id,
+        severity: 'info',
+        path: s.path,
+        nodes: [],
+        message:
+          `sets ${RANGE_KEY} to ${written}${lowOnly} in the pod's own network namespace, overlapping the ` +
           `NodePort range on ${exposed}; harmless to the node, but set ${RESERVED_KEY}=${exposed} too ` +
           'if this pod ever runs with hostNetwork.',
         ports,
-      ),
+      }),
     ];
   }
   // On the node, each profile's current range and reserved ports decide what the write exposes;
@@ -144,15 +147,16 @@ function evaluateSetting(ctx: RuleContext, s: SysctlSetting, sysctls: PodSysctls
   if (own === null) {
     return [
       asUnknown(
-        ctx.finding(
-          'port-range-overlaps-nodeports',
-          'warn',
-          s.path,
-          affected,
-          `writes ${RANGE_KEY}=${written}${lowOnly} ${where}, overlapping the NodePort range, and sets ` +
+        ctx.finding({
+          rule: meta.id,
+          severity: 'warn',
+          path: s.path,
+          nodes: affected,
+          message:
+            `writes ${RANGE_KEY}=${written}${lowOnly} ${where}, overlapping the NodePort range, and sets ` +
             `${RESERVED_KEY} to a value portguard cannot resolve; make it a literal covering ${example.exposed}.`,
           ports,
-        ),
+        }),
       ),
     ];
   }
@@ -164,22 +168,34 @@ function evaluateSetting(ctx: RuleContext, s: SysctlSetting, sysctls: PodSysctls
     ? `Reserve the NodePort range on those nodes: ${RESERVED_KEY}=${nodePortRange} (the range covers all of it).`
     : `Keep the range outside ${nodePortRange}, or reserve the overlap with ${RESERVED_KEY}=${example.exposed}.`;
   return [
-    ctx.finding(
-      'port-range-overlaps-nodeports',
-      'deny',
-      s.path,
-      affected,
-      `writes ${RANGE_KEY}=${written}${lowOnly} ${where}, so ` +
+    ctx.finding({
+      rule: meta.id,
+      severity: 'deny',
+      path: s.path,
+      nodes: affected,
+      message:
+        `writes ${RANGE_KEY}=${written}${lowOnly} ${where}, so ` +
         (write.hi === null ? `the node's range becomes "${formatLocalPortRange(example.range)}" and ` : '') +
         `ports ${example.exposed} of the NodePort range become source ports whose replies are captured ` +
         `by NodePort rules. ${fix}`,
       ports,
-    ),
+    }),
   ];
 }
 
-export const portRangeOverlapsNodeports: Rule = {
+export const meta = ruleMeta({
   id: 'port-range-overlaps-nodeports',
+  severity: 'deny',
+  summary: 'A pod widens net.ipv4.ip_local_port_range over the NodePort range.',
+  help:
+    'On a hostNetwork pod a script that writes the sysctl changes the node, so NodePorts become source ports. ' +
+    'Keep the range outside the NodePort range, reserve the overlap with net.ipv4.ip_local_reserved_ports, ' +
+    'or guard the script with if [ "$POD_IP" != "$HOST_IP" ]. In the pod\'s own network namespace this is info only.',
+  fixedBy: 'reservePorts',
+});
+
+export const portRangeOverlapsNodeports: Rule = {
+  meta,
   evaluate(ctx) {
     if (!ctx.view.pod) return [];
     const sysctls = podSysctls(ctx);
@@ -191,14 +207,15 @@ export const portRangeOverlapsNodeports: Rule = {
         findings.push(
           atScriptLine(
             asUnknown(
-              ctx.finding(
-                'port-range-overlaps-nodeports',
-                'warn',
-                s.path,
-                listNodes(ctx.profiles()),
-                `writes a sysctl on the node whose name portguard cannot resolve (${s.reason ?? 'dynamic name'}); ` +
+              ctx.finding({
+                rule: meta.id,
+                severity: 'warn',
+                path: s.path,
+                nodes: listNodes(ctx.profiles()),
+                message:
+                  `writes a sysctl on the node whose name portguard cannot resolve (${s.reason ?? 'dynamic name'}); ` +
                   `it may be ${RANGE_KEY}. Write the name literally so it can be checked.`,
-              ),
+              }),
             ),
             s,
           ),
@@ -209,14 +226,15 @@ export const portRangeOverlapsNodeports: Rule = {
       if (!u.host) continue;
       findings.push(
         asUnknown(
-          ctx.finding(
-            'port-range-overlaps-nodeports',
-            'warn',
-            u.path,
-            listNodes(ctx.profiles()),
-            `script of a ${UNKNOWN_SCRIPT_HOST_TEXT[u.host]} container could not be analysed in full (${u.reason}); ` +
+          ctx.finding({
+            rule: meta.id,
+            severity: 'warn',
+            path: u.path,
+            nodes: listNodes(ctx.profiles()),
+            message:
+              `script of a ${UNKNOWN_SCRIPT_HOST_TEXT[u.host]} container could not be analysed in full (${u.reason}); ` +
               "portguard cannot tell whether the rest changes the node's port ranges. Keep node scripts short and literal.",
-          ),
+          }),
         ),
       );
     }

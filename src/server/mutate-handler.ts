@@ -8,7 +8,7 @@ import jsonPatch from 'fast-json-patch';
 import { planMutation } from '../core/mutate.js';
 import { isObject, viewOf } from '../core/object-view.js';
 import { isExempt, type Policy } from '../core/policy.js';
-import type { Finding, RuleId } from '../core/types.js';
+import { RULE_METAS } from '../rules/catalog.js';
 import type { AdmissionRequest } from './admission-request.js';
 import { allowed, patched, withWarnings } from './admission-response.js';
 import type { AppDeps } from './deps.js';
@@ -18,20 +18,23 @@ import type { HandlerResult } from './validate-handler.js';
 export const MUTATE_ERROR_WARNING =
   'portguard could not plan changes for this object (internal error); it was admitted unchanged';
 
-/** Administrator exemptions switch off the mutation tied to the exempted rule. */
+/**
+ * An object exempted from a rule is not changed to prevent it: administrator exemptions switch
+ * off the mutation the rule's metadata names (`fixedBy`) for that object.
+ */
 function effectivePolicy(policy: Policy, object: unknown, namespace: string | undefined): Policy {
   if (policy.exemptions.length === 0) return policy;
   const view = viewOf(object, namespace);
   if (!view) return policy;
-  const exempt = (rule: RuleId) =>
-    isExempt(policy, { rule, kind: view.kind, namespace: view.namespace, name: view.name } as Finding);
-  return {
-    ...policy,
-    mutations: {
-      assignNodePorts: policy.mutations.assignNodePorts && !exempt('nodeport-in-ephemeral-range'),
-      reservePorts: policy.mutations.reservePorts && !exempt('port-range-overlaps-nodeports'),
-    },
-  };
+  const mutations = { ...policy.mutations };
+  for (const { id, fixedBy } of RULE_METAS) {
+    if (
+      fixedBy &&
+      isExempt(policy, { rule: id, kind: view.kind, namespace: view.namespace, name: view.name })
+    )
+      mutations[fixedBy] = false;
+  }
+  return { ...policy, mutations };
 }
 
 /**

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { formatPolicyReports } from '../../src/audit/format.js';
-import { nodeRangeFindings } from '../../src/audit/node-findings.js';
 import {
   buildPolicyReports,
   mapSeverity,
@@ -13,6 +12,7 @@ import { type AuditEntry, type AuditResult, nodeResources, type ResourceRef } fr
 import { emptyState } from '../../src/core/state.js';
 import type { Finding, Severity } from '../../src/core/types.js';
 import { DEFAULT_RANGES_LOCATION } from '../../src/kube/read-cluster-ranges.js';
+import { nodeRangeOverlapsNodeports } from '../../src/rules/node-range-overlaps-nodeports.js';
 import { rangesOf, WIDE } from './cluster-fixtures.js';
 
 const now = new Date('2024-05-01T10:00:00.250Z');
@@ -59,7 +59,10 @@ describe('mapSeverity', () => {
 });
 
 describe('buildPolicyReports', () => {
-  const nodeFinding = nodeRangeFindings(rangesOf({ 'node.worker-1': WIDE }), true)[0]!;
+  const nodeFinding = nodeRangeOverlapsNodeports.evaluate({
+    ranges: rangesOf({ 'node.worker-1': WIDE }),
+    nodesComplete: true,
+  })[0]!;
   const audit = result(
     [
       entry('web', 'api', 'deny'),

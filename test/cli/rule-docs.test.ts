@@ -7,14 +7,13 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { nodeRangeFindings, nodeSourcePortFindings } from '../../src/audit/node-findings.js';
 import { runCheck } from '../../src/cli/check.js';
-import { RULE_HELP } from '../../src/cli/format/rule-help.js';
 import { rangesYaml, ruleDocs } from '../../src/cli/rule-docs.js';
 import { formatExplanation, formatRulesTable, runExplain } from '../../src/cli/rules-command.js';
 import { parseNodeRanges } from '../../src/core/node-ranges.js';
 import type { RuleId } from '../../src/core/types.js';
-import { RULES } from '../../src/rules/index.js';
+import { RULE_METAS } from '../../src/rules/catalog.js';
+import { NODE_RULES, RULES } from '../../src/rules/index.js';
 import { createScriptAnalyzer, type ScriptAnalyzer } from '../../src/shell/index.js';
 import { mkTmp } from './run-cli.js';
 
@@ -33,8 +32,9 @@ describe('rule docs', () => {
     // RuleId is a type; the catalog is a Record<RuleId, ...>, so the compiler holds it to the
     // union. These are the runtime lists that must be inside it.
     const reported: RuleId[] = [
-      ...RULES.map((r) => r.id),
-      ...RULE_HELP.map((h) => h.id),
+      ...RULES.map((r) => r.meta.id),
+      ...NODE_RULES.map((r) => r.meta.id),
+      ...RULE_METAS.filter((m) => m.help).map((m) => m.id),
       'namespace-mode-label',
     ];
     expect(reported.filter((id) => !ids.includes(id))).toEqual([]);
@@ -48,10 +48,10 @@ describe('rule docs', () => {
     }
   });
 
-  it('take severity and summary from the SARIF help where it lists the rule', () => {
-    for (const h of RULE_HELP) {
-      expect(docs.find((d) => d.id === h.id)).toMatchObject({ severity: h.severity, summary: h.short });
-    }
+  it('take id, severity and summary from the rule metadata, in its order', () => {
+    expect(docs.map(({ id, severity, summary }) => ({ id, severity, summary }))).toEqual(
+      RULE_METAS.map(({ id, severity, summary }) => ({ id, severity, summary })),
+    );
   });
 
   it.each(
@@ -71,22 +71,15 @@ describe('rule docs', () => {
     expect(findings.find((f) => f.rule === id)?.severity).toBe(doc.severity);
   });
 
-  it.each([
-    [
-      'node-range-overlaps-nodeports',
-      (r: Parameters<typeof nodeSourcePortFindings>[0]) => nodeRangeFindings(r, true),
-    ],
-    ['node-nodeport-source-ports-in-use', nodeSourcePortFindings],
-  ] as const)('%s: the audit reports the example node', (id, findings) => {
-    const doc = docs.find((d) => d.id === id)!;
-    const data = parse(rangesYaml(doc.example.ranges!)).data as Record<string, string>;
-    const ranges = parseNodeRanges(data, 'example').ranges;
-    expect(
-      findings(ranges)
-        .filter((f) => f.rule === id)
-        .flatMap((f) => f.nodes),
-    ).toContain('worker-1');
-  });
+  it.each(NODE_RULES.map((r) => [r.meta.id, r] as const))(
+    '%s: the audit reports the example node',
+    (id, rule) => {
+      const doc = docs.find((d) => d.id === id)!;
+      const data = parse(rangesYaml(doc.example.ranges!)).data as Record<string, string>;
+      const ranges = parseNodeRanges(data, 'example').ranges;
+      expect(rule.evaluate({ ranges, nodesComplete: true }).flatMap((f) => f.nodes)).toContain('worker-1');
+    },
+  );
 });
 
 describe('rules and explain output', () => {

@@ -4,6 +4,7 @@ import { DEFAULT_POLICY, type Policy } from '../../src/core/policy.js';
 import { createReviewer, type Reviewer } from '../../src/core/review.js';
 import type { Rule } from '../../src/core/rule-context.js';
 import { type ClusterState, emptyState } from '../../src/core/state.js';
+import { ruleMetaOf } from '../../src/rules/catalog.js';
 import { createScriptAnalyzer, type ScriptAnalyzer } from '../../src/shell/index.js';
 
 let scripts: ScriptAnalyzer;
@@ -244,7 +245,7 @@ describe('dry run placeholders', () => {
 describe('internal errors fail closed', () => {
   it('turns a throwing rule into a deny that exemptions and warn findings cannot hide', () => {
     const boom: Rule = {
-      id: 'nodeport-in-ephemeral-range',
+      meta: ruleMetaOf('nodeport-in-ephemeral-range'),
       evaluate() {
         throw new TypeError('boom');
       },

@@ -79,8 +79,20 @@ describe('finding', () => {
     fc.assert(
       fc.property(groups, (gs) => {
         const all = gs.flatMap((g) => g.nodes);
-        const fromList = ctx.finding('hostnetwork-port-in-ephemeral-range', 'warn', 'p', listNodes(gs), 'm');
-        const fromAll = ctx.finding('hostnetwork-port-in-ephemeral-range', 'warn', 'p', all, 'm');
+        const fromList = ctx.finding({
+          rule: 'hostnetwork-port-in-ephemeral-range',
+          severity: 'warn',
+          path: 'p',
+          nodes: listNodes(gs),
+          message: 'm',
+        });
+        const fromAll = ctx.finding({
+          rule: 'hostnetwork-port-in-ephemeral-range',
+          severity: 'warn',
+          path: 'p',
+          nodes: all,
+          message: 'm',
+        });
         expect(fromList).toEqual(fromAll);
         expect(fromList.nodes.length).toBeLessThanOrEqual(MAX_NODES_LISTED);
         expect(fromList.nodeCount).toBe(all.length);

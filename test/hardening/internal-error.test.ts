@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, type Policy } from '../../src/core/policy.js';
 import { createReviewer } from '../../src/core/review.js';
 import type { Rule } from '../../src/core/rule-context.js';
+import { ruleMetaOf } from '../../src/rules/catalog.js';
 import { RULES } from '../../src/rules/index.js';
 import { createScriptAnalyzer } from '../../src/shell/index.js';
 import { loadFixture, post, stateWith, testApp, WIDENED } from '../server/helpers.js';
@@ -16,7 +17,10 @@ import { expectNoLeak } from './helpers.js';
 
 const SECRET = 'hunter2-from-the-rule';
 
-const throwing = (what: () => never): Rule => ({ id: 'nodeport-in-ephemeral-range', evaluate: what });
+const throwing = (what: () => never): Rule => ({
+  meta: ruleMetaOf('nodeport-in-ephemeral-range'),
+  evaluate: what,
+});
 
 const RULE_FAILURES: [string, Rule][] = [
   [
@@ -46,7 +50,10 @@ const RULE_FAILURES: [string, Rule][] = [
     }),
   ],
   // A rule returning garbage fails where its result is used, inside the same guard.
-  ['returns undefined', { id: 'nodeport-in-ephemeral-range', evaluate: () => undefined as never }],
+  [
+    'returns undefined',
+    { meta: ruleMetaOf('nodeport-in-ephemeral-range'), evaluate: () => undefined as never },
+  ],
 ];
 
 const conflicting = loadFixture('validate-create-service-nodeport-explicit');
@@ -60,7 +67,7 @@ async function appWithRules(rules: readonly Rule[], policy: Policy = DEFAULT_POL
 
 describe('a rule that fails', () => {
   it.each(RULE_FAILURES)('%s: /validate denies the conflicting Service', async (_name, bad) => {
-    const t = await appWithRules([bad, ...RULES.filter((r) => r.id !== bad.id)]);
+    const t = await appWithRules([bad, ...RULES.filter((r) => r.meta.id !== bad.meta.id)]);
     const { status, body } = await post(t.app, '/validate', conflicting);
     expect(status).toBe(200);
     expect(body.response.uid).toBe(conflicting.request.uid);
@@ -85,7 +92,10 @@ describe('a rule that fails', () => {
 
   it('the other rules still report their own findings next to the internal error', async () => {
     const bad = RULE_FAILURES[0]![1];
-    const t = await appWithRules([{ ...bad, id: 'hostnetwork-port-in-ephemeral-range' }, ...RULES]);
+    const t = await appWithRules([
+      { ...bad, meta: ruleMetaOf('hostnetwork-port-in-ephemeral-range') },
+      ...RULES,
+    ]);
     const { body } = await post(t.app, '/validate', podFixture);
     expect(body.response.allowed).toBe(false);
     const rules = body.response.auditAnnotations.rules.split(',');

@@ -7,6 +7,11 @@
  * about: the directory's rule plus any rule named in `expect.findings`. Findings of
  * other rules are ignored, so a case stays focused on its rule. An expected finding may
  * also pin `unknown` and `preexisting`; only the core runner checks those (`flagsOf`).
+ *
+ * A node rule's case (`test/cases/node-*`) has no object: it gives `ranges` and
+ * `nodesComplete` (whether every node is known, as with audit's Node list) and expects the
+ * findings the node rules give on that data, with no `allowed` (node findings decide no
+ * admission). Only the core runner reads them (`loadAllNodeCases`); `check` has no node rules.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
@@ -41,14 +46,51 @@ export interface RuleCase {
   expect: { allowed: boolean; findings: ExpectedFinding[] };
 }
 
+export interface NodeRuleCase {
+  /** `<rule-id>/<file>`, for test titles. */
+  id: string;
+  file: string;
+  rule: string;
+  name: string;
+  ranges: Record<string, string>;
+  nodesComplete: boolean;
+  expect: { findings: ExpectedFinding[] };
+}
+
 function fail(file: string, msg: string): never {
   throw new Error(`${file}: ${msg}`);
 }
 
-export function loadCase(file: string): RuleCase {
+function readCase(file: string): Record<string, unknown> & { name: string } {
   const raw = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  const rule = basename(dirname(file));
   if (typeof raw?.name !== 'string') fail(file, 'missing name');
+  return raw as Record<string, unknown> & { name: string };
+}
+
+/** A node rule's case: no object, and `nodesComplete` says whether every node is known. */
+function isNodeCase(raw: Record<string, unknown>): boolean {
+  return raw.object === undefined && 'nodesComplete' in raw;
+}
+
+export function loadNodeCase(file: string): NodeRuleCase {
+  const raw = readCase(file);
+  if (typeof raw.nodesComplete !== 'boolean') fail(file, 'nodesComplete must be true or false');
+  const expect = raw.expect as { findings?: unknown } | undefined;
+  if (!Array.isArray(expect?.findings)) fail(file, 'expect needs findings (list)');
+  return {
+    id: relative(CASES_DIR, file),
+    file,
+    rule: basename(dirname(file)),
+    name: raw.name,
+    ranges: (raw.ranges as Record<string, string>) ?? {},
+    nodesComplete: raw.nodesComplete,
+    expect: { findings: expect.findings as ExpectedFinding[] },
+  };
+}
+
+export function loadCase(file: string): RuleCase {
+  const raw = readCase(file);
+  const rule = basename(dirname(file));
   if (typeof raw.object !== 'object' || raw.object === null) fail(file, 'missing object');
   const expect = raw.expect as { allowed?: unknown; findings?: unknown } | undefined;
   if (typeof expect?.allowed !== 'boolean' || !Array.isArray(expect.findings)) {
@@ -69,18 +111,32 @@ export function loadCase(file: string): RuleCase {
   };
 }
 
-export function loadAllCases(): RuleCase[] {
-  const out: RuleCase[] = [];
-  for (const dir of readdirSync(CASES_DIR).sort()) {
-    for (const f of readdirSync(join(CASES_DIR, dir)).sort()) {
-      if (f.endsWith('.yaml')) out.push(loadCase(join(CASES_DIR, dir, f)));
-    }
-  }
-  return out;
+function caseFiles(): string[] {
+  return readdirSync(CASES_DIR)
+    .sort()
+    .flatMap((dir) =>
+      readdirSync(join(CASES_DIR, dir))
+        .sort()
+        .filter((f) => f.endsWith('.yaml'))
+        .map((f) => join(CASES_DIR, dir, f)),
+    );
 }
 
+/** Every object rule's case. */
+export function loadAllCases(): RuleCase[] {
+  return caseFiles().flatMap((file) => (isNodeCase(readCase(file)) ? [] : [loadCase(file)]));
+}
+
+/** Every node rule's case. */
+export function loadAllNodeCases(): NodeRuleCase[] {
+  return caseFiles().flatMap((file) => (isNodeCase(readCase(file)) ? [loadNodeCase(file)] : []));
+}
+
+/** What the comparison reads of a case, object or node. */
+type PinnedCase = Pick<RuleCase, 'rule'> & { expect: { findings: ExpectedFinding[] } };
+
 /** The rules whose findings a case pins down exactly. */
-export function rulesOf(c: RuleCase): Set<string> {
+export function rulesOf(c: PinnedCase): Set<string> {
   return new Set([c.rule, ...c.expect.findings.map((f) => f.rule)]);
 }
 
@@ -89,7 +145,7 @@ export function rulesOf(c: RuleCase): Set<string> {
  * entry gives them) and sorts both sides, so the comparison is a multiset equality.
  */
 export function comparable(
-  c: RuleCase,
+  c: PinnedCase,
   actual: { rule: string; severity: Severity; path: string; nodes: string[] }[],
 ): { actual: ExpectedFinding[]; expected: ExpectedFinding[] } {
   const rules = rulesOf(c);
@@ -116,7 +172,7 @@ type Flag = 'unknown' | 'preexisting';
  * empty when they agree.
  */
 export function flagMismatches(
-  c: RuleCase,
+  c: PinnedCase,
   actual: { rule: string; severity: Severity; path: string; unknown?: boolean; preexisting?: boolean }[],
 ): string[] {
   const out: string[] = [];

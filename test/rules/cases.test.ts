@@ -1,13 +1,18 @@
-/** Runs every declarative case in test/cases through the policy core's `review()`. */
+/**
+ * Runs every declarative case in test/cases: object rules' cases through the policy core's
+ * `review()`, node rules' cases through NODE_RULES on the case's node data, as audit runs them.
+ */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseNodeRanges } from '../../src/core/node-ranges.js';
 import { DEFAULT_POLICY } from '../../src/core/policy.js';
 import { createReviewer, type Reviewer } from '../../src/core/review.js';
 import { emptyState } from '../../src/core/state.js';
+import { NODE_RULES, RULES } from '../../src/rules/index.js';
 import { createScriptAnalyzer } from '../../src/shell/index.js';
-import { comparable, flagMismatches, loadAllCases, type RuleCase } from './case-file.js';
+import { comparable, flagMismatches, loadAllCases, loadAllNodeCases, type RuleCase } from './case-file.js';
 
 const cases = loadAllCases();
+const nodeCases = loadAllNodeCases();
 let reviewer: Reviewer;
 
 beforeAll(async () => {
@@ -36,14 +41,7 @@ function runCase(c: RuleCase, r: Reviewer) {
 describe('rule cases through review()', () => {
   it('finds cases for every rule', () => {
     const rules = new Set(cases.map((c) => c.rule));
-    expect([...rules].sort()).toEqual([
-      'hazardous-node-sysctl',
-      'hostnetwork-port-in-ephemeral-range',
-      'nodeport-host-listener-collision',
-      'nodeport-hostport-collision',
-      'nodeport-in-ephemeral-range',
-      'port-range-overlaps-nodeports',
-    ]);
+    expect([...rules].sort()).toEqual(RULES.map((r) => r.meta.id).sort());
   });
 
   it.each(cases.map((c) => [c.id, c] as const))('%s', (_id, c) => {
@@ -53,5 +51,21 @@ describe('rule cases through review()', () => {
     expect(flagMismatches(c, result.findings), c.name).toEqual([]);
     expect(result.allowed, c.name).toBe(c.expect.allowed);
     expect(result.findings.filter((f) => f.rule === 'internal-error')).toEqual([]);
+  });
+});
+
+describe('node rule cases through NODE_RULES', () => {
+  it('finds cases for every node rule', () => {
+    const rules = new Set(nodeCases.map((c) => c.rule));
+    expect([...rules].sort()).toEqual(NODE_RULES.map((r) => r.meta.id).sort());
+  });
+
+  it.each(nodeCases.map((c) => [c.id, c] as const))('%s', (_id, c) => {
+    const { ranges, errors } = parseNodeRanges(c.ranges, c.id);
+    expect(errors).toEqual([]);
+    const findings = NODE_RULES.flatMap((r) => r.evaluate({ ranges, nodesComplete: c.nodesComplete }));
+    const { actual, expected } = comparable(c, findings);
+    expect(actual, c.name).toEqual(expected);
+    for (const f of findings) expect(f, c.name).toMatchObject({ kind: 'Node', namespace: '' });
   });
 });

@@ -9,8 +9,8 @@
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Severity } from '../../core/types.js';
+import { RULE_METAS } from '../../rules/catalog.js';
 import { type CheckReport, type InputError, qualifiedName, type ReportedFinding } from './report.js';
-import { RULE_HELP } from './rule-help.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 const TOOL_VERSION = '0.1.0';
@@ -93,16 +93,19 @@ function notification(e: InputError, cwd: string, baseDir: string) {
   };
 }
 
+/** The rules `check` and `audit` can report: those whose metadata has help for the alert. */
+const SARIF_RULES = RULE_METAS.flatMap((m) => (m.help === undefined ? [] : [{ ...m, help: m.help }]));
+
 export function formatSarif(report: CheckReport, opts: SarifOptions = {}): string {
   const cwd = opts.cwd ?? process.cwd();
   const baseDir = opts.baseDir ?? cwd;
   const location = (file: string) => artifactLocation(file, cwd, baseDir);
-  const ruleIndex = new Map(RULE_HELP.map((r, i) => [r.id, i]));
-  const rules = RULE_HELP.map((r) => ({
+  const ruleIndex = new Map(SARIF_RULES.map((r, i) => [r.id, i]));
+  const rules = SARIF_RULES.map((r) => ({
     id: r.id,
     name: r.id,
-    shortDescription: { text: r.short },
-    fullDescription: { text: `${r.short} ${r.help}` },
+    shortDescription: { text: r.summary },
+    fullDescription: { text: `${r.summary} ${r.help}` },
     help: { text: r.help },
     defaultConfiguration: { level: LEVEL[r.severity] },
     properties: { tags: ['kubernetes', 'networking'] },

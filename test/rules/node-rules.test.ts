@@ -1,6 +1,9 @@
+/** The node rules, evaluated on node data alone, as audit runs them. */
 import { describe, expect, it } from 'vitest';
-import { narrowedRange, nodeRangeFindings, nodeSourcePortFindings } from '../../src/audit/node-findings.js';
 import { parseNodeRanges } from '../../src/core/node-ranges.js';
+import { nodeNodeportSourcePortsInUse } from '../../src/rules/node-nodeport-source-ports-in-use.js';
+import { narrowedRange } from '../../src/rules/node-range-fix.js';
+import { nodeRangeOverlapsNodeports } from '../../src/rules/node-range-overlaps-nodeports.js';
 
 function ranges(data: Record<string, string>) {
   const { ranges, errors } = parseNodeRanges(data, 'test');
@@ -18,7 +21,7 @@ interface Row {
   expected: { name: string; nodes: string[]; overlap: string }[];
 }
 
-describe('nodeRangeFindings', () => {
+describe('node-range-overlaps-nodeports', () => {
   it.each<Row>([
     { name: 'kernel default everywhere', data: {}, complete: false, expected: [] },
     { name: 'a node on the kernel default', data: { 'node.a': kernel }, complete: true, expected: [] },
@@ -75,7 +78,7 @@ describe('nodeRangeFindings', () => {
       expected: [{ name: 'a', nodes: ['a'], overlap: '40000-40100' }],
     },
   ])('$name', ({ data, complete, expected }) => {
-    const findings = nodeRangeFindings(ranges(data), complete);
+    const findings = nodeRangeOverlapsNodeports.evaluate({ ranges: ranges(data), nodesComplete: complete });
     expect(findings.map((f) => ({ name: f.name, nodes: f.nodes }))).toEqual(
       expected.map(({ name, nodes }) => ({ name, nodes })),
     );
@@ -89,12 +92,12 @@ describe('nodeRangeFindings', () => {
   });
 
   it('names the node, its range, the overlap and both fixes', () => {
-    const [f] = nodeRangeFindings(
-      ranges({
+    const [f] = nodeRangeOverlapsNodeports.evaluate({
+      ranges: ranges({
         'node.worker-1': '{"ipLocalPortRange": "1024 65535", "ipLocalReservedPorts": "22,30000-30099"}',
       }),
-      true,
-    );
+      nodesComplete: true,
+    });
     expect(f?.message).toBe(
       'node worker-1: ip_local_port_range "1024 65535" (reserved: 22,30000-30099) overlaps the NodePort range ' +
         '30000-32767 at 30100-32767, so outgoing connections can take a nodePort as source port and lose their ' +
@@ -106,7 +109,7 @@ describe('nodeRangeFindings', () => {
   it('counts every node but lists at most 50', () => {
     const data: Record<string, string> = {};
     for (let i = 0; i < 120; i++) data[`node.n${String(i).padStart(3, '0')}`] = wide;
-    const [f] = nodeRangeFindings(ranges(data), true);
+    const [f] = nodeRangeOverlapsNodeports.evaluate({ ranges: ranges(data), nodesComplete: true });
     expect(f?.nodeCount).toBe(120);
     expect(f?.nodes).toHaveLength(50);
     expect(f?.message).toContain('n000, n001, n002 and 117 more');
@@ -129,7 +132,7 @@ describe('narrowedRange', () => {
 const seen = (count: number, range = '30000-32767', entry = '"ipLocalPortRange": "1024 65535"') =>
   `{${entry}, "nodePortSourcePorts": {"range": "${range}", "count": ${count}}}`;
 
-describe('nodeSourcePortFindings', () => {
+describe('node-nodeport-source-ports-in-use', () => {
   interface SourceRow {
     name: string;
     data: Record<string, string>;
@@ -173,7 +176,7 @@ describe('nodeSourcePortFindings', () => {
       expected: [{ name: 'a', nodes: ['a'], nodeCount: 1 }],
     },
   ])('$name', ({ data, expected }) => {
-    const findings = nodeSourcePortFindings(ranges(data));
+    const findings = nodeNodeportSourcePortsInUse.evaluate({ ranges: ranges(data), nodesComplete: true });
     expect(findings.map((f) => ({ name: f.name, nodes: f.nodes, nodeCount: f.nodeCount }))).toEqual(expected);
     for (const f of findings) {
       expect(f).toMatchObject({
@@ -227,7 +230,7 @@ describe('nodeSourcePortFindings', () => {
         'as source port right now;',
     ],
   ])('%s', (_name, data, message) => {
-    const [f, ...rest] = nodeSourcePortFindings(ranges(data));
+    const [f, ...rest] = nodeNodeportSourcePortsInUse.evaluate({ ranges: ranges(data), nodesComplete: true });
     expect(rest).toEqual([]);
     expect(f!.message.startsWith(message), f!.message).toBe(true);
   });
@@ -235,7 +238,7 @@ describe('nodeSourcePortFindings', () => {
   it('counts every node but lists at most 50, the busiest first', () => {
     const data: Record<string, string> = {};
     for (let i = 0; i < 5000; i++) data[`node.n${String(i).padStart(4, '0')}`] = seen(i % 7);
-    const findings = nodeSourcePortFindings(ranges(data));
+    const findings = nodeNodeportSourcePortsInUse.evaluate({ ranges: ranges(data), nodesComplete: true });
     expect(findings).toHaveLength(1);
     const [f] = findings;
     // 5,000 nodes, one in seven with no connection from a NodePort.
