@@ -3,13 +3,14 @@
  * progress line) into `runCheck`. The flags are declared in commands/check.ts; everything
  * else lives in check.ts.
  */
+
+import { readLimited } from '../input/text-input.js';
 import { runCheck } from './check.js';
 import { createProgressLine } from './check-progress.js';
 import type { ExitCode } from './exit-codes.js';
 import type { FailOn } from './fail-on.js';
 import type { OutputFormat } from './format/index.js';
 import { wantsColor } from './format/terminal.js';
-import { readLimited } from './manifest-loader.js';
 
 /** Colour as Node's util.styleText decides it (FORCE_COLOR, NO_COLOR, the TTY); see format/terminal.ts. */
 export { wantsColor };

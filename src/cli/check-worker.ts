@@ -6,8 +6,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { viewOf } from '../core/object-view.js';
 import { REVIEW_BUDGET_DEFAULTS, scriptJobs } from '../core/script-jobs.js';
+import { ManifestError } from '../input/manifest-error.js';
 import { type CountedAnalysis, createScriptAnalyzer } from '../shell/index.js';
-import { type LoadedObject, loadManifestFile, ManifestError } from './manifest-loader.js';
+import { type LoadedObject, loadManifestFile } from './manifest-loader.js';
 import type { FileResult, WorkerSetup } from './parallel-load.js';
 
 const port = parentPort;

@@ -15,6 +15,8 @@ import type { Policy } from '../core/policy.js';
 import type { Reviewer } from '../core/review.js';
 import type { ClusterState } from '../core/state.js';
 import type { Mode } from '../core/types.js';
+import { ManifestError } from '../input/manifest-error.js';
+import { MAX_ALIAS_COUNT } from '../input/yaml-input.js';
 import type { ScriptAnalyzer } from '../shell/index.js';
 import { type CheckProgress, fileCounter } from './check-progress.js';
 import { type ClusterFlags, ClusterReadError, readRangesFromCluster } from './cluster-ranges.js';
@@ -23,7 +25,7 @@ import { type FailOn, withVerdict } from './fail-on.js';
 import { formatReport, type OutputFormat } from './format/index.js';
 import type { CheckedObject, CheckReport, InputError, ReportedFinding } from './format/report.js';
 import { locateAll } from './locate.js';
-import { type LoadedObject, MAX_ALIAS_COUNT, ManifestError } from './manifest-loader.js';
+import type { LoadedObject } from './manifest-loader.js';
 import { loadManifestsParallel } from './parallel-load.js';
 
 /**

@@ -21,8 +21,9 @@ import {
   parseDocument,
   Scalar,
 } from 'yaml';
+import { type DocumentSource, withPlainEnv } from '../input/yaml-input.js';
 import { shellInput, stripWrappers } from '../shell/command.js';
-import { type DocumentSource, type LoadedObject, withPlainEnv } from './manifest-loader.js';
+import type { LoadedObject } from './manifest-loader.js';
 
 export interface Position {
   line: number;

@@ -10,16 +10,11 @@
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { ManifestError } from '../input/manifest-error.js';
+import { MAX_FILE_BYTES } from '../input/text-input.js';
 import type { CountedAnalysis } from '../shell/index.js';
-import {
-  display,
-  type LoadedObject,
-  type LoaderOptions,
-  listManifestFiles,
-  loadListedFiles,
-  MAX_FILE_BYTES,
-  ManifestError,
-} from './manifest-loader.js';
+import { display, listManifestFiles } from './manifest-files.js';
+import { type LoadedObject, type LoaderOptions, loadListedFiles } from './manifest-loader.js';
 
 /**
  * What the main thread tells each worker once: every file, and a shared counter from

@@ -19,14 +19,9 @@ import {
 } from 'yaml';
 import { type ClusterRanges, EntryCache, parseNodeRanges, type RangesWarning } from '../core/node-ranges.js';
 import { RangesFileError } from '../core/ranges-error.js';
-import {
-  decodeText,
-  MAX_ALIAS_COUNT,
-  MAX_FILE_BYTES,
-  ManifestError,
-  STDIN_NAME,
-  withPlainEnv,
-} from './manifest-loader.js';
+import { ManifestError } from '../input/manifest-error.js';
+import { decodeText, MAX_FILE_BYTES, STDIN_NAME } from '../input/text-input.js';
+import { MAX_ALIAS_COUNT, withPlainEnv } from '../input/yaml-input.js';
 import { pickRangesData, type RangesSource } from './ranges-select.js';
 
 export { RangesFileError } from '../core/ranges-error.js';

@@ -1,20 +1,17 @@
 /**
- * `portguard serve`: wires flags (declared in commands/serve.ts) into the webhook. Cluster state comes from informers
- * (`--kubeconfig FILE` or `--kubeconfig in-cluster`) or from a static ranges file
- * (`--ranges FILE`). `--dev` (what `npm start` runs) needs nothing: it generates a
- * self-signed certificate into certs/ when none is there, serves the example ranges and
- * prints a curl command that sends a sample review.
+ * `portguard serve`: runs the webhook from the options serve-options.ts made of the flags
+ * (declared in commands/serve.ts). Cluster state comes from informers (`--kubeconfig FILE`
+ * or `--kubeconfig in-cluster`), from a static ranges file (`--ranges FILE`), or from the
+ * examples of `--dev` (serve-dev.ts).
  */
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import path from 'node:path';
 import { type Logger, pino } from 'pino';
-import { type ClusterRanges, type NodeInfo, parseNodeRanges } from '../core/node-ranges.js';
+import type { ClusterRanges, NodeInfo } from '../core/node-ranges.js';
 import { DEFAULT_POLICY, type Policy } from '../core/policy.js';
 import { createReviewer } from '../core/review.js';
 import { REVIEW_BUDGET_DEFAULTS } from '../core/script-jobs.js';
 import { emptyState } from '../core/state.js';
-import { parseDuration } from '../reporter/duration.js';
 import type { AppDeps } from '../server/deps.js';
 import type { ElectionTimings } from '../server/leader-jobs.js';
 import { createMetrics, type Metrics } from '../server/metrics.js';
@@ -22,59 +19,25 @@ import { NodePortReservations } from '../server/nodeport-reservations.js';
 import { createScriptOffload, scriptWorkerAvailable } from '../server/script-offload.js';
 import { type ServerHandle, startServer } from '../server/serve.js';
 import { createScriptAnalyzer, type ScriptAnalyzer } from '../shell/index.js';
-import { generateCertificates } from '../tls/generate.js';
-import { writeCertificates } from '../tls/write-certs.js';
 import { loadPolicyFile } from './check.js';
+import { ExitCode } from './exit-codes.js';
+import { loadRangesFile } from './ranges-file.js';
+import { devBanner, devCertificates, devRanges } from './serve-dev.js';
 import {
   DEFAULT_DRAIN_PERIOD,
   DEFAULT_PRUNE_INTERVAL,
   DEFAULT_REVIEW_DEADLINE,
   DEFAULT_SCRIPT_THREADS,
-} from './commands/serve.js';
-import { ExitCode } from './exit-codes.js';
-import { loadRangesFile } from './ranges-file.js';
+  NO_CLUSTER_STATE,
+  resolveServeOptions,
+  type ServeFlags,
+  type ServeOptions,
+  StartupError,
+  type StateOptions,
+} from './serve-options.js';
 
-export interface ServeFlags {
-  port: number;
-  healthPort: number;
-  host?: string;
-  tlsCert?: string;
-  tlsKey?: string;
-  clientCa?: string;
-  ranges?: string;
-  /** A kubeconfig path, or `in-cluster` for the pod's service account. */
-  kubeconfig?: string;
-  config?: string;
-  dev?: boolean;
-  /** With --kubeconfig: the leader writes PolicyReports this often (e.g. `10m`); off when unset. */
-  auditInterval?: string;
-  /**
-   * The leader prunes stale node keys. The CLI defaults it to true (`--no-prune-node-keys`
-   * turns it off); in-process callers such as `portguard dev`, a developer's process
-   * against a real cluster, leave it unset and so never take the Lease or write.
-   */
-  pruneNodeKeys?: boolean;
-  /** How often the leader prunes besides on start and on Node deletions (default 10m). */
-  pruneInterval?: string;
-  /** With --kubeconfig: namespace of the ranges ConfigMap and the leader Lease (default portguard-system). */
-  namespace?: string;
-  /** With --kubeconfig: name of the ranges ConfigMap (default portguard-node-ranges). */
-  configmap?: string;
-  /**
-   * With --kubeconfig: read the ConfigMaps that node-reaching pods' scripts use (needs `get`
-   * on configmaps cluster-wide). On unless false (`--no-configmap-lookup`).
-   */
-  configmapLookup?: boolean;
-  /**
-   * After SIGTERM, serve this long while not ready, closing each connection after its answer
-   * (the CLI defaults it to 10s; `0` closes at once). Unset for in-process callers: no drain.
-   */
-  drainPeriod?: string;
-  /** Worker threads that analyse scripts off the event loop (default 1); 0 analyses on it. */
-  scriptThreads?: number;
-  /** How long a review waits for the script pool (default 3s, below the 5 s webhook timeout). */
-  reviewDeadline?: string;
-}
+export type { ServeFlags };
+export { DEFAULT_DRAIN_PERIOD, DEFAULT_PRUNE_INTERVAL, DEFAULT_REVIEW_DEADLINE, DEFAULT_SCRIPT_THREADS };
 
 export interface ServeIo {
   stderr: (s: string) => void;
@@ -92,67 +55,21 @@ export type ServeOutcome =
   | { code: ExitCode; handle?: undefined }
   | { code: ExitCode.Ok; handle: ServerHandle };
 
-export { DEFAULT_DRAIN_PERIOD, DEFAULT_PRUNE_INTERVAL, DEFAULT_REVIEW_DEADLINE, DEFAULT_SCRIPT_THREADS };
-
-export const DEV_RANGES_FILE = 'examples/node-ranges.yaml';
-export const SAMPLE_REVIEW_FILE = 'examples/sample-review.json';
-
-/**
- * Used by --dev when examples/node-ranges.yaml is missing: worker-1 is the seed-000 node
- * whose ephemeral range was widened over the NodePort range, so the sample review (a
- * Service on nodePort 32582) shows a denial.
- */
-export const EMBEDDED_DEV_RANGES: Record<string, string> = {
-  nodePortRange: '30000-32767',
-  default: '{"ipLocalPortRange": "32768 60999"}',
-  'node.worker-1': '{"ipLocalPortRange": "1024 65535", "labels": {"pool": "general"}}',
-  'node.worker-2': '{"ipLocalPortRange": "32768 60999", "labels": {"pool": "general"}}',
-};
-
-/** The command `--dev` prints: paste it in another terminal to send the sample review. */
-export function curlCommand(port: number, caFile: string): string {
-  return (
-    `curl --cacert ${caFile} -H 'Content-Type: application/json' ` +
-    `--data @${SAMPLE_REVIEW_FILE} https://localhost:${port}/validate?timeout=10s`
-  );
-}
-
-class StartupError extends Error {
-  override readonly name = 'StartupError';
-}
-
-async function devCertificates(cwd: string, io: ServeIo): Promise<void> {
-  const dir = path.join(cwd, 'certs');
-  if (existsSync(path.join(dir, 'tls.crt')) && existsSync(path.join(dir, 'tls.key'))) return;
-  const bundle = await generateCertificates({
-    extraDnsNames: ['localhost'],
-    ipAddresses: ['127.0.0.1', '::1'],
-  });
-  await writeCertificates(dir, bundle);
-  io.stderr(`portguard: generated a self-signed CA and serving certificate in ${dir}\n`);
-}
-
-async function devRanges(cwd: string, io: ServeIo): Promise<ClusterRanges> {
-  const file = path.join(cwd, DEV_RANGES_FILE);
-  if (existsSync(file)) return loadRangesFile(file);
-  io.stderr(`portguard: ${DEV_RANGES_FILE} not found; serving embedded example ranges\n`);
-  return parseNodeRanges(EMBEDDED_DEV_RANGES, 'embedded example ranges').ranges;
-}
-
 /**
  * Starts the informers. Imported lazily so `check`, `--ranges` and `--dev` never load
  * the Kubernetes client (and keep working where it cannot load).
  */
 async function startInformers(
-  flags: ServeFlags & { kubeconfig: string },
+  state: StateOptions & { kind: 'kubeconfig' },
   logger: Logger,
   metrics: ReturnType<typeof createMetrics>,
 ) {
-  const [{ loadKubeConfig }, { startClusterStateSource, DEFAULT_NAMESPACE, DEFAULT_CONFIGMAP }] =
-    await Promise.all([import('../kube/load-kubeconfig.js'), import('../kube/cluster-state-source.js')]);
-  const kubeConfig = loadKubeConfig(flags.kubeconfig);
-  const namespace = flags.namespace || DEFAULT_NAMESPACE;
-  const configMapName = flags.configmap || DEFAULT_CONFIGMAP;
+  const [{ loadKubeConfig }, { startClusterStateSource }] = await Promise.all([
+    import('../kube/load-kubeconfig.js'),
+    import('../kube/cluster-state-source.js'),
+  ]);
+  const kubeConfig = loadKubeConfig(state.kubeconfig);
+  const { namespace, configMapName } = state;
   const source = startClusterStateSource({ kubeConfig, logger, metrics, namespace, configMapName });
   return { source, kubeConfig, namespace, configMapName };
 }
@@ -179,22 +96,17 @@ async function startConfigMapLookup(
   });
 }
 
-/** Parses a duration flag; a bad value is a start-up error (exit 2), not a crash. */
-function durationFlag(name: string, value: string): number {
-  try {
-    return parseDuration(value);
-  } catch (err) {
-    throw new StartupError(`--${name}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
-
 /**
  * The script pool, unless `--script-threads 0`. Running from the TypeScript sources there
  * is no compiled worker module, so scripts are analysed on the event loop, as before.
  */
-function startScriptOffload(flags: ServeFlags, analyzer: ScriptAnalyzer, logger: Logger, metrics: Metrics) {
-  const threads = flags.scriptThreads ?? DEFAULT_SCRIPT_THREADS;
-  const deadlineMs = durationFlag('review-deadline', flags.reviewDeadline ?? DEFAULT_REVIEW_DEADLINE);
+function startScriptOffload(
+  options: ServeOptions,
+  analyzer: ScriptAnalyzer,
+  logger: Logger,
+  metrics: Metrics,
+) {
+  const threads = options.scriptThreads;
   if (threads === 0) return undefined;
   if (!scriptWorkerAvailable()) {
     logger.warn('no compiled script worker (running from sources): scripts are analysed on the event loop');
@@ -204,7 +116,7 @@ function startScriptOffload(flags: ServeFlags, analyzer: ScriptAnalyzer, logger:
     analyzer,
     budget: REVIEW_BUDGET_DEFAULTS,
     threads,
-    deadlineMs,
+    deadlineMs: options.reviewDeadlineMs,
     onTask: (outcome) => metrics.scriptPoolTasks.inc({ outcome }),
   });
 }
@@ -226,32 +138,10 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOut
     for (const s of stops.splice(0).reverse()) await s();
   };
   try {
-    if (flags.ranges && flags.kubeconfig)
-      throw new StartupError('use either --ranges or --kubeconfig, not both');
-    if (flags.auditInterval && !flags.kubeconfig)
-      throw new StartupError('--audit-interval needs --kubeconfig (it writes PolicyReports to the cluster)');
-    if (flags.configmap && !flags.kubeconfig)
-      throw new StartupError('--configmap needs --kubeconfig (it names the ConfigMap to watch)');
-    const auditIntervalMs = flags.auditInterval
-      ? durationFlag('audit-interval', flags.auditInterval)
-      : undefined;
-    const pruneIntervalMs =
-      flags.pruneNodeKeys !== true
-        ? undefined
-        : durationFlag('prune-interval', flags.pruneInterval ?? DEFAULT_PRUNE_INTERVAL);
-    const drainPeriodMs =
-      flags.drainPeriod === undefined || flags.drainPeriod === '0'
-        ? 0
-        : durationFlag('drain-period', flags.drainPeriod);
-    const policy: Policy = flags.config
-      ? await loadPolicyFile(path.resolve(io.cwd, flags.config))
-      : DEFAULT_POLICY;
-    if (flags.dev && !flags.tlsCert && !flags.tlsKey) await devCertificates(io.cwd, io);
-    const tls = {
-      certFile: path.resolve(io.cwd, flags.tlsCert ?? 'certs/tls.crt'),
-      keyFile: path.resolve(io.cwd, flags.tlsKey ?? 'certs/tls.key'),
-      ...(flags.clientCa ? { clientCaFile: path.resolve(io.cwd, flags.clientCa) } : {}),
-    };
+    const options = resolveServeOptions(flags, io.cwd);
+    const policy: Policy = options.policyFile ? await loadPolicyFile(options.policyFile) : DEFAULT_POLICY;
+    if (options.devCertificates) await devCertificates(io.cwd, io.stderr);
+    const { tls } = options;
     for (const f of [tls.certFile, tls.keyFile]) {
       if (!existsSync(f))
         throw new StartupError(`TLS file ${f} not found (set --tls-cert/--tls-key, or run portguard certs)`);
@@ -260,21 +150,19 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOut
     let source: Pick<AppDeps, 'getState' | 'isReady' | 'namespaceLabels'>;
     let cluster: Awaited<ReturnType<typeof startInformers>> | undefined;
     let configMapLookup: AppDeps['configMapLookup'];
-    if (flags.kubeconfig) {
-      cluster = await startInformers({ ...flags, kubeconfig: flags.kubeconfig }, logger, metrics);
+    if (!options.state) throw new StartupError(NO_CLUSTER_STATE);
+    if (options.state.kind === 'kubeconfig') {
+      cluster = await startInformers(options.state, logger, metrics);
       const live = cluster.source;
       stops.push(() => live.stop());
       source = live;
-      if (flags.configmapLookup !== false)
+      if (options.state.configMapLookup)
         configMapLookup = await startConfigMapLookup(cluster.kubeConfig, logger, metrics);
     } else {
-      let ranges: ClusterRanges;
-      if (flags.ranges) ranges = await loadRangesFile(path.resolve(io.cwd, flags.ranges));
-      else if (flags.dev) ranges = await devRanges(io.cwd, io);
-      else
-        throw new StartupError(
-          'no cluster state: pass --kubeconfig FILE|in-cluster, --ranges FILE, or --dev',
-        );
+      const ranges: ClusterRanges =
+        options.state.kind === 'ranges'
+          ? await loadRangesFile(options.state.file)
+          : await devRanges(io.cwd, io.stderr);
       // A static file lists the nodes it knows; the default profile covers any others.
       const state = emptyState(ranges);
       const detail = {
@@ -289,7 +177,7 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOut
 
     const scripts = await createScriptAnalyzer();
     const reviewer = createReviewer({ scripts, budget: REVIEW_BUDGET_DEFAULTS });
-    const scriptOffload = startScriptOffload(flags, scripts, logger, metrics);
+    const scriptOffload = startScriptOffload(options, scripts, logger, metrics);
     if (scriptOffload) stops.push(() => scriptOffload.close());
     const handle = await startServer({
       deps: {
@@ -305,12 +193,12 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOut
         logger,
         nodePortReservations,
       },
-      port: flags.port,
-      host: flags.host ?? (flags.dev ? '127.0.0.1' : '0.0.0.0'),
-      healthPort: flags.healthPort,
-      healthHost: flags.host ?? (flags.dev ? '127.0.0.1' : '0.0.0.0'),
+      port: options.port,
+      host: options.host,
+      healthPort: options.healthPort,
+      healthHost: options.healthHost,
       tls,
-      drainPeriodMs,
+      drainPeriodMs: options.drainPeriodMs,
       signals: io.signals ?? [],
       onClose: stopAll,
     });
@@ -331,8 +219,8 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOut
           getPolicy: () => policy,
           logger,
           metrics,
-          pruneIntervalMs,
-          auditIntervalMs,
+          pruneIntervalMs: options.pruneIntervalMs,
+          auditIntervalMs: options.auditIntervalMs,
           ...(io.election ? { election: io.election } : {}),
         });
         if (jobs) stops.push(() => jobs.stop());
@@ -341,14 +229,7 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOut
         throw err;
       }
     }
-    if (flags.dev) {
-      io.stderr(
-        `portguard: listening on https://localhost:${handle.port} (health on :${handle.healthPort})\n`,
-      );
-      io.stderr(
-        `Send the sample review:\n  ${curlCommand(handle.port, path.relative(io.cwd, path.join(path.dirname(tls.certFile), 'ca.crt')) || 'ca.crt')}\n`,
-      );
-    }
+    if (options.dev) io.stderr(devBanner(handle, tls.certFile, io.cwd));
     return { code: ExitCode.Ok, handle };
   } catch (err) {
     await stopAll();

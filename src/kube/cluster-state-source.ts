@@ -14,14 +14,9 @@
  * event (update, delete, relist) supersedes a parse in flight, so the latest event wins.
  *
  * Readiness is false until every informer has applied its initial list (for the
- * ConfigMap: until the first version's parse has been applied). Decisions about
- * the ranges ConfigMap (see docs/cluster-state.md):
- * - absent after the initial sync: serve built-in defaults, ready, and say so in detail;
- * - an update with any error: keep the last good data, log keys and messages, count it
- *   in `rangesReloadErrors`, stay ready;
- * - the first version seen has errors: apply what parsed (bad node entries fall back to
- *   the default profile), since there is nothing better to keep, and report the errors;
- * - deleted: keep serving the last known data and say since when in detail.
+ * ConfigMap: until the first version's parse has been applied). What happens when the
+ * ranges ConfigMap is absent, bad, deleted or recreated is decided by
+ * ranges-configmap-lifecycle.ts; this module logs and counts each decision and applies it.
  */
 
 import { PortInventory } from '../core/inventory.js';
@@ -42,11 +37,11 @@ import {
   projectService,
 } from './projections.js';
 import {
-  applyConfigMap,
-  applyConfigMapInSlices,
-  composeRanges,
-  type ParsedConfigMap,
-} from './ranges-model.js';
+  type ConfigMapDecision,
+  type ConfigMapVersion,
+  RangesConfigMapLifecycle,
+} from './ranges-configmap-lifecycle.js';
+import { applyConfigMapInSlices, composeRanges } from './ranges-model.js';
 import { type Backoff, ResourceWatch } from './resource-watch.js';
 
 export { DEFAULT_CONFIGMAP, DEFAULT_NAMESPACE };
@@ -115,12 +110,6 @@ export function projectNamespace(ns: KubernetesObject): Obj {
 
 type Obj = KubernetesObject & Record<string, unknown>;
 
-type ConfigMapStatus =
-  | { kind: 'waiting' }
-  | { kind: 'absent' }
-  | { kind: 'ok'; resourceVersion: string | undefined }
-  | { kind: 'deleted' };
-
 function keyOf(obj: Obj, kind: string): string {
   const view = viewOf({ ...obj, kind });
   return view ? objectKey(view) : `${kind}/${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
@@ -139,6 +128,10 @@ async function listAll<T extends KubernetesObject>(
     cont = last.metadata?._continue || undefined;
   } while (cont);
   return { ...last, items };
+}
+
+function versionOf(cm: Obj): ConfigMapVersion {
+  return { resourceVersion: cm.metadata?.resourceVersion, data: (cm.data ?? {}) as Record<string, unknown> };
 }
 
 function sameLabels(a: Record<string, string> | undefined, b: Record<string, string>): boolean {
@@ -164,28 +157,16 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
   const nodes = new Map<string, Record<string, string>>();
   const namespaceLabels = new Map<string, Record<string, string>>();
 
-  let config: ParsedConfigMap = applyConfigMap({});
-  /** The last parse of any version, good or bad: the cache for incremental parsing. */
-  let lastParsed: ParsedConfigMap | undefined;
+  const rangesConfigMap = new RangesConfigMapLifecycle(cmSource);
   /** Profiles and entry texts already parsed, shared by every version of the ConfigMap. */
   const entryCache = new EntryCache();
   /** The nodes' report objects, parsed; joined with the ConfigMap and the Nodes by `composeRanges`. */
   const reports = new NodeReports(configMapName, entryCache);
   let reportTimer: NodeJS.Timeout | undefined;
   let reportErrorsLogged = 0;
-  /** Bumped by every ConfigMap event (and stop): a parse started under an older value is dropped. */
-  let cmGeneration = 0;
-  /** resourceVersion of the version being parsed, if any. */
-  let pendingVersion: { resourceVersion: string | undefined } | undefined;
-  let hadGood = false;
-  let cmStatus: ConfigMapStatus = { kind: 'waiting' };
-  let dataSince: Date | undefined;
-  let rejected: { at: Date; errors: { key: string; message: string }[] } | undefined;
-  let firstErrors: { key: string; message: string }[] | undefined;
-  let rangesSource = 'built-in defaults';
 
   let state: ClusterState = {
-    ranges: composeRanges(config, undefined, rangesSource, reports.nodes()),
+    ranges: composeRanges(rangesConfigMap.config, undefined, rangesConfigMap.rangesSource, reports.nodes()),
     nodesComplete: false,
     inventory: new PortInventory(),
   };
@@ -211,9 +192,9 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
     state = {
       ...state,
       ranges: composeRanges(
-        config,
+        rangesConfigMap.config,
         nodesSynced ? nodes : undefined,
-        rangesSource,
+        rangesConfigMap.rangesSource,
         reports.nodes(),
         state.ranges,
       ),
@@ -259,81 +240,68 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
   };
 
   /**
-   * Parses a new ConfigMap version in slices (reviews keep being answered from the
-   * current state meanwhile), then commits it in one synchronous step. A newer event
-   * bumps `cmGeneration`, which stops this parse at its next yield and drops its result,
-   * so the last event is always the one that ends up applied.
+   * Acts on what the ConfigMap lifecycle decided. A `parse` runs in slices (reviews keep
+   * being answered from the current state meanwhile) and its result goes back to the
+   * lifecycle, which drops it when a newer event came in between; an applied version is
+   * swapped in with one synchronous step, so no review sees half of it.
    */
-  const applyData = (cm: Obj): void => {
-    const generation = ++cmGeneration;
-    const superseded = () => generation !== cmGeneration;
-    pendingVersion = { resourceVersion: cm.metadata?.resourceVersion };
-    const data = (cm.data ?? {}) as Record<string, unknown>;
-    applyConfigMapInSlices(data, lastParsed, { cache: entryCache, superseded }).then(
-      (parsed) => {
-        if (!parsed || superseded()) return;
-        pendingVersion = undefined;
-        commitData(cm, parsed);
-        changed();
-      },
-      (err: unknown) => {
-        if (superseded()) return;
-        pendingVersion = undefined;
-        metrics?.rangesReloadErrors?.inc();
-        logger.error({ configMap: cmSource, err: String(err) }, 'ranges ConfigMap parse failed');
-      },
-    );
-  };
-
-  /** Drops any parse in flight: a delete, a relist without the ConfigMap, or stop. */
-  const cancelPending = (): void => {
-    cmGeneration++;
-    pendingVersion = undefined;
-  };
-
-  /** Applies a finished parse; synchronous, so no review sees half of it. */
-  const commitData = (cm: Obj, parsed: ParsedConfigMap): void => {
-    lastParsed = parsed;
-    const at = now();
-    const resourceVersion = cm.metadata?.resourceVersion;
-    metrics?.rangesConfigMapPresent?.set(1);
-    if (parsed.errors.length > 0) {
-      metrics?.rangesReloadErrors?.inc();
-      const errors = parsed.errors.map((e) => ({ key: e.key, message: e.message }));
-      if (hadGood) {
-        rejected = { at, errors };
-        cmStatus = {
-          kind: 'ok',
-          resourceVersion: cmStatus.kind === 'ok' ? cmStatus.resourceVersion : undefined,
-        };
-        logger.error(
-          { configMap: cmSource, resourceVersion, errors },
-          'ranges ConfigMap update rejected; keeping the last good data',
+  const onConfigMapDecision = (d: ConfigMapDecision): void => {
+    switch (d.kind) {
+      case 'parse': {
+        const superseded = () => !rangesConfigMap.isCurrent(d.generation);
+        applyConfigMapInSlices(d.data, d.previous, { cache: entryCache, superseded }).then(
+          (parsed) => onConfigMapDecision(rangesConfigMap.parsed(d.generation, parsed, now())),
+          (err: unknown) => onConfigMapDecision(rangesConfigMap.parseFailed(d.generation, err)),
         );
         return;
       }
-      firstErrors = errors;
-      logger.error(
-        { configMap: cmSource, resourceVersion, errors },
-        'ranges ConfigMap has errors; bad entries fall back to the default profile',
-      );
-    } else {
-      firstErrors = undefined;
-      metrics?.rangesLastGood?.set(at.getTime() / 1000);
+      case 'unchanged':
+      case 'stale':
+        return;
+      case 'parse-failed':
+        metrics?.rangesReloadErrors?.inc();
+        logger.error({ configMap: cmSource, err: d.error }, 'ranges ConfigMap parse failed');
+        return;
+      case 'absent':
+        metrics?.rangesConfigMapPresent?.set(0);
+        logger.warn({ configMap: cmSource }, 'ranges ConfigMap not found; serving built-in defaults');
+        break;
+      case 'deleted':
+        if (!d.first) break;
+        metrics?.rangesConfigMapPresent?.set(0);
+        logger.warn(
+          { configMap: cmSource, since: d.since?.toISOString() },
+          'ranges ConfigMap deleted; serving the last known data',
+        );
+        break;
+      case 'rejected':
+        metrics?.rangesConfigMapPresent?.set(1);
+        metrics?.rangesReloadErrors?.inc();
+        logger.error(
+          { configMap: cmSource, resourceVersion: d.resourceVersion, errors: d.errors },
+          'ranges ConfigMap update rejected; keeping the last good data',
+        );
+        break;
+      case 'applied':
+      case 'applied-with-errors':
+        metrics?.rangesConfigMapPresent?.set(1);
+        if (d.kind === 'applied-with-errors') {
+          metrics?.rangesReloadErrors?.inc();
+          logger.error(
+            { configMap: cmSource, resourceVersion: d.resourceVersion, errors: d.errors },
+            'ranges ConfigMap has errors; bad entries fall back to the default profile',
+          );
+        } else metrics?.rangesLastGood?.set(d.at.getTime() / 1000);
+        // Reports inherit what they leave out from `default`, like the ConfigMap's own entries.
+        reports.setDefault(d.parsed.defaultProfile);
+        rebuildRanges();
+        logger.info(
+          { configMap: cmSource, resourceVersion: d.resourceVersion, keys: d.parsed.entries.size },
+          'ranges ConfigMap applied',
+        );
+        break;
     }
-    hadGood = true;
-    rejected = undefined;
-    config = parsed;
-    // Reports inherit what they leave out from `default`, like the ConfigMap's own entries.
-    reports.setDefault(parsed.defaultProfile);
-    dataSince = at;
-    cmStatus = { kind: 'ok', resourceVersion };
-    rangesSource = cmSource;
-    rebuildRanges();
-    logger.info(
-      { configMap: cmSource, resourceVersion, keys: parsed.entries.size },
-      'ranges ConfigMap applied',
-    );
+    changed();
   };
 
   const configMapWatch = new ResourceWatch<Obj>({
@@ -352,41 +320,15 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
     transform: projectConfigMap,
     onList: (items) => {
       const cm = items.find((i) => i.metadata?.name === configMapName);
-      // The data is applied (and `changed` called) when its sliced parse finishes.
-      if (cm) return applyData(cm);
-      cancelPending();
-      if (cmStatus.kind === 'waiting' || cmStatus.kind === 'absent') {
-        cmStatus = { kind: 'absent' };
-        metrics?.rangesConfigMapPresent?.set(0);
-        logger.warn({ configMap: cmSource }, 'ranges ConfigMap not found; serving built-in defaults');
-      } else markDeleted();
-      changed();
+      onConfigMapDecision(rangesConfigMap.listed(cm && versionOf(cm)));
     },
     onUpsert: (cm) => {
-      if (cm.metadata?.name !== configMapName) return;
-      const resourceVersion = cm.metadata?.resourceVersion;
-      if (pendingVersion) {
-        if (pendingVersion.resourceVersion === resourceVersion) return;
-      } else if (cmStatus.kind === 'ok' && cmStatus.resourceVersion === resourceVersion) return;
-      applyData(cm);
+      if (cm.metadata?.name === configMapName) onConfigMapDecision(rangesConfigMap.upserted(versionOf(cm)));
     },
     onDelete: (cm) => {
-      if (cm.metadata?.name !== configMapName) return;
-      cancelPending();
-      markDeleted();
-      changed();
+      if (cm.metadata?.name === configMapName) onConfigMapDecision(rangesConfigMap.deleted());
     },
   });
-
-  function markDeleted(): void {
-    if (cmStatus.kind === 'deleted') return;
-    cmStatus = { kind: 'deleted' };
-    metrics?.rangesConfigMapPresent?.set(0);
-    logger.warn(
-      { configMap: cmSource, since: dataSince?.toISOString() },
-      'ranges ConfigMap deleted; serving the last known data',
-    );
-  }
 
   const reportWatch = new ResourceWatch<Obj>({
     ...common('node-reports'),
@@ -403,13 +345,13 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
       ) as Promise<KubernetesListObject<Obj>>,
     transform: projectConfigMap,
     onList: (items) => {
-      reports.replaceAll(items, config.defaultProfile);
+      reports.replaceAll(items, rangesConfigMap.config.defaultProfile);
       logReportErrors();
       rebuildRanges();
       changed();
     },
     onUpsert: (cm) => {
-      if (!reports.upsert(cm, config.defaultProfile)) return;
+      if (!reports.upsert(cm, rangesConfigMap.config.defaultProfile)) return;
       logReportErrors();
       scheduleReportRebuild();
     },
@@ -561,7 +503,13 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
   function rebuildRangesWithNodes(): void {
     state = {
       ...state,
-      ranges: composeRanges(config, nodes, rangesSource, reports.nodes(), state.ranges),
+      ranges: composeRanges(
+        rangesConfigMap.config,
+        nodes,
+        rangesConfigMap.rangesSource,
+        reports.nodes(),
+        state.ranges,
+      ),
       nodesComplete: true,
     };
   }
@@ -594,47 +542,22 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
   for (const w of watches) metrics?.informerSynced?.set({ resource: w.name }, 0);
   for (const w of watches) w.start();
 
-  const describeConfigMap = (): string => {
-    const since = dataSince?.toISOString() ?? 'never';
-    switch (cmStatus.kind) {
-      case 'waiting':
-        return 'waiting for the initial list';
-      case 'absent':
-        return 'not found; serving built-in defaults';
-      case 'deleted':
-        return `deleted; serving last known data from ${since}`;
-      case 'ok':
-        if (rejected) {
-          const keys = [...new Set(rejected.errors.map((e) => e.key))].join(', ');
-          return `last update rejected at ${rejected.at.toISOString()} (errors in: ${keys}); serving last good data from ${since}`;
-        }
-        if (firstErrors) {
-          const keys = [...new Set(firstErrors.map((e) => e.key))].join(', ');
-          return `applied with errors in: ${keys} (those entries use the default profile); since ${since}`;
-        }
-        return `ok; applied ${since}`;
-    }
-  };
-
   return {
     getState: () => state,
     isReady: () => {
       const informers: Record<string, unknown> = {};
       for (const w of watches) informers[w.name] = w.status();
       // The ConfigMap informer syncs before its sliced parse ends; wait for the data too.
-      const ready = watches.every((w) => w.synced) && cmStatus.kind !== 'waiting';
+      const ready = watches.every((w) => w.synced) && rangesConfigMap.settled;
+      const rangesErrors = rangesConfigMap.errors();
       return {
         ready,
         detail: {
           informers,
-          rangesConfigMap: describeConfigMap(),
-          ...(rejected
-            ? { rangesErrors: rejected.errors }
-            : firstErrors
-              ? { rangesErrors: firstErrors }
-              : {}),
+          rangesConfigMap: rangesConfigMap.describe(),
+          ...(rangesErrors ? { rangesErrors } : {}),
           rangesSource: state.ranges.source,
-          ...(pendingVersion ? { rangesUpdateInProgress: true } : {}),
+          ...(rangesConfigMap.updateInProgress ? { rangesUpdateInProgress: true } : {}),
           nodes: state.ranges.nodes.size,
           nodesComplete: state.nodesComplete,
           nodeReports: reports.size,
@@ -645,7 +568,7 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
       };
     },
     stop: async () => {
-      cancelPending();
+      rangesConfigMap.cancel();
       clearTimeout(reportTimer);
       await Promise.all(watches.map((w) => w.stop()));
       listeners.clear();

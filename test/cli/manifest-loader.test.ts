@@ -4,16 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LineCounter, parseAllDocuments } from 'yaml';
-import {
-  decodeText,
-  type LoadedObject,
-  loadManifests,
-  MAX_ALIAS_COUNT,
-  ManifestError,
-  parseManifests,
-  readLimited,
-  withPlainEnv,
-} from '../../src/cli/manifest-loader.js';
+import { type LoadedObject, loadManifests, parseManifests } from '../../src/cli/manifest-loader.js';
+import { ManifestError } from '../../src/input/manifest-error.js';
+import { decodeText, readLimited } from '../../src/input/text-input.js';
+import { MAX_ALIAS_COUNT, withPlainEnv } from '../../src/input/yaml-input.js';
 
 describe('parseManifests', () => {
   it('keeps the 1-based start line of every document', () => {

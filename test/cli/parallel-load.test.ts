@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LoadedObject, loadManifests, ManifestError } from '../../src/cli/manifest-loader.js';
+import { type LoadedObject, loadManifests } from '../../src/cli/manifest-loader.js';
 import { loadManifestsParallel } from '../../src/cli/parallel-load.js';
+import { ManifestError } from '../../src/input/manifest-error.js';
 import { containerCacheKey, createScriptAnalyzer } from '../../src/shell/index.js';
 import { ensureBuilt, ROOT } from './run-cli.js';
 

@@ -2,7 +2,6 @@
 
 import { describe, expect, it } from 'vitest';
 import { LineCounter, parseDocument } from 'yaml';
-import { ManifestError } from '../../src/cli/manifest-loader.js';
 import {
   formatRangesWarnings,
   loadRanges,
@@ -11,6 +10,7 @@ import {
   readRangesText,
 } from '../../src/cli/ranges-file.js';
 import { parseNodeRanges } from '../../src/core/node-ranges.js';
+import { ManifestError } from '../../src/input/manifest-error.js';
 
 describe('parseRangesText', () => {
   it.each([

@@ -6,8 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MAX_ALIAS_COUNT, ManifestError, parseManifests } from '../../src/cli/manifest-loader.js';
-import { goYamlQuoteEnd, readAsGoYaml } from '../../src/cli/yaml-compat.js';
+import { parseManifests } from '../../src/cli/manifest-loader.js';
+import { ManifestError } from '../../src/input/manifest-error.js';
+import { goYamlQuoteEnd, readAsGoYaml } from '../../src/input/yaml-compat.js';
+import { MAX_ALIAS_COUNT } from '../../src/input/yaml-input.js';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'es-init-annotation.yaml');
 

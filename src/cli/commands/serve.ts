@@ -3,7 +3,7 @@
  * prom-client, pino, and client-node with --kubeconfig).
  */
 import { type Command, Option } from 'commander';
-import type { ServeFlags } from '../serve-command.js';
+import type { ServeFlags } from '../serve-options.js';
 import type { CommandContext } from './index.js';
 import { portNumber, threadCount } from './parse.js';
 
