@@ -1,11 +1,12 @@
 import type { Node } from 'web-tree-sitter';
+import { type BuiltinHost, builtinFor, type Call } from './builtins/index.js';
 import { basename, nsenterCommand, type ShellInput, shellInput, stripWrappers } from './command.js';
 import { type ExpandHost, expandFields, expandValue, heredocValue, text } from './expand.js';
 import { guardOf } from './guard.js';
 import { interpreterTouchesSysctl } from './interpreters.js';
-import { echoOutput, printfOutput } from './output.js';
 import type { BashParser } from './parser.js';
 import type { Scope } from './scope.js';
+import { type Stream, unknownStream } from './stream.js';
 import { sysctlActions } from './sysctl-cmd.js';
 import {
   type ConfChunk,
@@ -77,13 +78,6 @@ interface Frame {
   /** Everything from here on only runs in a pod with its own netns. */
   own: boolean;
   exited: false | 'exit' | 'return';
-}
-
-/** Data flowing through stdin/stdout, with where it came from (for conf-file line numbers). */
-interface Stream {
-  value: Value;
-  line: number;
-  perLine: boolean;
 }
 
 interface Io {
@@ -682,8 +676,12 @@ class Walker implements ExpandHost {
     const base = name === null ? null : basename(name);
     const args = argv.slice(1);
     let out: Stream | null = null;
+    const call: Call | null = base === null ? null : { argv, base, args, stdin: io.stdin, line };
+    const builtin = call && builtinFor(call);
     const shell = shellInput(argv, textOf);
-    if (shell !== null) {
+    if (call && builtin) {
+      out = builtin.run(call, this.hostFor(scope, frame));
+    } else if (shell !== null) {
       this.nestedShell(argv, shell, io, line, scope, frame);
     } else if (base === 'eval') {
       // eval runs its arguments, joined by spaces, in this very shell.
@@ -712,14 +710,6 @@ class Walker implements ExpandHost {
       this.shared.partial ??= `a ${base} program at line ${line} touches /proc/sys or a sysctl; portguard does not analyse ${base} code`;
     } else if (base === 'sysctl') {
       this.sysctl(args, line, frame);
-    } else if (base === 'echo') {
-      out = { value: echoOutput(args), line, perLine: false };
-    } else if (base === 'printf') {
-      out = this.printf(args, line, scope);
-    } else if (base === 'cat') {
-      out = this.cat(args, io, line);
-    } else if (base === 'tee') {
-      out = this.tee(args, io, line, frame, scope);
     } else if (base === 'exit') {
       frame.exited = 'exit';
     } else if (base === 'return') {
@@ -921,34 +911,15 @@ class Walker implements ExpandHost {
     if (f.exited === 'exit') frame.exited = 'exit';
   }
 
-  private printf(args: Value[], line: number, scope: Scope): Stream | null {
-    if (args[0] && textOf(args[0]) === '-v' && args[1]) {
-      const name = textOf(args[1]);
-      if (name) scope.vars.set(name, { kind: 'value', value: printfOutput(args.slice(2)), exported: false });
-      return null;
-    }
-    return { value: printfOutput(args), line, perLine: false };
-  }
-
-  private cat(args: Value[], io: Io, line: number): Stream {
-    const files = args.filter((a) => textOf(a) !== '-' && !(textOf(a) ?? '').startsWith('-'));
-    if (files.length === 0) return io.stdin ?? unknownStream('cat input is not resolvable', line);
-    const [only] = files;
-    const path = only && files.length === 1 ? textOf(only) : null;
-    const chunks = path === null ? undefined : this.shared.files.get(path);
-    if (chunks?.length === 1)
-      return { value: chunks[0]!.content, line: chunks[0]!.line, perLine: chunks[0]!.perLine };
-    return unknownStream('cat of a file', line);
-  }
-
-  private tee(args: Value[], io: Io, line: number, frame: Frame, scope: Scope): Stream {
-    const input = io.stdin ?? unknownStream('tee input is not resolvable', line);
-    const append = args.some((a) => textOf(a) === '-a' || textOf(a) === '--append');
-    for (const a of args) {
-      if ((textOf(a) ?? '').startsWith('-')) continue;
-      this.writeFile(a, input, append, line, frame, scope);
-    }
-    return input;
+  /** The walker as one builtin sees it: bound to the scope and guard its command runs under. */
+  private hostFor(scope: Scope, frame: Frame): BuiltinHost {
+    return {
+      scope,
+      emit: (key, value, via, line) => this.emit(key, value, via, frame.own, line),
+      writeFile: (target, content, append, line) =>
+        this.writeFile(target, content, append, line, frame, scope),
+      readFile: (path) => this.shared.files.get(path),
+    };
   }
 
   private copy(from: Value, to: Value): void {
@@ -1059,10 +1030,6 @@ class Walker implements ExpandHost {
     }
     this.shared.writes.push(write);
   }
-}
-
-function unknownStream(reason: string, line: number): Stream {
-  return { value: unknownValue(reason), line, perLine: false };
 }
 
 /** Splits an if/elif clause into its condition list and its `then` body. */
