@@ -7,14 +7,7 @@ import { interpreterTouchesSysctl } from './interpreters.js';
 import type { BashParser } from './parser.js';
 import type { Scope } from './scope.js';
 import { type Stream, unknownStream } from './stream.js';
-import { sysctlActions } from './sysctl-cmd.js';
-import {
-  type ConfChunk,
-  DEFAULT_CONF,
-  isSysctlConfPath,
-  parseSysctlConf,
-  systemLoadOrder,
-} from './sysctl-conf.js';
+import { type ConfChunk, isSysctlConfPath } from './sysctl-conf.js';
 import {
   isProcSysPath,
   isValidSysctlName,
@@ -30,7 +23,6 @@ import {
   lit,
   reasonOf,
   render,
-  splitFirst,
   textOf,
   unknownValue,
   type Value,
@@ -695,10 +687,6 @@ class Walker implements ExpandHost {
       }
     } else if (base === 'xargs') {
       out = this.xargs(args, io, line, scope, frame);
-    } else if (base === 'cd') {
-      this.cd(args, scope);
-    } else if (base === 'dd') {
-      this.dd(args, io, line, scope, frame);
     } else if (base !== null && (base === '.' || base === 'source')) {
       const file = args[0];
       const path = file ? textOf(file) : null;
@@ -708,14 +696,10 @@ class Walker implements ExpandHost {
       else if (file) this.unreadable(`sources ${render(file)}`, line);
     } else if (base !== null && interpreterTouchesSysctl(base, args, io.stdin?.value)) {
       this.shared.partial ??= `a ${base} program at line ${line} touches /proc/sys or a sysctl; portguard does not analyse ${base} code`;
-    } else if (base === 'sysctl') {
-      this.sysctl(args, line, frame);
     } else if (base === 'exit') {
       frame.exited = 'exit';
     } else if (base === 'return') {
       frame.exited = 'return';
-    } else if (base === 'cp' && args.length === 2) {
-      this.copy(args[0]!, args[1]!);
     } else if (name !== null && scope.functions.has(name)) {
       this.call(scope.functions.get(name)!, argv, scope, frame);
     }
@@ -747,50 +731,6 @@ class Walker implements ExpandHost {
   /** A script the container runs that is not in the pod spec: whatever it does is unknown. */
   private unreadable(what: string, line: number): void {
     this.shared.partial ??= `line ${line} ${what}, a script file portguard cannot read`;
-  }
-
-  /** `cd DIR` changes where relative paths such as `echo 1 > ip_local_port_range` land. */
-  private cd(args: Value[], scope: Scope): void {
-    const dirs = args.filter((a) => !(textOf(a) ?? '').startsWith('-'));
-    const dir = dirs[0];
-    const known = dir ? textOf(dir) : null;
-    let pwd: Value;
-    if (!dir || known === null) pwd = unknownValue(dir ? `cd to ${render(dir)}` : 'cd to $HOME');
-    else if (known.startsWith('/')) pwd = dir;
-    else pwd = concat(scope.lookup('PWD'), lit('/'), dir);
-    scope.vars.set('PWD', { kind: 'value', value: pwd, exported: true });
-  }
-
-  /** `dd of=FILE [if=FILE]` copies its input to FILE. */
-  private dd(args: Value[], io: Io, line: number, scope: Scope, frame: Frame): void {
-    let target: Value | null = null;
-    let input: Stream | null = io.stdin;
-    for (const a of args) {
-      const split = splitFirst(a, '=');
-      const opt = split ? textOf(split[0]) : null;
-      if (!split || opt === null) continue;
-      if (opt === 'of') target = split[1];
-      if (opt === 'if') input = this.fileStream(split[1], line);
-    }
-    if (target) {
-      this.writeFile(
-        target,
-        input ?? unknownStream('dd input is not resolvable', line),
-        false,
-        line,
-        frame,
-        scope,
-      );
-    }
-  }
-
-  /** The content of a file the script itself wrote, else unknown. */
-  private fileStream(file: Value, line: number): Stream {
-    const path = textOf(file);
-    const chunks = path === null ? undefined : this.shared.files.get(path);
-    if (chunks?.length === 1)
-      return { value: chunks[0]!.content, line: chunks[0]!.line, perLine: chunks[0]!.perLine };
-    return unknownStream(`contents of ${render(file)}`, line);
   }
 
   /** `... | xargs [opts] CMD ARGS`: runs CMD with ARGS and the words of its input. */
@@ -919,14 +859,9 @@ class Walker implements ExpandHost {
       writeFile: (target, content, append, line) =>
         this.writeFile(target, content, append, line, frame, scope),
       readFile: (path) => this.shared.files.get(path),
+      setFile: (path, chunks) => this.shared.files.set(path, chunks),
+      filePaths: () => this.shared.files.keys(),
     };
-  }
-
-  private copy(from: Value, to: Value): void {
-    const src = textOf(from);
-    const dst = textOf(to);
-    const chunks = src === null ? undefined : this.shared.files.get(src);
-    if (dst !== null && chunks && isSysctlConfPath(dst)) this.shared.files.set(dst, [...chunks]);
   }
 
   private writeFile(
@@ -978,45 +913,6 @@ class Walker implements ExpandHost {
     return concat(pwd, lit('/'), path);
   }
 
-  private sysctl(args: Value[], line: number, frame: Frame): void {
-    for (const action of sysctlActions(args)) {
-      if (action.kind === 'set') {
-        this.emit(action.key, action.value, 'sysctl', frame.own, line);
-      } else if (action.kind === 'system') {
-        for (const p of systemLoadOrder(this.shared.files.keys())) this.apply(p, frame);
-      } else {
-        const path = textOf(action.file);
-        if (path === null) {
-          this.emit(
-            lit('*'),
-            unknownValue(`sysctl -p of an unresolvable file: ${reasonOf(action.file)}`),
-            'sysctl.d',
-            frame.own,
-            line,
-          );
-        } else if (path.includes('*')) {
-          for (const p of this.shared.files.keys()) if (globMatch(path, p)) this.apply(p, frame);
-        } else if (this.shared.files.has(path)) {
-          this.apply(path, frame);
-        } else if (path !== DEFAULT_CONF) {
-          this.emit(
-            lit('*'),
-            unknownValue(`sysctl -p ${path}: file contents are not in the script`),
-            'sysctl.d',
-            frame.own,
-            line,
-          );
-        }
-      }
-    }
-  }
-
-  private apply(path: string, frame: Frame): void {
-    for (const e of parseSysctlConf(this.shared.files.get(path) ?? [])) {
-      this.emit(e.key, e.value, 'sysctl.d', frame.own, e.line);
-    }
-  }
-
   private emit(key: Value, value: Value, via: SysctlWrite['via'], own: boolean, line: number): void {
     const keyText = textOf(key);
     const name = normalizeSysctlName(keyText ?? render(key));
@@ -1050,23 +946,4 @@ function splitAtThen(clause: SyntaxNode): { conditions: SyntaxNode[]; body: Synt
 
 function caseBody(item: SyntaxNode): SyntaxNode[] {
   return item.children.filter((c) => c.isNamed && c.type !== 'comment' && c.field !== 'value');
-}
-
-// Only `*` is supported: `sysctl -p /etc/sysctl.d/*.conf`.
-function globMatch(pattern: string, path: string): boolean {
-  const parts = pattern.split('*');
-  if (!path.startsWith(parts[0]!)) return false;
-  let at = parts[0]!.length;
-  for (let i = 1; i < parts.length; i++) {
-    const p = parts[i]!;
-    const found =
-      i === parts.length - 1
-        ? path.endsWith(p) && path.length - p.length >= at
-          ? path.length - p.length
-          : -1
-        : path.indexOf(p, at);
-    if (found === -1 || path.slice(at, found).includes('/')) return false;
-    at = found + p.length;
-  }
-  return at === path.length;
 }

@@ -92,3 +92,88 @@ describe('tee', () => {
     ]);
   });
 });
+
+describe('sysctl', () => {
+  it('writes key=value operands directly', () => {
+    const host = new RecordingHost();
+    expect(run(host, ['sysctl', '-w', 'net.ipv4.ip_local_port_range=1024 65535'])).toBeNull();
+    expect(host.emitted).toEqual([
+      { key: 'net.ipv4.ip_local_port_range', value: '1024 65535', via: 'sysctl', line: 7 },
+    ]);
+  });
+
+  it('-p FILE writes what a known file holds, each entry at its own line', () => {
+    const host = new RecordingHost().file('/etc/sysctl.d/9.conf', '# c\nnet.core.somaxconn = 4096\n', 20);
+    run(host, ['sysctl', '-p', '/etc/sysctl.d/9.conf']);
+    expect(host.emitted).toEqual([{ key: 'net.core.somaxconn', value: '4096', via: 'sysctl.d', line: 21 }]);
+  });
+
+  it('-p with a glob loads every matching file in the order they were written', () => {
+    const host = new RecordingHost()
+      .file('/etc/sysctl.d/b.conf', 'b.x = 2')
+      .file('/etc/sysctl.d/sub/c.conf', 'c.x = 3')
+      .file('/etc/sysctl.d/a.conf', 'a.x = 1');
+    run(host, ['sysctl', '-p', '/etc/sysctl.d/*.conf']);
+    expect(host.emitted.map((e) => e.key)).toEqual(['b.x', 'a.x']);
+  });
+
+  it('--system loads the known files in procps order', () => {
+    const host = new RecordingHost()
+      .file('/etc/sysctl.d/20.conf', 'b.x = 2')
+      .file('/etc/sysctl.d/10.conf', 'a.x = 1');
+    run(host, ['sysctl', '--system']);
+    expect(host.emitted.map((e) => e.key)).toEqual(['a.x', 'b.x']);
+  });
+
+  it('a file whose content is not known may write anything: an unknown write, never nothing', () => {
+    const host = new RecordingHost();
+    run(host, ['sysctl', '-p', '/etc/other.conf']);
+    run(host, ['sysctl', '-p', unknownValue('$F is not set')]);
+    run(host, ['sysctl', '-p']);
+    expect(host.emitted).toEqual([
+      { key: '*', value: null, via: 'sysctl.d', line: 7 },
+      { key: '*', value: null, via: 'sysctl.d', line: 7 },
+    ]);
+  });
+});
+
+describe('cp, dd and cd', () => {
+  it('cp copies known content into sysctl.d and ignores other destinations', () => {
+    const host = new RecordingHost().file('/src.conf', 'a.b = 1');
+    run(host, ['cp', '/src.conf', '/etc/sysctl.d/1.conf']);
+    run(host, ['cp', '/src.conf', '/tmp/x']);
+    expect([...host.files.keys()]).toEqual(['/src.conf', '/etc/sysctl.d/1.conf']);
+    expect(host.files.get('/etc/sysctl.d/1.conf')).toEqual(host.files.get('/src.conf'));
+  });
+
+  it('cp with other than two operands is not the builtin (a function named cp may run)', () => {
+    expect(builtinFor(callOf(['cp', '-r', '/a', '/b']))).toBeUndefined();
+    expect(builtinFor(callOf(['cp', '/a', '/b']))).toBeDefined();
+  });
+
+  it('dd writes stdin, or the known content of if=, to of=', () => {
+    const host = new RecordingHost().file('/in', '5 6', 2);
+    run(host, ['dd', `of=${PORTS}`], '1 2');
+    run(host, ['dd', 'if=/in', `of=${PORTS}`]);
+    run(host, ['dd', 'if=/nope', `of=${PORTS}`]);
+    run(host, ['dd', `of=${PORTS}`]);
+    run(host, ['dd', 'if=/in']);
+    expect(host.written).toEqual([
+      { target: PORTS, content: lit('1 2'), append: false, line: 7 },
+      { target: PORTS, content: lit('5 6'), append: false, line: 7 },
+      { target: PORTS, content: unknownValue('contents of /nope'), append: false, line: 7 },
+      { target: PORTS, content: unknownValue('dd input is not resolvable'), append: false, line: 7 },
+    ]);
+  });
+
+  it('cd sets $PWD: absolute, relative to the last known one, or unknown', () => {
+    const host = new RecordingHost();
+    run(host, ['cd', '/proc/sys']);
+    run(host, ['cd', '-P', 'net']);
+    expect(textOf(host.scope.lookup('PWD'))).toBe('/proc/sys/net');
+    run(host, ['cd', unknownValue('$D is not set')]);
+    expect(host.scope.lookup('PWD')).toEqual(unknownValue('cd to *'));
+    run(host, ['cd']);
+    expect(host.scope.lookup('PWD')).toEqual(unknownValue('cd to $HOME'));
+  });
+});

@@ -28,6 +28,14 @@ export class RecordingHost implements BuiltinHost {
     return this.files.get(path);
   }
 
+  setFile(path: string, chunks: ConfChunk[]): void {
+    this.files.set(path, chunks);
+  }
+
+  filePaths(): Iterable<string> {
+    return this.files.keys();
+  }
+
   /** Stores `text` as a file of one known piece. */
   file(path: string, text: string, line = 1): this {
     this.files.set(path, [{ content: lit(text), line, perLine: true }]);

@@ -31,6 +31,10 @@ export interface BuiltinHost {
   writeFile(target: Value, content: Stream, append: boolean, line: number): void;
   /** Known content of a file (written by the script or mounted), by absolute path. */
   readFile(path: string): readonly ConfChunk[] | undefined;
+  /** Replaces a file's content (`cp`). */
+  setFile(path: string, chunks: ConfChunk[]): void;
+  /** Every file whose content is known, in the order they were first written. */
+  filePaths(): Iterable<string>;
 }
 
 /** A command's behaviour; returns its stdout when known (null when it prints nothing known). */

@@ -1,6 +1,10 @@
 import { cat } from './cat.js';
+import { cd } from './cd.js';
+import { cp } from './cp.js';
+import { dd } from './dd.js';
 import type { Builtin, Call } from './host.js';
 import { echo, printf } from './print.js';
+import { sysctl } from './sysctl.js';
 import { tee } from './tee.js';
 
 export type { Builtin, BuiltinHost, Call, Handler } from './host.js';
@@ -12,10 +16,14 @@ export type { Builtin, BuiltinHost, Call, Handler } from './host.js';
  */
 const TABLE: ReadonlyMap<string, Builtin> = new Map(
   Object.entries({
+    sysctl,
     echo,
     printf,
     cat,
     tee,
+    cp,
+    dd,
+    cd,
   }),
 );
 
