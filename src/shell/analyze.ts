@@ -1,9 +1,8 @@
 import type { Node } from 'web-tree-sitter';
 import { type BuiltinHost, builtinFor, type Call } from './builtins/index.js';
-import { basename, nsenterCommand, type ShellInput, shellInput, stripWrappers } from './command.js';
+import { basename, nsenterCommand, stripWrappers } from './command.js';
 import { type ExpandHost, expandFields, expandValue, heredocValue, text } from './expand.js';
 import { guardOf } from './guard.js';
-import { interpreterTouchesSysctl } from './interpreters.js';
 import type { BashParser } from './parser.js';
 import type { Scope } from './scope.js';
 import { type Stream, unknownStream } from './stream.js';
@@ -670,36 +669,10 @@ class Walker implements ExpandHost {
     let out: Stream | null = null;
     const call: Call | null = base === null ? null : { argv, base, args, stdin: io.stdin, line };
     const builtin = call && builtinFor(call);
-    const shell = shellInput(argv, textOf);
     if (call && builtin) {
       out = builtin.run(call, this.hostFor(scope, frame));
-    } else if (shell !== null) {
-      this.nestedShell(argv, shell, io, line, scope, frame);
-    } else if (base === 'eval') {
-      // eval runs its arguments, joined by spaces, in this very shell.
-      this.inline(args, 'eval', line, scope, frame);
-    } else if (base === 'trap') {
-      // The handler runs later (on exit or a signal), in this shell; when does not matter here.
-      const handler = args[0];
-      const t = handler ? textOf(handler) : null;
-      if (handler && t !== '-' && t !== '' && !(t ?? '').startsWith('-')) {
-        this.inline([handler], 'a trap handler', line, scope, frame);
-      }
     } else if (base === 'xargs') {
       out = this.xargs(args, io, line, scope, frame);
-    } else if (base !== null && (base === '.' || base === 'source')) {
-      const file = args[0];
-      const path = file ? textOf(file) : null;
-      const text = path === null ? undefined : this.shared.mounted[path];
-      // `. FILE` runs FILE in this very shell.
-      if (text !== undefined) this.runNested(text, scope, frame, line);
-      else if (file) this.unreadable(`sources ${render(file)}`, line);
-    } else if (base !== null && interpreterTouchesSysctl(base, args, io.stdin?.value)) {
-      this.shared.partial ??= `a ${base} program at line ${line} touches /proc/sys or a sysctl; portguard does not analyse ${base} code`;
-    } else if (base === 'exit') {
-      frame.exited = 'exit';
-    } else if (base === 'return') {
-      frame.exited = 'return';
     } else if (name !== null && scope.functions.has(name)) {
       this.call(scope.functions.get(name)!, argv, scope, frame);
     }
@@ -716,21 +689,6 @@ class Walker implements ExpandHost {
       return null;
     }
     return out;
-  }
-
-  /** Runs `words`, joined by spaces, as script text in this shell (eval, trap handlers). */
-  private inline(words: Value[], what: string, line: number, scope: Scope, frame: Frame): void {
-    const texts = words.map(textOf);
-    if (texts.some((t) => t === null)) {
-      this.shared.partial ??= `${what} at line ${line} runs text portguard cannot resolve`;
-      return;
-    }
-    this.runNested(texts.join(' '), scope, frame, line);
-  }
-
-  /** A script the container runs that is not in the pod spec: whatever it does is unknown. */
-  private unreadable(what: string, line: number): void {
-    this.shared.partial ??= `line ${line} ${what}, a script file portguard cannot read`;
   }
 
   /** `... | xargs [opts] CMD ARGS`: runs CMD with ARGS and the words of its input. */
@@ -778,46 +736,6 @@ class Walker implements ExpandHost {
     return this.dispatch([...command, ...items.map(lit)], NO_IO, line, scope, frame);
   }
 
-  private nestedShell(
-    argv: Value[],
-    input: ShellInput,
-    io: Io,
-    line: number,
-    scope: Scope,
-    frame: Frame,
-  ): void {
-    let script: string | null = null;
-    let positional: Value[] = [];
-    if (input.from === 'c') {
-      script = textOf(argv[input.index]!);
-      positional = argv.slice(input.index + 1);
-      if (script === null) {
-        this.shared.partial ??= `sh -c at line ${line} runs a script portguard cannot resolve`;
-        return;
-      }
-    } else if (input.from === 'file') {
-      const path = textOf(argv[input.index]!);
-      script = path === null ? null : (this.shared.mounted[path] ?? null);
-      positional = argv.slice(input.index);
-      if (script === null) {
-        this.unreadable(`runs ${render(argv[input.index]!)}`, line);
-        return;
-      }
-    } else {
-      // `echo '...' | sh` and `bash -s <<EOF` run their stdin.
-      if (!io.stdin) return;
-      script = textOf(io.stdin.value);
-      positional = [argv[0]!, ...argv.slice(input.positional)];
-      if (script === null) {
-        this.shared.partial ??= `a shell at line ${line} runs input portguard cannot resolve`;
-        return;
-      }
-    }
-    const child = scope.exportedOnly();
-    child.positional = positional;
-    this.runNested(script, child, { own: frame.own, exited: false }, line);
-  }
-
   /** Parses and walks `script` (a nested shell's, eval's, a trap's) within the nesting limit. */
   private runNested(script: string, scope: Scope, frame: Frame, line: number): void {
     if (this.shared.shells >= MAX_SHELL_DEPTH) {
@@ -861,6 +779,16 @@ class Walker implements ExpandHost {
       readFile: (path) => this.shared.files.get(path),
       setFile: (path, chunks) => this.shared.files.set(path, chunks),
       filePaths: () => this.shared.files.keys(),
+      mountedScript: (path) => this.shared.mounted[path],
+      unknown: (reason) => {
+        this.shared.partial ??= reason;
+      },
+      runHere: (script, line) => this.runNested(script, scope, frame, line),
+      runChild: (script, child, line) =>
+        this.runNested(script, child, { own: frame.own, exited: false }, line),
+      exit: (how) => {
+        frame.exited = how;
+      },
     };
   }
 

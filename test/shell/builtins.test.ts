@@ -177,3 +177,111 @@ describe('cp, dd and cd', () => {
     expect(host.scope.lookup('PWD')).toEqual(unknownValue('cd to $HOME'));
   });
 });
+
+describe('exit and return', () => {
+  it('end the block they run in', () => {
+    const host = new RecordingHost();
+    run(host, ['exit', '0']);
+    expect(host.exited).toBe('exit');
+    run(host, ['return']);
+    expect(host.exited).toBe('return');
+  });
+});
+
+describe('eval, trap and source run text in this shell', () => {
+  it('eval joins its words with spaces', () => {
+    const host = new RecordingHost();
+    run(host, ['eval', 'sysctl', '-w', 'a.b=1']);
+    expect(host.scripts).toEqual([{ script: 'sysctl -w a.b=1', line: 7, here: true }]);
+  });
+
+  it('eval of text that is not known is unknown, and runs nothing', () => {
+    const host = new RecordingHost();
+    run(host, ['eval', unknownValue('$CMD is not set')]);
+    expect(host.scripts).toEqual([]);
+    expect(host.unknowns).toEqual(['eval at line 7 runs text portguard cannot resolve']);
+  });
+
+  it('trap runs its handler, and `trap -`, `trap ""` set none', () => {
+    const host = new RecordingHost();
+    run(host, ['trap', 'echo 1 > /proc/sys/x', 'EXIT']);
+    run(host, ['trap', '-', 'EXIT']);
+    run(host, ['trap', '', 'TERM']);
+    run(host, ['trap', '-p']);
+    run(host, ['trap', unknownValue('$H is not set'), 'EXIT']);
+    expect(host.scripts).toEqual([{ script: 'echo 1 > /proc/sys/x', line: 7, here: true }]);
+    expect(host.unknowns).toEqual(['a trap handler at line 7 runs text portguard cannot resolve']);
+  });
+
+  it('`. FILE` runs a mounted file and is unknown for any other', () => {
+    const host = new RecordingHost();
+    host.mounted.set('/scripts/env.sh', 'V=1');
+    run(host, ['.', '/scripts/env.sh']);
+    run(host, ['source', '/etc/profile']);
+    run(host, ['source']);
+    expect(host.scripts).toEqual([{ script: 'V=1', line: 7, here: true }]);
+    expect(host.unknowns).toEqual(['line 7 sources /etc/profile, a script file portguard cannot read']);
+  });
+});
+
+describe('shells start a child shell', () => {
+  it('sh -c SCRIPT gets the exported variables only, and $0 $1... from its arguments', () => {
+    const host = new RecordingHost();
+    host.scope.vars.set('E', { kind: 'value', value: lit('1'), exported: true });
+    host.scope.vars.set('L', { kind: 'value', value: lit('2'), exported: false });
+    run(host, ['/bin/bash', '-e', '-c', 'echo $1', 'zero', 'one']);
+    const [ran] = host.scripts;
+    expect(ran).toMatchObject({ script: 'echo $1', line: 7, here: false });
+    expect([...ran!.scope!.vars.keys()]).toEqual(['E']);
+    expect(ran!.scope!.positional).toEqual([lit('zero'), lit('one')]);
+  });
+
+  it('sh FILE runs a mounted file with $0 = FILE, and is unknown for any other', () => {
+    const host = new RecordingHost();
+    host.mounted.set('/scripts/run.sh', 'sysctl -p');
+    run(host, ['sh', '/scripts/run.sh', 'a']);
+    run(host, ['dash', '/scripts/other.sh']);
+    expect(host.scripts.map((s) => [s.script, s.scope!.positional])).toEqual([
+      ['sysctl -p', [lit('/scripts/run.sh'), lit('a')]],
+    ]);
+    expect(host.unknowns).toEqual(['line 7 runs /scripts/other.sh, a script file portguard cannot read']);
+  });
+
+  it('sh with no script runs its stdin; nothing when there is none', () => {
+    const host = new RecordingHost();
+    run(host, ['sh', '-s', 'x'], 'sysctl -w a.b=1\n');
+    run(host, ['sh']);
+    expect(host.scripts.map((s) => [s.script, s.scope!.positional])).toEqual([
+      ['sysctl -w a.b=1\n', [lit('sh'), lit('x')]],
+    ]);
+  });
+
+  it('a script that is not known makes the analysis unknown', () => {
+    const host = new RecordingHost();
+    run(host, ['sh', '-c', unknownValue('$S is not set')]);
+    run(host, ['sh'], { value: unknownValue('x'), line: 1, perLine: false });
+    expect(host.scripts).toEqual([]);
+    expect(host.unknowns).toEqual([
+      'sh -c at line 7 runs a script portguard cannot resolve',
+      'a shell at line 7 runs input portguard cannot resolve',
+    ]);
+  });
+});
+
+describe('interpreters', () => {
+  it('a program that names a sysctl makes the analysis unknown', () => {
+    const host = new RecordingHost();
+    run(host, ['python3.12', '-c', "open('/proc/sys/net/ipv4/ip_forward', 'w').write('1')"]);
+    expect(host.unknowns).toEqual([
+      'a python3.12 program at line 7 touches /proc/sys or a sysctl; portguard does not analyse python3.12 code',
+    ]);
+  });
+
+  it('looks at the program on stdin too', () => {
+    expect(builtinFor(callOf(['perl'], 'print "net.ipv4.ip_forward"'))).toBeDefined();
+  });
+
+  it('a program that names none is not the builtin (a function of that name may run)', () => {
+    expect(builtinFor(callOf(['awk', '{print $1}']))).toBeUndefined();
+  });
+});

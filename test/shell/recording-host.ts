@@ -15,6 +15,11 @@ export class RecordingHost implements BuiltinHost {
   readonly files = new Map<string, ConfChunk[]>();
   readonly emitted: { key: string; value: string | null; via: SysctlWrite['via']; line: number }[] = [];
   readonly written: { target: string; content: Value; append: boolean; line: number }[] = [];
+  readonly mounted = new Map<string, string>();
+  readonly unknowns: string[] = [];
+  /** Scripts run: `here` in this shell, else in a child shell with the scope it got. */
+  readonly scripts: { script: string; line: number; here: boolean; scope?: Scope }[] = [];
+  exited: 'exit' | 'return' | null = null;
 
   emit(key: Value, value: Value, via: SysctlWrite['via'], line: number): void {
     this.emitted.push({ key: render(key), value: textOf(value), via, line });
@@ -34,6 +39,26 @@ export class RecordingHost implements BuiltinHost {
 
   filePaths(): Iterable<string> {
     return this.files.keys();
+  }
+
+  mountedScript(path: string): string | undefined {
+    return this.mounted.get(path);
+  }
+
+  unknown(reason: string): void {
+    this.unknowns.push(reason);
+  }
+
+  runHere(script: string, line: number): void {
+    this.scripts.push({ script, line, here: true });
+  }
+
+  runChild(script: string, scope: Scope, line: number): void {
+    this.scripts.push({ script, line, here: false, scope });
+  }
+
+  exit(how: 'exit' | 'return'): void {
+    this.exited = how;
   }
 
   /** Stores `text` as a file of one known piece. */

@@ -35,6 +35,16 @@ export interface BuiltinHost {
   setFile(path: string, chunks: ConfChunk[]): void;
   /** Every file whose content is known, in the order they were first written. */
   filePaths(): Iterable<string>;
+  /** Text of a script file the pod mounts (ConfigMap), for `sh FILE` and `. FILE`. */
+  mountedScript(path: string): string | undefined;
+  /** Marks the rest of the analysis unknown; the first reason given stands. */
+  unknown(reason: string): void;
+  /** Runs script text in this very shell (`eval`, `.`, traps): its assignments and `exit` count here. */
+  runHere(script: string, line: number): void;
+  /** Runs script text in a child shell with `scope`; its `exit` ends only the child. */
+  runChild(script: string, scope: Scope, line: number): void;
+  /** Ends the block the command runs in: `exit` the shell, `return` the function or sourced file. */
+  exit(how: 'exit' | 'return'): void;
 }
 
 /** A command's behaviour; returns its stdout when known (null when it prints nothing known). */
