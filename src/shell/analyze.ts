@@ -671,8 +671,6 @@ class Walker implements ExpandHost {
     const builtin = call && builtinFor(call);
     if (call && builtin) {
       out = builtin.run(call, this.hostFor(scope, frame));
-    } else if (base === 'xargs') {
-      out = this.xargs(args, io, line, scope, frame);
     } else if (name !== null && scope.functions.has(name)) {
       this.call(scope.functions.get(name)!, argv, scope, frame);
     }
@@ -689,51 +687,6 @@ class Walker implements ExpandHost {
       return null;
     }
     return out;
-  }
-
-  /** `... | xargs [opts] CMD ARGS`: runs CMD with ARGS and the words of its input. */
-  private xargs(args: Value[], io: Io, line: number, scope: Scope, frame: Frame): Stream | null {
-    let i = 0;
-    let replace: string | null = null;
-    let perLine = false;
-    for (; i < args.length; i++) {
-      const a = textOf(args[i]!);
-      if (a === null || !a.startsWith('-')) break;
-      if (a === '--') {
-        i++;
-        break;
-      }
-      if (a === '-I' || a === '-i') {
-        replace = a === '-I' ? (textOf(args[i + 1] ?? []) ?? '{}') : '{}';
-        if (a === '-I') i++;
-        perLine = true;
-      } else if (a.startsWith('-I')) {
-        replace = a.slice(2);
-        perLine = true;
-      } else if (['-n', '-L', '-P', '-s', '-d', '-a', '-E', '--max-args', '--max-procs'].includes(a)) {
-        if (a === '-L' || a === '-d') perLine = true;
-        i++;
-      } else if (a === '-0' || a === '--null') perLine = true;
-    }
-    const command = args.length > i ? args.slice(i) : [lit('echo')];
-    const input = io.stdin ? textOf(io.stdin.value) : null;
-    if (input === null) {
-      const unknown = unknownValue('xargs input is not resolvable');
-      return this.dispatch([...command, unknown], NO_IO, line, scope, frame);
-    }
-    const items = (perLine ? input.split(/[\n\0]/) : input.split(/\s+/)).filter((x) => x !== '');
-    if (replace !== null) {
-      let out: Stream | null = null;
-      for (const item of items) {
-        const argv = command.map((w) => {
-          const t = textOf(w);
-          return t === null ? w : lit(t.split(replace!).join(item));
-        });
-        out = this.dispatch(argv, NO_IO, line, scope, frame);
-      }
-      return out;
-    }
-    return this.dispatch([...command, ...items.map(lit)], NO_IO, line, scope, frame);
   }
 
   /** Parses and walks `script` (a nested shell's, eval's, a trap's) within the nesting limit. */
@@ -786,6 +739,7 @@ class Walker implements ExpandHost {
       runHere: (script, line) => this.runNested(script, scope, frame, line),
       runChild: (script, child, line) =>
         this.runNested(script, child, { own: frame.own, exited: false }, line),
+      run: (argv, line) => this.dispatch(argv, NO_IO, line, scope, frame),
       exit: (how) => {
         frame.exited = how;
       },

@@ -285,3 +285,44 @@ describe('interpreters', () => {
     expect(builtinFor(callOf(['awk', '{print $1}']))).toBeUndefined();
   });
 });
+
+describe('xargs', () => {
+  it('runs the command with the words of its input appended', () => {
+    const host = new RecordingHost();
+    const s = run(host, ['xargs', '-n', '1', 'sysctl', '-w'], 'a.b=1\n c.d=2 ');
+    expect(host.commands).toEqual([['sysctl', '-w', 'a.b=1', 'c.d=2']]);
+    expect(textOf(s!.value)).toBe('sysctl -w a.b=1 c.d=2');
+  });
+
+  it('-0, -d and -L split the input into lines, not words', () => {
+    const host = new RecordingHost();
+    run(host, ['xargs', '-0', '--', 'sysctl'], 'a.b=1 2\0c.d=3');
+    expect(host.commands).toEqual([['sysctl', 'a.b=1 2', 'c.d=3']]);
+  });
+
+  it('-I {} runs once per line with {} replaced, and returns the last output', () => {
+    const host = new RecordingHost();
+    const s = run(host, ['xargs', '-I', '%', 'sh', '-c', 'echo 1 > /proc/sys/%'], 'a\nb\n');
+    expect(host.commands).toEqual([
+      ['sh', '-c', 'echo 1 > /proc/sys/a'],
+      ['sh', '-c', 'echo 1 > /proc/sys/b'],
+    ]);
+    expect(textOf(s!.value)).toBe('sh -c echo 1 > /proc/sys/b');
+    run(host, ['xargs', '-i', 'echo', '{}.x'], 'c');
+    run(host, ['xargs', '-I@', 'echo', '@.y'], 'd');
+    expect(host.commands.slice(2)).toEqual([
+      ['echo', 'c.x'],
+      ['echo', 'd.y'],
+    ]);
+  });
+
+  it('with unknown input, still runs the command, with an unknown argument', () => {
+    const host = new RecordingHost();
+    run(host, ['xargs', 'sysctl', '-w']);
+    run(host, ['xargs']);
+    expect(host.commands).toEqual([
+      ['sysctl', '-w', '*'],
+      ['echo', '*'],
+    ]);
+  });
+});

@@ -19,6 +19,8 @@ export class RecordingHost implements BuiltinHost {
   readonly unknowns: string[] = [];
   /** Scripts run: `here` in this shell, else in a child shell with the scope it got. */
   readonly scripts: { script: string; line: number; here: boolean; scope?: Scope }[] = [];
+  /** Command lines run through `run`, word by word (`*` for unknown parts). */
+  readonly commands: string[][] = [];
   exited: 'exit' | 'return' | null = null;
 
   emit(key: Value, value: Value, via: SysctlWrite['via'], line: number): void {
@@ -55,6 +57,13 @@ export class RecordingHost implements BuiltinHost {
 
   runChild(script: string, scope: Scope, line: number): void {
     this.scripts.push({ script, line, here: false, scope });
+  }
+
+  /** Prints its own command line, so a test can tell which run's output came back. */
+  run(argv: Value[], line: number): Stream | null {
+    const words = argv.map(render);
+    this.commands.push(words);
+    return { value: lit(words.join(' ')), line, perLine: false };
   }
 
   exit(how: 'exit' | 'return'): void {

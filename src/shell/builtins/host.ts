@@ -43,6 +43,8 @@ export interface BuiltinHost {
   runHere(script: string, line: number): void;
   /** Runs script text in a child shell with `scope`; its `exit` ends only the child. */
   runChild(script: string, scope: Scope, line: number): void;
+  /** Runs another command line, without stdin or redirections (`xargs CMD`); returns its stdout. */
+  run(argv: Value[], line: number): Stream | null;
   /** Ends the block the command runs in: `exit` the shell, `return` the function or sourced file. */
   exit(how: 'exit' | 'return'): void;
 }

@@ -13,6 +13,7 @@ import { shell } from './shell.js';
 import { source } from './source.js';
 import { sysctl } from './sysctl.js';
 import { tee } from './tee.js';
+import { xargs } from './xargs.js';
 
 export type { Builtin, BuiltinHost, Call, Handler } from './host.js';
 
@@ -38,6 +39,7 @@ const TABLE: ReadonlyMap<string, Builtin> = new Map([
     cd,
     exit,
     return: ret,
+    xargs,
   }),
 ]);
 
