@@ -34,6 +34,11 @@ import {
  * copied, statements and words walked), nesting depth and function/shell recursion, so the
  * same script gives the same answer on an idle or a loaded machine. A wall-clock deadline far
  * above the step budget is only a safety net; a result it cut short is never cached.
+ *
+ * What a command does (`sysctl`, `tee`, `sh -c`, `xargs`, ...) is in `builtins/`, one file per
+ * command behind `BuiltinHost`; the walker keeps control flow, redirections, wrappers, the
+ * netns guard and the limits: a script a builtin runs goes through the walker's nesting limit
+ * and step budget like any other.
  */
 
 /** Thrown to abandon the rest of the analysis; what was found stays, the rest is `unknown`. */
@@ -752,9 +757,9 @@ class Walker implements ExpandHost {
     append: boolean,
     line: number,
     frame: Frame,
-    scope?: Scope,
+    scope: Scope,
   ): void {
-    const target = scope ? this.absolute(target0, scope) : target0;
+    const target = this.absolute(target0, scope);
     const path = textOf(target);
     if (path === null) {
       if (isProcSysPath(knownPrefix(target))) {

@@ -326,3 +326,33 @@ describe('xargs', () => {
     ]);
   });
 });
+
+describe('the table holds every command the analysis models', () => {
+  it.each([
+    ['sh', '-c', 'true'],
+    ['bash'],
+    ['ash'],
+    ['dash'],
+    ['ksh'],
+    ['mksh'],
+    ['zsh'],
+    ['eval'],
+    ['trap'],
+    ['.'],
+    ['source'],
+    ['sysctl'],
+    ['echo'],
+    ['printf'],
+    ['cat'],
+    ['tee'],
+    ['cp', 'a', 'b'],
+    ['dd'],
+    ['cd'],
+    ['exit'],
+    ['return'],
+    ['xargs'],
+    ['/usr/bin/python3', '-c', 'open("/proc/sys/x")'],
+  ])('%s', (...words) => {
+    expect(builtinFor(callOf(words))).toBeDefined();
+  });
+});
