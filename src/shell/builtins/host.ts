@@ -33,11 +33,11 @@ export interface BuiltinHost {
   readFile(path: string): readonly ConfChunk[] | undefined;
   /** Replaces a file's content (`cp`). */
   setFile(path: string, chunks: ConfChunk[]): void;
-  /** Every file whose content is known, in the order they were first written. */
+  /** Every file whose content is known, in the order they became known (mounted files first). */
   filePaths(): Iterable<string>;
   /** Text of a script file the pod mounts (ConfigMap), for `sh FILE` and `. FILE`. */
   mountedScript(path: string): string | undefined;
-  /** Marks the rest of the analysis unknown; the first reason given stands. */
+  /** Marks the analysis unknown (the walk goes on collecting writes); the first reason given stands. */
   unknown(reason: string): void;
   /** Runs script text in this very shell (`eval`, `.`, traps): its assignments and `exit` count here. */
   runHere(script: string, line: number): void;
