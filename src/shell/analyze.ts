@@ -1,19 +1,12 @@
 import type { Node } from 'web-tree-sitter';
-import { basename, nsenterCommand, type ShellInput, shellInput, stripWrappers } from './command.js';
+import { type BuiltinHost, builtinFor, type Call } from './builtins/index.js';
+import { basename, nsenterCommand, stripWrappers } from './command.js';
 import { type ExpandHost, expandFields, expandValue, heredocValue, text } from './expand.js';
 import { guardOf } from './guard.js';
-import { interpreterTouchesSysctl } from './interpreters.js';
-import { echoOutput, printfOutput } from './output.js';
 import type { BashParser } from './parser.js';
 import type { Scope } from './scope.js';
-import { sysctlActions } from './sysctl-cmd.js';
-import {
-  type ConfChunk,
-  DEFAULT_CONF,
-  isSysctlConfPath,
-  parseSysctlConf,
-  systemLoadOrder,
-} from './sysctl-conf.js';
+import { type Stream, unknownStream } from './stream.js';
+import { type ConfChunk, isSysctlConfPath } from './sysctl-conf.js';
 import {
   isProcSysPath,
   isValidSysctlName,
@@ -29,7 +22,6 @@ import {
   lit,
   reasonOf,
   render,
-  splitFirst,
   textOf,
   unknownValue,
   type Value,
@@ -42,6 +34,11 @@ import {
  * copied, statements and words walked), nesting depth and function/shell recursion, so the
  * same script gives the same answer on an idle or a loaded machine. A wall-clock deadline far
  * above the step budget is only a safety net; a result it cut short is never cached.
+ *
+ * What a command does (`sysctl`, `tee`, `sh -c`, `xargs`, ...) is in `builtins/`, one file per
+ * command behind `BuiltinHost`; the walker keeps control flow, redirections, wrappers, the
+ * netns guard and the limits: a script a builtin runs goes through the walker's nesting limit
+ * and step budget like any other.
  */
 
 /** Thrown to abandon the rest of the analysis; what was found stays, the rest is `unknown`. */
@@ -77,13 +74,6 @@ interface Frame {
   /** Everything from here on only runs in a pod with its own netns. */
   own: boolean;
   exited: false | 'exit' | 'return';
-}
-
-/** Data flowing through stdin/stdout, with where it came from (for conf-file line numbers). */
-interface Stream {
-  value: Value;
-  line: number;
-  perLine: boolean;
 }
 
 interface Io {
@@ -682,50 +672,10 @@ class Walker implements ExpandHost {
     const base = name === null ? null : basename(name);
     const args = argv.slice(1);
     let out: Stream | null = null;
-    const shell = shellInput(argv, textOf);
-    if (shell !== null) {
-      this.nestedShell(argv, shell, io, line, scope, frame);
-    } else if (base === 'eval') {
-      // eval runs its arguments, joined by spaces, in this very shell.
-      this.inline(args, 'eval', line, scope, frame);
-    } else if (base === 'trap') {
-      // The handler runs later (on exit or a signal), in this shell; when does not matter here.
-      const handler = args[0];
-      const t = handler ? textOf(handler) : null;
-      if (handler && t !== '-' && t !== '' && !(t ?? '').startsWith('-')) {
-        this.inline([handler], 'a trap handler', line, scope, frame);
-      }
-    } else if (base === 'xargs') {
-      out = this.xargs(args, io, line, scope, frame);
-    } else if (base === 'cd') {
-      this.cd(args, scope);
-    } else if (base === 'dd') {
-      this.dd(args, io, line, scope, frame);
-    } else if (base !== null && (base === '.' || base === 'source')) {
-      const file = args[0];
-      const path = file ? textOf(file) : null;
-      const text = path === null ? undefined : this.shared.mounted[path];
-      // `. FILE` runs FILE in this very shell.
-      if (text !== undefined) this.runNested(text, scope, frame, line);
-      else if (file) this.unreadable(`sources ${render(file)}`, line);
-    } else if (base !== null && interpreterTouchesSysctl(base, args, io.stdin?.value)) {
-      this.shared.partial ??= `a ${base} program at line ${line} touches /proc/sys or a sysctl; portguard does not analyse ${base} code`;
-    } else if (base === 'sysctl') {
-      this.sysctl(args, line, frame);
-    } else if (base === 'echo') {
-      out = { value: echoOutput(args), line, perLine: false };
-    } else if (base === 'printf') {
-      out = this.printf(args, line, scope);
-    } else if (base === 'cat') {
-      out = this.cat(args, io, line);
-    } else if (base === 'tee') {
-      out = this.tee(args, io, line, frame, scope);
-    } else if (base === 'exit') {
-      frame.exited = 'exit';
-    } else if (base === 'return') {
-      frame.exited = 'return';
-    } else if (base === 'cp' && args.length === 2) {
-      this.copy(args[0]!, args[1]!);
+    const call: Call | null = base === null ? null : { argv, base, args, stdin: io.stdin, line };
+    const builtin = call && builtinFor(call);
+    if (call && builtin) {
+      out = builtin.run(call, this.hostFor(scope, frame));
     } else if (name !== null && scope.functions.has(name)) {
       this.call(scope.functions.get(name)!, argv, scope, frame);
     }
@@ -742,150 +692,6 @@ class Walker implements ExpandHost {
       return null;
     }
     return out;
-  }
-
-  /** Runs `words`, joined by spaces, as script text in this shell (eval, trap handlers). */
-  private inline(words: Value[], what: string, line: number, scope: Scope, frame: Frame): void {
-    const texts = words.map(textOf);
-    if (texts.some((t) => t === null)) {
-      this.shared.partial ??= `${what} at line ${line} runs text portguard cannot resolve`;
-      return;
-    }
-    this.runNested(texts.join(' '), scope, frame, line);
-  }
-
-  /** A script the container runs that is not in the pod spec: whatever it does is unknown. */
-  private unreadable(what: string, line: number): void {
-    this.shared.partial ??= `line ${line} ${what}, a script file portguard cannot read`;
-  }
-
-  /** `cd DIR` changes where relative paths such as `echo 1 > ip_local_port_range` land. */
-  private cd(args: Value[], scope: Scope): void {
-    const dirs = args.filter((a) => !(textOf(a) ?? '').startsWith('-'));
-    const dir = dirs[0];
-    const known = dir ? textOf(dir) : null;
-    let pwd: Value;
-    if (!dir || known === null) pwd = unknownValue(dir ? `cd to ${render(dir)}` : 'cd to $HOME');
-    else if (known.startsWith('/')) pwd = dir;
-    else pwd = concat(scope.lookup('PWD'), lit('/'), dir);
-    scope.vars.set('PWD', { kind: 'value', value: pwd, exported: true });
-  }
-
-  /** `dd of=FILE [if=FILE]` copies its input to FILE. */
-  private dd(args: Value[], io: Io, line: number, scope: Scope, frame: Frame): void {
-    let target: Value | null = null;
-    let input: Stream | null = io.stdin;
-    for (const a of args) {
-      const split = splitFirst(a, '=');
-      const opt = split ? textOf(split[0]) : null;
-      if (!split || opt === null) continue;
-      if (opt === 'of') target = split[1];
-      if (opt === 'if') input = this.fileStream(split[1], line);
-    }
-    if (target) {
-      this.writeFile(
-        target,
-        input ?? unknownStream('dd input is not resolvable', line),
-        false,
-        line,
-        frame,
-        scope,
-      );
-    }
-  }
-
-  /** The content of a file the script itself wrote, else unknown. */
-  private fileStream(file: Value, line: number): Stream {
-    const path = textOf(file);
-    const chunks = path === null ? undefined : this.shared.files.get(path);
-    if (chunks?.length === 1)
-      return { value: chunks[0]!.content, line: chunks[0]!.line, perLine: chunks[0]!.perLine };
-    return unknownStream(`contents of ${render(file)}`, line);
-  }
-
-  /** `... | xargs [opts] CMD ARGS`: runs CMD with ARGS and the words of its input. */
-  private xargs(args: Value[], io: Io, line: number, scope: Scope, frame: Frame): Stream | null {
-    let i = 0;
-    let replace: string | null = null;
-    let perLine = false;
-    for (; i < args.length; i++) {
-      const a = textOf(args[i]!);
-      if (a === null || !a.startsWith('-')) break;
-      if (a === '--') {
-        i++;
-        break;
-      }
-      if (a === '-I' || a === '-i') {
-        replace = a === '-I' ? (textOf(args[i + 1] ?? []) ?? '{}') : '{}';
-        if (a === '-I') i++;
-        perLine = true;
-      } else if (a.startsWith('-I')) {
-        replace = a.slice(2);
-        perLine = true;
-      } else if (['-n', '-L', '-P', '-s', '-d', '-a', '-E', '--max-args', '--max-procs'].includes(a)) {
-        if (a === '-L' || a === '-d') perLine = true;
-        i++;
-      } else if (a === '-0' || a === '--null') perLine = true;
-    }
-    const command = args.length > i ? args.slice(i) : [lit('echo')];
-    const input = io.stdin ? textOf(io.stdin.value) : null;
-    if (input === null) {
-      const unknown = unknownValue('xargs input is not resolvable');
-      return this.dispatch([...command, unknown], NO_IO, line, scope, frame);
-    }
-    const items = (perLine ? input.split(/[\n\0]/) : input.split(/\s+/)).filter((x) => x !== '');
-    if (replace !== null) {
-      let out: Stream | null = null;
-      for (const item of items) {
-        const argv = command.map((w) => {
-          const t = textOf(w);
-          return t === null ? w : lit(t.split(replace!).join(item));
-        });
-        out = this.dispatch(argv, NO_IO, line, scope, frame);
-      }
-      return out;
-    }
-    return this.dispatch([...command, ...items.map(lit)], NO_IO, line, scope, frame);
-  }
-
-  private nestedShell(
-    argv: Value[],
-    input: ShellInput,
-    io: Io,
-    line: number,
-    scope: Scope,
-    frame: Frame,
-  ): void {
-    let script: string | null = null;
-    let positional: Value[] = [];
-    if (input.from === 'c') {
-      script = textOf(argv[input.index]!);
-      positional = argv.slice(input.index + 1);
-      if (script === null) {
-        this.shared.partial ??= `sh -c at line ${line} runs a script portguard cannot resolve`;
-        return;
-      }
-    } else if (input.from === 'file') {
-      const path = textOf(argv[input.index]!);
-      script = path === null ? null : (this.shared.mounted[path] ?? null);
-      positional = argv.slice(input.index);
-      if (script === null) {
-        this.unreadable(`runs ${render(argv[input.index]!)}`, line);
-        return;
-      }
-    } else {
-      // `echo '...' | sh` and `bash -s <<EOF` run their stdin.
-      if (!io.stdin) return;
-      script = textOf(io.stdin.value);
-      positional = [argv[0]!, ...argv.slice(input.positional)];
-      if (script === null) {
-        this.shared.partial ??= `a shell at line ${line} runs input portguard cannot resolve`;
-        return;
-      }
-    }
-    const child = scope.exportedOnly();
-    child.positional = positional;
-    this.runNested(script, child, { own: frame.own, exited: false }, line);
   }
 
   /** Parses and walks `script` (a nested shell's, eval's, a trap's) within the nesting limit. */
@@ -921,41 +727,28 @@ class Walker implements ExpandHost {
     if (f.exited === 'exit') frame.exited = 'exit';
   }
 
-  private printf(args: Value[], line: number, scope: Scope): Stream | null {
-    if (args[0] && textOf(args[0]) === '-v' && args[1]) {
-      const name = textOf(args[1]);
-      if (name) scope.vars.set(name, { kind: 'value', value: printfOutput(args.slice(2)), exported: false });
-      return null;
-    }
-    return { value: printfOutput(args), line, perLine: false };
-  }
-
-  private cat(args: Value[], io: Io, line: number): Stream {
-    const files = args.filter((a) => textOf(a) !== '-' && !(textOf(a) ?? '').startsWith('-'));
-    if (files.length === 0) return io.stdin ?? unknownStream('cat input is not resolvable', line);
-    const [only] = files;
-    const path = only && files.length === 1 ? textOf(only) : null;
-    const chunks = path === null ? undefined : this.shared.files.get(path);
-    if (chunks?.length === 1)
-      return { value: chunks[0]!.content, line: chunks[0]!.line, perLine: chunks[0]!.perLine };
-    return unknownStream('cat of a file', line);
-  }
-
-  private tee(args: Value[], io: Io, line: number, frame: Frame, scope: Scope): Stream {
-    const input = io.stdin ?? unknownStream('tee input is not resolvable', line);
-    const append = args.some((a) => textOf(a) === '-a' || textOf(a) === '--append');
-    for (const a of args) {
-      if ((textOf(a) ?? '').startsWith('-')) continue;
-      this.writeFile(a, input, append, line, frame, scope);
-    }
-    return input;
-  }
-
-  private copy(from: Value, to: Value): void {
-    const src = textOf(from);
-    const dst = textOf(to);
-    const chunks = src === null ? undefined : this.shared.files.get(src);
-    if (dst !== null && chunks && isSysctlConfPath(dst)) this.shared.files.set(dst, [...chunks]);
+  /** The walker as one builtin sees it: bound to the scope and guard its command runs under. */
+  private hostFor(scope: Scope, frame: Frame): BuiltinHost {
+    return {
+      scope,
+      emit: (key, value, via, line) => this.emit(key, value, via, frame.own, line),
+      writeFile: (target, content, append, line) =>
+        this.writeFile(target, content, append, line, frame, scope),
+      readFile: (path) => this.shared.files.get(path),
+      setFile: (path, chunks) => this.shared.files.set(path, chunks),
+      filePaths: () => this.shared.files.keys(),
+      mountedScript: (path) => this.shared.mounted[path],
+      unknown: (reason) => {
+        this.shared.partial ??= reason;
+      },
+      runHere: (script, line) => this.runNested(script, scope, frame, line),
+      runChild: (script, child, line) =>
+        this.runNested(script, child, { own: frame.own, exited: false }, line),
+      run: (argv, line) => this.dispatch(argv, NO_IO, line, scope, frame),
+      exit: (how) => {
+        frame.exited = how;
+      },
+    };
   }
 
   private writeFile(
@@ -964,9 +757,9 @@ class Walker implements ExpandHost {
     append: boolean,
     line: number,
     frame: Frame,
-    scope?: Scope,
+    scope: Scope,
   ): void {
-    const target = scope ? this.absolute(target0, scope) : target0;
+    const target = this.absolute(target0, scope);
     const path = textOf(target);
     if (path === null) {
       if (isProcSysPath(knownPrefix(target))) {
@@ -1007,45 +800,6 @@ class Walker implements ExpandHost {
     return concat(pwd, lit('/'), path);
   }
 
-  private sysctl(args: Value[], line: number, frame: Frame): void {
-    for (const action of sysctlActions(args)) {
-      if (action.kind === 'set') {
-        this.emit(action.key, action.value, 'sysctl', frame.own, line);
-      } else if (action.kind === 'system') {
-        for (const p of systemLoadOrder(this.shared.files.keys())) this.apply(p, frame);
-      } else {
-        const path = textOf(action.file);
-        if (path === null) {
-          this.emit(
-            lit('*'),
-            unknownValue(`sysctl -p of an unresolvable file: ${reasonOf(action.file)}`),
-            'sysctl.d',
-            frame.own,
-            line,
-          );
-        } else if (path.includes('*')) {
-          for (const p of this.shared.files.keys()) if (globMatch(path, p)) this.apply(p, frame);
-        } else if (this.shared.files.has(path)) {
-          this.apply(path, frame);
-        } else if (path !== DEFAULT_CONF) {
-          this.emit(
-            lit('*'),
-            unknownValue(`sysctl -p ${path}: file contents are not in the script`),
-            'sysctl.d',
-            frame.own,
-            line,
-          );
-        }
-      }
-    }
-  }
-
-  private apply(path: string, frame: Frame): void {
-    for (const e of parseSysctlConf(this.shared.files.get(path) ?? [])) {
-      this.emit(e.key, e.value, 'sysctl.d', frame.own, e.line);
-    }
-  }
-
   private emit(key: Value, value: Value, via: SysctlWrite['via'], own: boolean, line: number): void {
     const keyText = textOf(key);
     const name = normalizeSysctlName(keyText ?? render(key));
@@ -1059,10 +813,6 @@ class Walker implements ExpandHost {
     }
     this.shared.writes.push(write);
   }
-}
-
-function unknownStream(reason: string, line: number): Stream {
-  return { value: unknownValue(reason), line, perLine: false };
 }
 
 /** Splits an if/elif clause into its condition list and its `then` body. */
@@ -1083,23 +833,4 @@ function splitAtThen(clause: SyntaxNode): { conditions: SyntaxNode[]; body: Synt
 
 function caseBody(item: SyntaxNode): SyntaxNode[] {
   return item.children.filter((c) => c.isNamed && c.type !== 'comment' && c.field !== 'value');
-}
-
-// Only `*` is supported: `sysctl -p /etc/sysctl.d/*.conf`.
-function globMatch(pattern: string, path: string): boolean {
-  const parts = pattern.split('*');
-  if (!path.startsWith(parts[0]!)) return false;
-  let at = parts[0]!.length;
-  for (let i = 1; i < parts.length; i++) {
-    const p = parts[i]!;
-    const found =
-      i === parts.length - 1
-        ? path.endsWith(p) && path.length - p.length >= at
-          ? path.length - p.length
-          : -1
-        : path.indexOf(p, at);
-    if (found === -1 || path.slice(at, found).includes('/')) return false;
-    at = found + p.length;
-  }
-  return at === path.length;
 }

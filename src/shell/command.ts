@@ -6,7 +6,7 @@ import type { ScriptEnv } from './types.js';
  * `$(VAR)` substitution in `command`/`args`.
  */
 
-const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'ksh', 'mksh', 'zsh']);
+export const SHELLS: ReadonlySet<string> = new Set(['sh', 'bash', 'ash', 'dash', 'ksh', 'mksh', 'zsh']);
 
 export function basename(path: string): string {
   const at = path.lastIndexOf('/');

@@ -50,7 +50,7 @@ export interface ConfEntry {
   line: number;
 }
 
-export function parseSysctlConf(chunks: ConfChunk[]): ConfEntry[] {
+export function parseSysctlConf(chunks: readonly ConfChunk[]): ConfEntry[] {
   const entries: ConfEntry[] = [];
   for (const chunk of chunks) {
     splitAll(chunk.content, '\n').forEach((raw, idx) => {
