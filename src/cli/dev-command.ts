@@ -12,7 +12,8 @@ import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Logger, pino } from 'pino';
-import { AdmissionregistrationV1Api, KubeConfig } from '../kube/k8s.js';
+import { AdmissionregistrationV1Api, type KubeConfig } from '../kube/k8s.js';
+import { loadKubeConfig } from '../kube/load-kubeconfig.js';
 import type { ServerHandle } from '../server/serve.js';
 import { generateCertificates } from '../tls/generate.js';
 import { caBundle, writeCertificates } from '../tls/write-certs.js';
@@ -103,9 +104,9 @@ export async function registerDevWebhooks(
 
 /** Starts a dev session; an exit code when it cannot (bad kubeconfig, port in use, RBAC). */
 export async function runDev(flags: DevFlags, io: DevIo): Promise<DevSession | { code: ExitCode }> {
-  const kc = new KubeConfig();
+  let kc: KubeConfig;
   try {
-    kc.loadFromFile(path.resolve(io.cwd, flags.kubeconfig));
+    kc = loadKubeConfig(path.resolve(io.cwd, flags.kubeconfig));
   } catch (err) {
     io.stderr(`portguard dev: cannot load kubeconfig: ${(err as Error).message}\n`);
     return { code: ExitCode.BadInput };
