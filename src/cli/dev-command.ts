@@ -12,6 +12,7 @@ import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Logger, pino } from 'pino';
+import { httpStatus } from '../kube/http-status.js';
 import { AdmissionregistrationV1Api, type KubeConfig } from '../kube/k8s.js';
 import { loadKubeConfig } from '../kube/load-kubeconfig.js';
 import type { ServerHandle } from '../server/serve.js';
@@ -42,11 +43,6 @@ export interface DevSession {
   stop(): Promise<void>;
 }
 
-function statusOf(err: unknown): number | undefined {
-  const code = (err as { code?: unknown })?.code;
-  return typeof code === 'number' ? code : undefined;
-}
-
 /** Creates the configuration, or replaces a leftover one from a session that was killed. */
 async function apply(
   create: () => Promise<unknown>,
@@ -56,7 +52,7 @@ async function apply(
   try {
     await create();
   } catch (err) {
-    if (statusOf(err) !== 409) throw err;
+    if (httpStatus(err) !== 409) throw err;
     const current = await read();
     await replace(current.metadata?.resourceVersion);
   }
@@ -96,7 +92,7 @@ export async function registerDevWebhooks(
       try {
         await del();
       } catch (err) {
-        if (statusOf(err) !== 404) throw err;
+        if (httpStatus(err) !== 404) throw err;
       }
     }
   };

@@ -5,6 +5,7 @@
  * cluster's node data (src/kube/read-cluster-ranges.ts).
  */
 import type { Json } from '../core/object-view.js';
+import { httpStatus } from './http-status.js';
 
 export const PAGE_SIZE = 500;
 
@@ -15,12 +16,6 @@ export type ProgressFn = (what: string, count: number) => void;
 export interface Page {
   items: Json[];
   metadata?: { _continue?: string };
-}
-
-/** HTTP status of a client-node error, if it carries one. */
-export function statusOf(err: unknown): number | undefined {
-  const code = (err as { code?: unknown })?.code;
-  return typeof code === 'number' ? code : undefined;
 }
 
 /** A read that failed (HTTP error or no answer), naming what was being read. */
@@ -69,8 +64,8 @@ export async function listAll(
       } while (cont);
       return out;
     } catch (err) {
-      if (statusOf(err) === 410 && attempt === 0) continue;
-      throw new ListError(what, statusOf(err), err);
+      if (httpStatus(err) === 410 && attempt === 0) continue;
+      throw new ListError(what, httpStatus(err), err);
     }
   }
 }
