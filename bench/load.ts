@@ -1,6 +1,7 @@
 /** One autocannon run against a server child, reduced to the figures the report needs. */
 import autocannon from 'autocannon';
 import type { MixItem } from './admission-mix.js';
+import { percentile, round } from './stats.js';
 
 export interface LoadFigures {
   reqPerSec: number;
@@ -77,16 +78,14 @@ export class LatencySamples {
     return this.n;
   }
 
-  /** Nearest-rank percentile, rounded to µs; 0 when nothing was recorded. */
+  /** Nearest-rank percentile (stats.ts), rounded to µs; NaN when nothing was recorded. */
   percentile(p: number): number {
-    if (this.n === 0) return 0;
     const view = this.data.subarray(0, this.n);
     if (!this.sorted) {
       view.sort();
       this.sorted = true;
     }
-    const rank = Math.min(this.n, Math.max(1, Math.ceil((p / 100) * this.n)));
-    return Math.round((view[rank - 1] as number) * 1000) / 1000;
+    return round(percentile(view, p), 3);
   }
 
   max(): number {

@@ -8,8 +8,12 @@ export interface Summary {
   mean: number;
 }
 
-/** Nearest-rank percentile of an ascending-sorted array (p in 0–100). */
-export function percentile(sorted: readonly number[], p: number): number {
+/**
+ * Nearest-rank percentile of ascending-sorted samples (p in 0–100; p 0 is the smallest).
+ * No samples give NaN, not 0: 0 ms would read as a measurement, while NaN is written as
+ * `null` in the JSON summaries and fails every comparison against a budget.
+ */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const rank = Math.ceil((p / 100) * sorted.length);
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;

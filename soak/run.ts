@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
+import { percentile, round } from '../bench/stats.js';
 import { type CertificateBundle, generateCertificates } from '../src/tls/generate.js';
 import { writeCertificates } from '../src/tls/write-certs.js';
 import { FakeApiserver } from './fake-apiserver.js';
@@ -36,12 +37,6 @@ interface Window {
   p50Ms: number;
   p99Ms: number;
   rssMb: number;
-}
-
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return 0;
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? 0;
 }
 
 function rssMb(pid: number | undefined): number {
@@ -224,12 +219,13 @@ async function main(): Promise<number> {
       void writeCertificates(dir, bundles[rotations % bundles.length] as CertificateBundle, { force: true });
     }, ROTATE_EVERY_MS);
     const windowTicker = setInterval(() => {
+      const sorted = [...latencies].sort((a, b) => a - b);
       windows.push({
         endSeconds: Math.round((Date.now() - started) / 1000),
         requests: windowRequests,
         errors: windowErrors,
-        p50Ms: Math.round(percentile(latencies, 50) * 100) / 100,
-        p99Ms: Math.round(percentile(latencies, 99) * 100) / 100,
+        p50Ms: round(percentile(sorted, 50)),
+        p99Ms: round(percentile(sorted, 99)),
         rssMb: rssMb(served.child.pid),
       });
       latencies = [];

@@ -6,7 +6,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startClusterStateSource } from '../../src/kube/cluster-state-source.js';
-import { KubeConfig } from '../../src/kube/k8s.js';
+import { kubeConfigForServer } from '../../src/kube/load-kubeconfig.js';
 import type { KubeLogger } from '../../src/kube/logger.js';
 import {
   FLEET_CHILD_ENV,
@@ -38,13 +38,7 @@ async function main(): Promise<void> {
   const raw = process.env[FLEET_CHILD_ENV];
   if (!raw) throw new Error(`${FLEET_CHILD_ENV} is not set; this script is started by the fleet section`);
   const cfg = JSON.parse(raw) as FleetChildConfig;
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [{ name: 'fleet', server: cfg.apiserverUrl, skipTLSVerify: true }],
-    users: [{ name: 'bench' }],
-    contexts: [{ name: 'fleet', cluster: 'fleet', user: 'bench' }],
-    currentContext: 'fleet',
-  });
+  const kubeConfig = kubeConfigForServer(cfg.apiserverUrl);
   const t0 = performance.now();
   const source = startClusterStateSource({
     kubeConfig,

@@ -3,6 +3,7 @@
  * `json` for scripts, `policyreport` as a YAML multi-document stream for kubectl.
  */
 import { stringify } from 'yaml';
+import { findingJson } from '../core/finding-json.js';
 import type { ServiceFix } from './fix.js';
 import type { PolicyReportObject } from './policy-report.js';
 import type { AuditResult } from './scan.js';
@@ -68,16 +69,7 @@ export function formatText(audit: AuditResult, fixes?: ServiceFix[]): string {
 /** `{findings, summary, fixes?}`; every finding carries its resources (with uid). */
 export function formatJson(audit: AuditResult, fixes?: ServiceFix[]): string {
   const findings = audit.entries.map(({ finding: f, resources, exempted }) => ({
-    rule: f.rule,
-    severity: f.severity,
-    kind: f.kind,
-    namespace: f.namespace,
-    name: f.name,
-    path: f.path,
-    message: f.message,
-    nodes: f.nodes,
-    nodeCount: f.nodeCount,
-    ...(f.ports ? { ports: f.ports } : {}),
+    ...findingJson(f),
     exempted,
     resources,
   }));

@@ -4,8 +4,8 @@
  * reports of namespaces that no longer have results are emptied, not deleted: an empty
  * report says "checked, nothing found", which is information too.
  */
+import { httpStatus } from '../kube/http-status.js';
 import { CustomObjectsApi, type KubeConfig } from '../kube/k8s.js';
-import { statusOf } from '../kube/paged-list.js';
 import { MANAGED_BY_LABEL, type PolicyReportObject, REPORT_NAME } from './policy-report.js';
 
 const GROUP = 'wgpolicyk8s.io';
@@ -30,7 +30,7 @@ export interface WriteOptions {
 }
 
 function reasonOf(err: unknown): string {
-  const status = statusOf(err);
+  const status = httpStatus(err);
   if (status === 404) return 'HTTP 404 (is the wgpolicyk8s.io PolicyReport CRD installed?)';
   return status ? `HTTP ${status}` : err instanceof Error ? err.message : String(err);
 }
@@ -64,7 +64,7 @@ export async function writePolicyReports(
             })
           : await api.getClusterCustomObject({ group: GROUP, version: VERSION, plural, name });
       } catch (err) {
-        if (statusOf(err) !== 404) throw err;
+        if (httpStatus(err) !== 404) throw err;
       }
       const where = { group: GROUP, version: VERSION, plural, fieldManager: FIELD_MANAGER };
       if (!existing) {

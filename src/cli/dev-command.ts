@@ -12,7 +12,9 @@ import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Logger, pino } from 'pino';
-import { AdmissionregistrationV1Api, KubeConfig } from '../kube/k8s.js';
+import { httpStatus } from '../kube/http-status.js';
+import { AdmissionregistrationV1Api, type KubeConfig } from '../kube/k8s.js';
+import { loadKubeConfig } from '../kube/load-kubeconfig.js';
 import type { ServerHandle } from '../server/serve.js';
 import { generateCertificates } from '../tls/generate.js';
 import { caBundle, writeCertificates } from '../tls/write-certs.js';
@@ -41,11 +43,6 @@ export interface DevSession {
   stop(): Promise<void>;
 }
 
-function statusOf(err: unknown): number | undefined {
-  const code = (err as { code?: unknown })?.code;
-  return typeof code === 'number' ? code : undefined;
-}
-
 /** Creates the configuration, or replaces a leftover one from a session that was killed. */
 async function apply(
   create: () => Promise<unknown>,
@@ -55,7 +52,7 @@ async function apply(
   try {
     await create();
   } catch (err) {
-    if (statusOf(err) !== 409) throw err;
+    if (httpStatus(err) !== 409) throw err;
     const current = await read();
     await replace(current.metadata?.resourceVersion);
   }
@@ -95,7 +92,7 @@ export async function registerDevWebhooks(
       try {
         await del();
       } catch (err) {
-        if (statusOf(err) !== 404) throw err;
+        if (httpStatus(err) !== 404) throw err;
       }
     }
   };
@@ -103,9 +100,9 @@ export async function registerDevWebhooks(
 
 /** Starts a dev session; an exit code when it cannot (bad kubeconfig, port in use, RBAC). */
 export async function runDev(flags: DevFlags, io: DevIo): Promise<DevSession | { code: ExitCode }> {
-  const kc = new KubeConfig();
+  let kc: KubeConfig;
   try {
-    kc.loadFromFile(path.resolve(io.cwd, flags.kubeconfig));
+    kc = loadKubeConfig(path.resolve(io.cwd, flags.kubeconfig));
   } catch (err) {
     io.stderr(`portguard dev: cannot load kubeconfig: ${(err as Error).message}\n`);
     return { code: ExitCode.BadInput };

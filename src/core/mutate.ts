@@ -4,11 +4,11 @@
  * second pass over its own output changes nothing. Steps read the object as given and
  * copy only what they write (see CopyOnWrite): most objects need no mutation.
  */
+import { normalizeSysctlName } from '../shell/sysctl-name.js';
 import { nodesOverlapping } from './affected.js';
 import { hasListenerEvidence, listenedNodePorts } from './node-listeners.js';
 import type { ClusterRanges } from './node-ranges.js';
 import { isObject, type Json, type ObjectView, viewOf } from './object-view.js';
-import { normalizeSysctlName } from './pod-sysctls.js';
 import type { Policy } from './policy.js';
 import { PortParseError, PortSet, parseLocalPortRange, parseReservedPorts, staticBand } from './portset.js';
 import type { ClusterState } from './state.js';

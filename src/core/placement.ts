@@ -6,6 +6,7 @@
  * carry may match, and a constraint that no current node meets falls back to the
  * `default` profile: the scheduler places the pod later, without another admission.
  */
+import { LRUCache } from 'lru-cache';
 import type { ClusterRanges, NodeInfo, NodeProfile } from './node-ranges.js';
 import { isObject, type Json, type PodView } from './object-view.js';
 
@@ -128,11 +129,11 @@ function matches(node: NodeInfo, selector: Record<string, string>, terms: Term[]
  * built (a reload builds a new one), so the snapshot itself is the cache key and the
  * cache goes when the snapshot does.
  */
-const placements = new WeakMap<ClusterRanges, Map<string, Placement>>();
+const placements = new WeakMap<ClusterRanges, LRUCache<string, Placement>>();
 
 /**
  * Distinct selectors kept per snapshot. A placement can hold every node (~40 KB at
- * 5,000 nodes), and webhook input is untrusted, so the cache starts over when full.
+ * 5,000 nodes), and webhook input is untrusted, so the least recently used goes when full.
  */
 export const PLACEMENT_CACHE_SIZE = 256;
 
@@ -180,12 +181,11 @@ export function placementOf(pod: PodView, ranges: ClusterRanges, complete: boole
   const key = `${complete ? 1 : 0}${JSON.stringify(selector)}${terms ? JSON.stringify(terms) : ''}`;
   let cache = placements.get(ranges);
   if (!cache) {
-    cache = new Map();
+    cache = new LRUCache({ max: PLACEMENT_CACHE_SIZE });
     placements.set(ranges, cache);
   }
   let placement = cache.get(key);
   if (!placement) {
-    if (cache.size >= PLACEMENT_CACHE_SIZE) cache.clear();
     placement = resolve(selector, terms, ranges, complete);
     cache.set(key, placement);
   }

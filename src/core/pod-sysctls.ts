@@ -5,6 +5,7 @@
  * mutation share this one list.
  */
 import type { SysctlWrite } from '../shell/index.js';
+import { normalizeSysctlName } from '../shell/sysctl-name.js';
 import { nodeReachOf } from './node-reach.js';
 import { isObject, type PodView } from './object-view.js';
 import type { RuleContext } from './rule-context.js';
@@ -76,17 +77,6 @@ export interface PodSysctls {
    * for `nsenter` to enter the node's namespace (hostPID, or a hostPath volume).
    */
   unknownScripts: { path: string; reason: string; host?: UnknownScriptHost }[];
-}
-
-/**
- * Kubernetes accepts slash-separated names; when the first separator is a slash the
- * kernel convention swaps '/' and '.' (net/ipv4/conf/eth0.100/x → net.ipv4.conf.eth0/100.x).
- */
-export function normalizeSysctlName(name: string): string {
-  const slash = name.indexOf('/');
-  const dot = name.indexOf('.');
-  if (slash < 0 || (dot >= 0 && dot < slash)) return name;
-  return name.replace(/[./]/g, (c) => (c === '/' ? '.' : '/'));
 }
 
 const cache = new WeakMap<RuleContext, PodSysctls>();

@@ -65,7 +65,10 @@ function sizeOf(data: Record<string, string>): number {
 
 export function createConfigMapLookup(opts: ConfigMapLookupOptions): ConfigMapLookup {
   const o = { ...CONFIGMAP_LOOKUP_DEFAULTS, ...opts };
-  const cache = new ExpiringCache<Cached>(o.maxEntries, o.now);
+  const cache = new ExpiringCache<Cached>(o.maxEntries, o.now, {
+    maxEntrySize: o.maxCachedChars,
+    sizeOf: (data) => (data ? sizeOf(data) : 0),
+  });
   const inFlight = new Map<string, Promise<Cached | undefined>>();
   const count = opts.count ?? (() => {});
 
@@ -74,7 +77,7 @@ export function createConfigMapLookup(opts: ConfigMapLookupOptions): ConfigMapLo
     const where = { namespace, name };
     switch (r.outcome) {
       case 'found':
-        if (sizeOf(r.data) <= o.maxCachedChars) cache.set(key, r.data, o.ttlMs);
+        cache.set(key, r.data, o.ttlMs);
         opts.logger.debug({ ...where, keys: Object.keys(r.data).length }, 'configmap looked up');
         return r.data;
       case 'not_found':

@@ -4,7 +4,8 @@
  * a slow read must end as "absent" well before that rather than fail the request. Never
  * rejects: every failure is an outcome the caller counts and logs.
  */
-import { ApiException, CoreV1Api, type KubeConfig, Observable, type ObservableMiddleware } from './k8s.js';
+import { httpStatus } from './http-status.js';
+import { CoreV1Api, type KubeConfig, Observable, type ObservableMiddleware } from './k8s.js';
 
 export type ReadOutcome =
   | { outcome: 'found'; data: Record<string, string> }
@@ -26,10 +27,9 @@ function stringData(data: unknown): Record<string, string> {
 }
 
 function classify(err: unknown): ReadOutcome {
-  if (err instanceof ApiException) {
-    if (err.code === 404) return { outcome: 'not_found' };
-    return { outcome: 'error', status: err.code, reason: `HTTP ${err.code}` };
-  }
+  const status = httpStatus(err);
+  if (status === 404) return { outcome: 'not_found' };
+  if (status !== undefined) return { outcome: 'error', status, reason: `HTTP ${status}` };
   // The message of a network error can carry the URL but never ConfigMap data; the name is enough.
   return { outcome: 'error', reason: err instanceof Error ? err.name : typeof err };
 }

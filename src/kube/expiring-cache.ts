@@ -1,9 +1,14 @@
 /**
- * The LRU of src/shell/cache.ts with a time to live per entry, for answers from the
- * apiserver that go stale. Time comes from an injected clock so tests move it by hand;
- * an expired entry is dropped when read, and the LRU bound caps what is never read again.
+ * An LRU (lru-cache) with a time to live per entry, for answers from the apiserver that go
+ * stale. Time comes from an injected clock so tests move it by hand; an expired entry is
+ * dropped when read, and the count bound caps what is never read again. An optional size
+ * function keeps entries over `maxEntrySize` out of the cache.
+ *
+ * Expiry is checked here rather than with lru-cache's own `ttl`: that treats an entry stored
+ * at clock time 0 as having no TTL, counts an entry exactly `ttl` old as fresh, and caches
+ * clock reads behind a real timer, none of which a hand-moved clock tolerates.
  */
-import { LruCache } from '../shell/cache.js';
+import { LRUCache } from 'lru-cache';
 
 /** Milliseconds on a monotonic clock (serve passes performance.now). */
 export type Clock = () => number;
@@ -13,14 +18,30 @@ interface Entry<V> {
   expiresAt: number;
 }
 
+export interface EntrySizeLimit<V> {
+  /** Largest size kept; a larger value is not cached, and drops what was cached under its key. */
+  maxEntrySize: number;
+  sizeOf: (value: V) => number;
+}
+
 export class ExpiringCache<V> {
-  private readonly lru: LruCache<Entry<V>>;
+  private readonly lru: LRUCache<string, Entry<V>>;
 
   constructor(
     capacity: number,
     private readonly now: Clock,
+    limit?: EntrySizeLimit<V>,
   ) {
-    this.lru = new LruCache(capacity);
+    this.lru = new LRUCache<string, Entry<V>>({
+      max: capacity,
+      ...(limit
+        ? {
+            maxEntrySize: limit.maxEntrySize,
+            // lru-cache wants a positive integer; an empty value still takes a slot.
+            sizeCalculation: (e: Entry<V>) => Math.max(1, Math.ceil(limit.sizeOf(e.value))),
+          }
+        : {}),
+    });
   }
 
   /** The live entry for `key`; `found: false` when absent or expired. */

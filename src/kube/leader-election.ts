@@ -11,6 +11,7 @@
  * apiserver answers the loser 409 Conflict.
  */
 import type { V1Lease, V1LeaseSpec } from '@kubernetes/client-node';
+import { httpStatus } from './http-status.js';
 import { CoordinationV1Api, type KubeConfig, V1MicroTime } from './k8s.js';
 import type { KubeLogger } from './logger.js';
 
@@ -45,11 +46,6 @@ export const RENEW_DEADLINE_SECONDS = 10;
 export const RETRY_PERIOD_SECONDS = 2;
 /** Retries are spread by up to this fraction of the period, as client-go's JitterFactor. */
 const JITTER = 1.2;
-
-function httpCode(err: unknown): number | undefined {
-  const code = (err as { code?: unknown } | undefined)?.code;
-  return typeof code === 'number' ? code : undefined;
-}
 
 /** Starts campaigning at once; see the module comment. */
 export function startLeaderElection(opts: LeaderElectionOptions): LeaderElector {
@@ -87,7 +83,7 @@ export function startLeaderElection(opts: LeaderElectionOptions): LeaderElector 
     try {
       lease = await api.readNamespacedLease({ name, namespace });
     } catch (err) {
-      if (httpCode(err) !== 404) throw err;
+      if (httpStatus(err) !== 404) throw err;
       const spec: V1LeaseSpec = {
         holderIdentity: identity,
         leaseDurationSeconds: leaseDuration,
@@ -103,7 +99,7 @@ export function startLeaderElection(opts: LeaderElectionOptions): LeaderElector 
         observe(created.spec);
         return true;
       } catch (createErr) {
-        if (httpCode(createErr) === 409) return false;
+        if (httpStatus(createErr) === 409) return false;
         throw createErr;
       }
     }
@@ -130,7 +126,7 @@ export function startLeaderElection(opts: LeaderElectionOptions): LeaderElector 
       observe(updated.spec);
       return true;
     } catch (err) {
-      if (httpCode(err) === 409) return false;
+      if (httpStatus(err) === 409) return false;
       throw err;
     }
   };

@@ -16,6 +16,7 @@
  * when to prune while this replica leads.
  */
 import { NODE_KEY_PREFIX } from '../core/node-ranges.js';
+import { httpStatus } from './http-status.js';
 import { CoreV1Api, type KubeConfig } from './k8s.js';
 import type { KubeLogger } from './logger.js';
 import { MERGE_PATCH } from './merge-patch.js';
@@ -55,11 +56,6 @@ function isReporterCopyText(value: unknown): boolean {
   }
 }
 
-function httpCode(err: unknown): number | undefined {
-  const code = (err as { code?: unknown } | undefined)?.code;
-  return typeof code === 'number' ? code : undefined;
-}
-
 /**
  * Prunes with one merge patch of the ranges ConfigMap and one DELETE per stale report;
  * returns what it removed.
@@ -81,7 +77,7 @@ export async function pruneStaleNodeKeys(opts: PruneOptions): Promise<PruneResul
     try {
       await api.readNode({ name: node });
     } catch (err) {
-      if (httpCode(err) === 404) answer = true;
+      if (httpStatus(err) === 404) answer = true;
       else
         logger.warn(
           { [what]: node, err: String(err).split('\n')[0] },
@@ -106,7 +102,7 @@ export async function pruneStaleNodeKeys(opts: PruneOptions): Promise<PruneResul
       await api.deleteNamespacedConfigMap({ name: object, namespace });
       reports.push(object);
     } catch (err) {
-      if (httpCode(err) === 404) continue; // the garbage collector was first
+      if (httpStatus(err) === 404) continue; // the garbage collector was first
       logger.warn(
         { object, err: String(err).split('\n')[0] },
         'could not delete the report of a deleted node',
@@ -128,7 +124,7 @@ async function readConfigMap(api: CoreV1Api, name: string, namespace: string) {
   try {
     return await api.readNamespacedConfigMap({ name, namespace });
   } catch (err) {
-    if (httpCode(err) === 404) return undefined;
+    if (httpStatus(err) === 404) return undefined;
     throw err;
   }
 }

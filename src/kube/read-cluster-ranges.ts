@@ -15,9 +15,10 @@ import type { ClusterRanges, RangesError } from '../core/node-ranges.js';
 import { EntryCache } from '../core/node-ranges.js';
 import type { Json } from '../core/object-view.js';
 import { DEFAULT_CONFIGMAP, DEFAULT_NAMESPACE } from './cluster-state-source.js';
+import { httpStatus } from './http-status.js';
 import { CoreV1Api, type KubeConfig } from './k8s.js';
 import { NODE_REPORT_SELECTOR, type NodeReportError, NodeReports } from './node-reports.js';
-import { ListError, listAll, type Page, type ProgressFn, pageQuery, statusOf } from './paged-list.js';
+import { ListError, listAll, type Page, type ProgressFn, pageQuery } from './paged-list.js';
 import { applyConfigMap, composeRanges } from './ranges-model.js';
 
 /** Where the node data lives: the ranges ConfigMap; report objects are in its namespace, named after it. */
@@ -73,8 +74,8 @@ export async function readRangesConfigMap(
     const cm = await core.readNamespacedConfigMap({ namespace: location.namespace, name: location.name });
     return cm.data ?? {};
   } catch (err) {
-    if (statusOf(err) === 404) return undefined;
-    throw new ListError(configMapRef(location.namespace, location.name), statusOf(err), err);
+    if (httpStatus(err) === 404) return undefined;
+    throw new ListError(configMapRef(location.namespace, location.name), httpStatus(err), err);
   }
 }
 

@@ -18,6 +18,7 @@
  */
 import { formatNodeEntry, NODE_KEY_PREFIX, type NodeEntryJson } from '../core/node-ranges.js';
 import type { PortRange } from '../core/portset.js';
+import { httpStatus } from '../kube/http-status.js';
 import { CoreV1Api, type KubeConfig } from '../kube/k8s.js';
 import type { KubeLogger } from '../kube/logger.js';
 import { MERGE_PATCH } from '../kube/merge-patch.js';
@@ -53,11 +54,6 @@ export interface ReportOutcome {
 export interface NodeReporter {
   /** Measures the node once and writes its report when it changed or a resync is due. */
   report(): Promise<ReportOutcome>;
-}
-
-function httpCode(err: unknown): number | undefined {
-  const code = (err as { code?: unknown } | undefined)?.code;
-  return typeof code === 'number' ? code : undefined;
 }
 
 /** The entry with the source-port count reduced to zero / non-zero: what must be written at once. */
@@ -108,7 +104,7 @@ export function createNodeReporter(opts: NodeReporterOptions): NodeReporter {
     try {
       await patch();
     } catch (err) {
-      if (httpCode(err) !== 404) throw err;
+      if (httpStatus(err) !== 404) throw err;
       try {
         await api.createNamespacedConfigMap({
           namespace: opts.namespace,
@@ -116,7 +112,7 @@ export function createNodeReporter(opts: NodeReporterOptions): NodeReporter {
         });
       } catch (createErr) {
         // Another writer (a restarted reporter) created it between the two calls.
-        if (httpCode(createErr) !== 409) throw createErr;
+        if (httpStatus(createErr) !== 409) throw createErr;
         await patch();
       }
     }

@@ -6,6 +6,7 @@
  */
 import { Ajv } from 'ajv';
 import type { UserInfo } from '../core/mode-label-guard.js';
+import { describeSchemaErrors } from '../core/schema-errors.js';
 import type { Operation } from '../core/types.js';
 
 /**
@@ -87,7 +88,8 @@ const envelopeSchema = {
 } as const;
 
 // No coerceTypes/useDefaults/removeAdditional: validation must never change the body.
-const ajv = new Ajv({ allErrors: true, strict: true });
+// verbose: the errors carry the schema and data that `describeSchemaErrors` names.
+const ajv = new Ajv({ allErrors: true, strict: true, verbose: true });
 const validateEnvelope = ajv.compile(envelopeSchema);
 
 /** A request body that is not a usable AdmissionReview; becomes a 400 with `message`. */
@@ -123,7 +125,9 @@ function userInfoOf(raw: unknown): UserInfo | undefined {
 
 /**
  * Checks the envelope and returns the typed request. Throws MalformedReviewError whose
- * message lists every problem by JSON path (never the object's contents).
+ * message lists the first five problems by JSON path, as the policy and node-data errors
+ * are worded; a wrong scalar is shown capped at 40 characters (`describeValue`), a map or
+ * an array (the object under review) only by its type.
  */
 export function parseAdmissionReview(body: unknown): AdmissionReviewRequest {
   if (body === undefined || body === null || body === '') {
@@ -132,10 +136,7 @@ export function parseAdmissionReview(body: unknown): AdmissionReviewRequest {
     );
   }
   if (!validateEnvelope(body)) {
-    const detail = (validateEnvelope.errors ?? [])
-      .slice(0, 5)
-      .map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`)
-      .join('; ');
+    const detail = describeSchemaErrors(validateEnvelope.errors).slice(0, 5).join('; ');
     throw new MalformedReviewError(
       `not a valid AdmissionReview (admission.k8s.io/v1): ${detail}`,
       uidOf(body),

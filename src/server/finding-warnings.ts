@@ -7,6 +7,7 @@
  * what the user acts on. The response carries at most MAX_FINDING_WARNINGS warnings,
  * the last saying how many findings were left out.
  */
+import { LRUCache } from 'lru-cache';
 import type { Finding } from '../core/types.js';
 import {
   cleanWarningText,
@@ -134,9 +135,11 @@ function keepFix(problem: string, fix: string, widths: readonly number[], m: Mea
   return best;
 }
 
-/** Wrapped findings by tag, label and message; pods of one template repeat the same findings. */
-const wrapped = new Map<string, readonly string[]>();
-const WRAPPED_ENTRIES = 512;
+/**
+ * Wrapped findings by tag, label and message (the 512 most recently used); pods of one
+ * template repeat the same findings.
+ */
+const wrapped = new LRUCache<string, readonly string[]>({ max: 512 });
 
 /**
  * One finding as 1 to MAX_WARNINGS_PER_FINDING warnings: `label` and the message wrapped,
@@ -150,7 +153,6 @@ export function wrapFinding(label: string, message: string, tag = ''): readonly 
   const hit = wrapped.get(key);
   if (hit) return hit;
   const lines = Object.freeze(layout(label, text, tag));
-  if (wrapped.size >= WRAPPED_ENTRIES) wrapped.delete(wrapped.keys().next().value!);
   wrapped.set(key, lines);
   return lines;
 }

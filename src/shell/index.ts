@@ -1,5 +1,6 @@
+import { LRUCache } from 'lru-cache';
 import { type AnalysisOutcome, analyzeArgv, analyzeSource, type Budget } from './analyze.js';
-import { cacheKey, type KeyPart, LruCache } from './cache.js';
+import { cacheKey, type KeyPart } from './cache-key.js';
 import { expandKubeVars, shellInput, stripWrappers } from './command.js';
 import { BashParser } from './parser.js';
 import { Scope } from './scope.js';
@@ -54,13 +55,14 @@ export async function createScriptAnalyzer(opts: AnalyzerOptions = {}): Promise<
   const safetyLimitMs = opts.safetyLimitMs ?? ANALYSIS_DEFAULTS.safetyLimitMs;
   const maxBytes = opts.maxBytes ?? ANALYSIS_DEFAULTS.maxBytes;
   const preloaded = opts.preloaded ?? [];
-  const cache = new LruCache<CountedAnalysis>(
-    (opts.cacheSize ?? ANALYSIS_DEFAULTS.cacheSize) + preloaded.length,
-  );
+  const capacity = (opts.cacheSize ?? ANALYSIS_DEFAULTS.cacheSize) + preloaded.length;
+  // The same template script arrives once per pod, thousands of times. lru-cache needs a
+  // positive bound; a cacheSize of 0 (tests, benchmarks) means no cache at all.
+  const cache = capacity > 0 ? new LRUCache<string, CountedAnalysis>({ max: capacity }) : undefined;
   // Results are shared between callers through the cache, so nobody may mutate them.
   const remember = (key: string, counted: CountedAnalysis) => {
     // A result the wall-clock safety net cut short depends on the moment: never remembered.
-    if (counted.final) cache.set(key, deepFreeze(counted));
+    if (counted.final) cache?.set(key, deepFreeze(counted));
   };
   for (const [key, counted] of preloaded) remember(key, counted);
   const parser = await BashParser.create();
@@ -71,7 +73,7 @@ export async function createScriptAnalyzer(opts: AnalyzerOptions = {}): Promise<
   });
 
   const cached = (key: string, run: () => AnalysisOutcome | ScriptAnalysis): CountedAnalysis => {
-    const hit = cache.get(key);
+    const hit = cache?.get(key);
     if (hit) return hit;
     const out = run();
     const counted: CountedAnalysis =
@@ -150,7 +152,7 @@ export async function createScriptAnalyzer(opts: AnalyzerOptions = {}): Promise<
       return countContainer(command, args, env, files).analysis;
     },
     countContainer,
-    cached: (key) => cache.get(key),
+    cached: (key) => cache?.get(key),
     remember,
   };
 }

@@ -12,7 +12,10 @@ const NAME = /^[A-Za-z0-9_*][A-Za-z0-9_*:@+\-/]*(\.[A-Za-z0-9_*:@+\-/]+)*$/;
 
 /**
  * Dotted form of a sysctl name. As in Kubernetes' NormalizeName, the first separator decides:
- * if it is '/', slashes separate components and any '.' belongs to a component (becoming '/').
+ * if it is '/', slashes separate components and any '.' belongs to a component (becoming '/'):
+ * net/ipv4/conf/eth0.100/x → net.ipv4.conf.eth0/100.x. Surrounding whitespace is dropped, as
+ * procps does for the keys of sysctl.conf lines; in a pod spec such a name is invalid, and
+ * trimmed it still names the setting the author meant.
  */
 export function normalizeSysctlName(name: string): string {
   const n = name.trim();

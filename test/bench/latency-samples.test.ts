@@ -4,7 +4,8 @@ import { LatencySamples } from '../../bench/load.js';
 
 describe('LatencySamples (bench latency percentiles at sub-millisecond resolution)', () => {
   it.each([
-    { name: 'empty', values: [], p50: 0, p99: 0, max: 0 },
+    // stats.ts's percentile: no samples, no figure (NaN, written as null), never a fake 0 ms
+    { name: 'empty', values: [], p50: Number.NaN, p99: Number.NaN, max: Number.NaN },
     { name: 'one sample', values: [0.37], p50: 0.37, p99: 0.37, max: 0.37 },
     { name: 'sub-ms values stay fractional', values: [0.2, 0.4, 0.1, 0.3], p50: 0.2, p99: 0.4, max: 0.4 },
     {

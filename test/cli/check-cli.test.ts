@@ -330,6 +330,7 @@ describe('portguard check output formats', () => {
         'nodeCount',
         'nodes',
         'path',
+        'ports',
         'rule',
         'severity',
       ].sort(),

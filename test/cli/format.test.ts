@@ -388,9 +388,24 @@ describe('json', () => {
       message: 'nodePort 32582 is inside the ephemeral range',
       nodes: ['worker-1'],
       nodeCount: 1,
+      ports: [1],
       file: 'a.yaml',
       line: 3,
     });
+    expect(Object.keys(out.findings[0])).toEqual([
+      'rule',
+      'severity',
+      'kind',
+      'namespace',
+      'name',
+      'path',
+      'message',
+      'nodes',
+      'nodeCount',
+      'ports',
+      'file',
+      'line',
+    ]);
     expect(out.summary).toMatchObject({ objects: 1, findings: 1, deny: 1, warn: 0, info: 0, denied: true });
   });
 });

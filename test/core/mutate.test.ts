@@ -149,6 +149,12 @@ describe('planMutation', () => {
       ],
       '8080,31000-32767',
     ],
+    [
+      // normalised as script writes are (src/shell/sysctl-name.ts), whitespace included
+      'finds the range whatever form its name has',
+      [{ name: ' net/ipv4/ip_local_port_range ', value: '1024 65535' }],
+      '30000-32767',
+    ],
   ])('%s', (_n, sysctls, expected) => {
     const plan = planMutation(pod(sysctls), emptyState(), DEFAULT_POLICY, Math.random);
     expect(plan.changed).toBe(true);

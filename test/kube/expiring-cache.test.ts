@@ -32,4 +32,20 @@ describe('ExpiringCache', () => {
     expect(['a', 'b', 'c'].map((k) => cache.get(k).found)).toEqual([false, true, true]);
     expect(cache.size).toBe(2);
   });
+
+  it('keeps values over the size limit out, and the count bound still holds', () => {
+    const cache = new ExpiringCache<string | null>(2, () => 0, {
+      maxEntrySize: 3,
+      sizeOf: (v) => v?.length ?? 0,
+    });
+    cache.set('small', 'abc', 10);
+    cache.set('big', 'abcd', 10);
+    cache.set('none', null, 10);
+    expect(cache.get('small')).toEqual({ found: true, value: 'abc' });
+    expect(cache.get('big')).toEqual({ found: false });
+    expect(cache.get('none')).toEqual({ found: true, value: null });
+    expect(cache.size).toBe(2);
+    cache.set('small', 'abcdef', 10);
+    expect(cache.get('small')).toEqual({ found: false });
+  });
 });

@@ -6,14 +6,28 @@ import {
   sysctlNameFromProcPath,
 } from '../../src/shell/sysctl-name.js';
 
+// One function for pod-spec names (src/core) and script writes (src/shell); the two copies
+// it replaced differed on surrounding whitespace, so the table covers both callers' inputs.
 describe('normalizeSysctlName', () => {
   it.each([
+    // dotted: unchanged, '/' inside a component stays
     ['net.ipv4.ip_local_port_range', 'net.ipv4.ip_local_port_range'],
+    ['net.ipv4.conf.eth0/100.rp_filter', 'net.ipv4.conf.eth0/100.rp_filter'],
+    ['net.ipv4.conf.all.forwarding', 'net.ipv4.conf.all.forwarding'],
+    ['net.ipv4.*', 'net.ipv4.*'],
+    // slash-separated: '/' and '.' swap
     ['net/ipv4/ip_local_port_range', 'net.ipv4.ip_local_port_range'],
     ['net/ipv4/conf/eth0.100/rp_filter', 'net.ipv4.conf.eth0/100.rp_filter'],
-    ['net.ipv4.conf.eth0/100.rp_filter', 'net.ipv4.conf.eth0/100.rp_filter'],
+    ['kernel/shm_rmid_forced', 'kernel.shm_rmid_forced'],
+    ['net/ipv4/*', 'net.ipv4.*'],
+    // one component, or nothing
+    ['kernel', 'kernel'],
+    ['', ''],
+    // surrounding whitespace goes before the first separator is looked for
     [' kernel.pid_max ', 'kernel.pid_max'],
-  ])('%s → %s', (input, expected) => {
+    ['\tnet/ipv4/ip_local_port_range\n', 'net.ipv4.ip_local_port_range'],
+    ['  net/ipv4/conf/eth0.100/rp_filter', 'net.ipv4.conf.eth0/100.rp_filter'],
+  ])('%j → %j', (input, expected) => {
     expect(normalizeSysctlName(input)).toBe(expected);
   });
 });

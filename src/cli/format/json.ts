@@ -1,21 +1,15 @@
 /**
  * `--output json`: the stable machine format. Field order and names are a contract for
  * scripts (`jq '.findings[] | select(.severity=="deny")'`), so findings are projected
- * onto exactly these keys rather than dumping internal fields.
+ * onto exactly these keys (the finding's own through `findingJson`, shared with `audit`,
+ * then where it is in the manifests) rather than dumping internal fields.
  */
+import { findingJson } from '../../core/finding-json.js';
 import type { CheckReport } from './report.js';
 
 export function formatJson(report: CheckReport): string {
   const findings = report.findings.map((f) => ({
-    rule: f.rule,
-    severity: f.severity,
-    kind: f.kind,
-    namespace: f.namespace,
-    name: f.name,
-    path: f.path,
-    message: f.message,
-    nodes: f.nodes,
-    nodeCount: f.nodeCount,
+    ...findingJson(f),
     file: f.file,
     line: f.line,
     ...(f.column !== undefined ? { column: f.column } : {}),

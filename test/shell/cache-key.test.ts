@@ -1,27 +1,42 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cacheKey, type KeyPart, LruCache } from '../../src/shell/cache.js';
+import { cacheKey, type KeyPart } from '../../src/shell/cache-key.js';
+import { createScriptAnalyzer } from '../../src/shell/index.js';
+import type { CountedAnalysis, ScriptAnalysis } from '../../src/shell/types.js';
 
-describe('LruCache', () => {
-  it('evicts the least recently used entry', () => {
-    const c = new LruCache<number>(2);
-    c.set('a', 1);
-    c.set('b', 2);
-    expect(c.get('a')).toBe(1);
-    c.set('c', 3);
-    expect(c.get('b')).toBeUndefined();
-    expect(c.get('a')).toBe(1);
-    expect(c.get('c')).toBe(3);
-    expect(c.size).toBe(2);
+describe('the analyzer cache (lru-cache)', () => {
+  const counted = (steps: number): CountedAnalysis => ({
+    analysis: { writes: [] } satisfies ScriptAnalysis,
+    steps,
+    final: true,
   });
 
-  it('stores nothing with capacity 0', () => {
-    const c = new LruCache<number>(0);
-    c.set('a', 1);
-    expect(c.get('a')).toBeUndefined();
+  it('evicts the least recently used entry', async () => {
+    const c = await createScriptAnalyzer({ cacheSize: 2 });
+    c.remember('a', counted(1));
+    c.remember('b', counted(2));
+    expect(c.cached('a')?.steps).toBe(1);
+    c.remember('c', counted(3));
+    expect(c.cached('b')).toBeUndefined();
+    expect(c.cached('a')?.steps).toBe(1);
+    expect(c.cached('c')?.steps).toBe(3);
   });
 
+  it('stores nothing with capacity 0', async () => {
+    const c = await createScriptAnalyzer({ cacheSize: 0 });
+    c.remember('a', counted(1));
+    expect(c.cached('a')).toBeUndefined();
+  });
+
+  it('never remembers a result the safety net cut short', async () => {
+    const c = await createScriptAnalyzer({ cacheSize: 2 });
+    c.remember('a', { ...counted(1), final: false });
+    expect(c.cached('a')).toBeUndefined();
+  });
+});
+
+describe('cacheKey', () => {
   it('keys differ by kind and payload', () => {
     expect(cacheKey('script', ['x'])).not.toBe(cacheKey('container', ['x']));
     expect(cacheKey('script', ['x', []])).not.toBe(cacheKey('script', ['x', [['A', '1', null]]]));
