@@ -27,6 +27,7 @@ import { DEFAULT_CONFIGMAP, DEFAULT_NAMESPACE } from './defaults.js';
 import { CoreV1Api, type KubeConfig, type KubernetesListObject, type KubernetesObject } from './k8s.js';
 import type { KubeLogger } from './logger.js';
 import { NODE_REPORT_SELECTOR, NodeReports } from './node-reports.js';
+import { listAllWithVersion, PAGE_SIZE, type Page } from './paged-list.js';
 import {
   declaresHostPort,
   isTerminated,
@@ -45,8 +46,6 @@ import { applyConfigMapInSlices, composeRanges } from './ranges-model.js';
 import { type Backoff, ResourceWatch } from './resource-watch.js';
 
 export { DEFAULT_CONFIGMAP, DEFAULT_NAMESPACE };
-
-const PAGE_SIZE = 500;
 
 /** Metrics the source reports into; duck-typed so the server's metrics module plugs in. */
 export interface ClusterStateMetrics {
@@ -115,19 +114,16 @@ function keyOf(obj: Obj, kind: string): string {
   return view ? objectKey(view) : `${kind}/${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
 }
 
-/** Pages through a list so a large cluster is never fetched in one response. */
+/**
+ * An informer's list: paged through the shared `listAllWithVersion` (a 410 mid-list starts
+ * over once), keeping the snapshot's resourceVersion that the watch continues from.
+ */
 async function listAll<T extends KubernetesObject>(
+  what: string,
   page: (cont: string | undefined) => Promise<KubernetesListObject<T>>,
 ): Promise<KubernetesListObject<T>> {
-  let cont: string | undefined;
-  const items: T[] = [];
-  let last: KubernetesListObject<T>;
-  do {
-    last = await page(cont);
-    items.push(...(last.items ?? []));
-    cont = last.metadata?._continue || undefined;
-  } while (cont);
-  return { ...last, items };
+  const list = await listAllWithVersion(what, page as unknown as (cont: string | undefined) => Promise<Page>);
+  return { metadata: { resourceVersion: list.resourceVersion }, items: list.items as unknown as T[] };
 }
 
 function versionOf(cm: Obj): ConfigMapVersion {
@@ -309,7 +305,7 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
     path: `/api/v1/namespaces/${namespace}/configmaps`,
     fieldSelector: `metadata.name=${configMapName}`,
     list: () =>
-      listAll((cont) =>
+      listAll(`ConfigMap ${namespace}/${configMapName}`, (cont) =>
         api.listNamespacedConfigMap({
           namespace,
           fieldSelector: `metadata.name=${configMapName}`,
@@ -335,7 +331,7 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
     path: `/api/v1/namespaces/${namespace}/configmaps`,
     labelSelector: NODE_REPORT_SELECTOR,
     list: () =>
-      listAll((cont) =>
+      listAll('node reports', (cont) =>
         api.listNamespacedConfigMap({
           namespace,
           labelSelector: NODE_REPORT_SELECTOR,
@@ -364,9 +360,9 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
     ...common('services'),
     path: '/api/v1/services',
     list: () =>
-      listAll((cont) => api.listServiceForAllNamespaces({ limit: PAGE_SIZE, _continue: cont })) as Promise<
-        KubernetesListObject<Obj>
-      >,
+      listAll('services', (cont) =>
+        api.listServiceForAllNamespaces({ limit: PAGE_SIZE, _continue: cont }),
+      ) as Promise<KubernetesListObject<Obj>>,
     transform: projectService,
     onList: (items) => {
       services.clear();
@@ -398,7 +394,7 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
       path: '/api/v1/pods',
       ...(fieldSelector ? { fieldSelector } : {}),
       list: () =>
-        listAll((cont) =>
+        listAll(name, (cont) =>
           api.listPodForAllNamespaces({ fieldSelector, limit: PAGE_SIZE, _continue: cont }),
         ) as Promise<KubernetesListObject<Obj>>,
       transform,
@@ -443,7 +439,7 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
     ...common('nodes'),
     path: '/api/v1/nodes',
     list: () =>
-      listAll((cont) => api.listNode({ limit: PAGE_SIZE, _continue: cont })) as Promise<
+      listAll('nodes', (cont) => api.listNode({ limit: PAGE_SIZE, _continue: cont })) as Promise<
         KubernetesListObject<Obj>
       >,
     transform: projectNode,
@@ -476,7 +472,7 @@ export function startClusterStateSource(opts: ClusterStateSourceOptions): Cluste
     ...common('namespaces'),
     path: '/api/v1/namespaces',
     list: () =>
-      listAll((cont) => api.listNamespace({ limit: PAGE_SIZE, _continue: cont })) as Promise<
+      listAll('namespaces', (cont) => api.listNamespace({ limit: PAGE_SIZE, _continue: cont })) as Promise<
         KubernetesListObject<Obj>
       >,
     transform: projectNamespace,
