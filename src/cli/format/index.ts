@@ -1,12 +1,12 @@
 /** Picks the formatter for `--output`; each one is a pure function from report to text. */
 import { formatJson } from './json.js';
 import { formatJunit } from './junit.js';
+import { OUTPUT_FORMATS, type OutputFormat } from './output-formats.js';
 import type { CheckReport } from './report.js';
 import { formatSarif } from './sarif.js';
 import { formatText } from './text.js';
 
-export const OUTPUT_FORMATS = ['text', 'json', 'sarif', 'junit'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+export { OUTPUT_FORMATS, type OutputFormat };
 
 export interface FormatOptions {
   /** ANSI colour, text output only. */
