@@ -8,6 +8,9 @@ import { type CheckOptions, runCheck } from '../../src/cli/check.js';
 import type { ExitCode } from '../../src/cli/exit-codes.js';
 import { ROOT } from '../support/dist-paths.js';
 
+/** The check options; output and failOn default as the command's flags do. */
+export type CheckInput = Partial<CheckOptions> & Pick<CheckOptions, 'paths'>;
+
 export interface CheckRun {
   code: ExitCode;
   stdout: string;
@@ -20,7 +23,7 @@ export interface CheckRun {
  * No analyzer is handed in, so scripts are analysed as the binary does it.
  */
 export async function checkInProcess(
-  opts: Partial<CheckOptions> & Pick<CheckOptions, 'paths'>,
+  opts: CheckInput,
   io: { cwd?: string; stdin?: string } = {},
 ): Promise<CheckRun> {
   let stdout = '';
