@@ -53,7 +53,8 @@ function installErrorHandling(app: FastifyInstance, deps: Pick<AppDeps, 'logger'
  * node enforces headersTimeout/requestTimeout only when it sweeps connections, every
  * 30 s by default, which lets a slowloris outlive the apiserver's 10 s webhook timeout;
  * sweep every second instead. A TCP peer that never finishes the TLS handshake is cut
- * after 5 s (node's default is 120 s).
+ * after 5 s (node's default is 120 s) unless `deps.https` says otherwise (startServer
+ * passes SERVER_TIMEOUTS.handshakeTimeout, which tests shorten).
  */
 const CONNECTION_CHECKS = { connectionsCheckingInterval: 1_000, handshakeTimeout: 5_000 } as const;
 
@@ -66,7 +67,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // A review that arrives on an open connection while closing is still reviewed (with
     // `Connection: close`): fastify's bare 503 would be a rejected write under failurePolicy Fail.
     return503OnClosing: false,
-    ...(deps.https ? { https: { ...deps.https, ...CONNECTION_CHECKS } } : {}),
+    ...(deps.https ? { https: { ...CONNECTION_CHECKS, ...deps.https } } : {}),
   }) as unknown as FastifyInstance;
   // Only application/json is an AdmissionReview; drop fastify's text/plain parser so
   // anything else is a clean 415.

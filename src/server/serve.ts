@@ -22,6 +22,7 @@ import { closeConnectionsWithoutRequest } from './idle-connections.js';
  * (default 10 s, at most 30 s; our manifests use 5 s). A review takes milliseconds, so
  * anything slower is a stuck or hostile client and is cut before the apiserver's own
  * deadline, freeing the socket:
+ * - a TCP peer must finish the TLS handshake within 5 s (node's default is 120 s);
  * - a connection must send its first request within 5 s of the TLS handshake (node has no
  *   such limit; see idle-connections.ts);
  * - headers must arrive within 5 s, the whole request (headers + up to 16 MiB body)
@@ -31,6 +32,7 @@ import { closeConnectionsWithoutRequest } from './idle-connections.js';
  *   negligible, while idle sockets are not held for minutes.
  */
 export const SERVER_TIMEOUTS = {
+  handshakeTimeout: 5_000,
   firstRequestTimeout: 5_000,
   headersTimeout: 5_000,
   requestTimeout: 6_000,
@@ -131,7 +133,10 @@ export async function startServer(opts: ServeOptions): Promise<ServerHandle> {
   const timeouts: ServerTimeouts = { ...SERVER_TIMEOUTS, ...opts.timeouts };
   const drain = createDrain();
   const deps = { ...opts.deps, isReady: drain.readiness(opts.deps.isReady) };
-  const app = buildApp({ ...deps, https: loadTlsOptions(opts.tls) });
+  const app = buildApp({
+    ...deps,
+    https: { ...loadTlsOptions(opts.tls), handshakeTimeout: timeouts.handshakeTimeout },
+  });
   applyTimeouts(app, timeouts);
   drain.closeConnectionsAfterAnswer(app.server);
   closeConnectionsWithoutRequest(app.server as unknown as TlsServer, timeouts.firstRequestTimeout);

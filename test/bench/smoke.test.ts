@@ -5,11 +5,11 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseOptions } from '../../bench/options.js';
 import { runBench } from '../../bench/run.js';
+import { built, DIST_BENCH, ROOT } from '../support/dist-paths.js';
 
 const finite = expect.any(Number);
 
@@ -53,21 +53,14 @@ describe('bench harness (in-process sections, quick sizes)', () => {
 
 describe('bench harness (server children and check, quick sizes)', () => {
   it('runs the compiled harness end to end and writes the JSON summary', async () => {
-    const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-    // Children cannot run TypeScript, so the harness runs from dist/ like `npm run bench`.
-    // tsc emits even when another module has a type error; the run below is what must work.
-    spawnSync(
-      process.execPath,
-      [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.bench.json'],
-      {
-        cwd: root,
-      },
-    );
+    // Children cannot run TypeScript, so the harness runs from dist/ like `npm run bench`
+    // (compiled by the globalSetup, test/support/compile-once.ts).
+    const bench = built(DIST_BENCH);
     const out = join(mkdtempSync(join(tmpdir(), 'portguard-bench-smoke-')), 'summary.json');
     const run = spawnSync(
       process.execPath,
       [
-        join(root, 'dist', 'bench', 'run.js'),
+        bench,
         '--quick',
         '--json',
         '--sections',
@@ -85,7 +78,7 @@ describe('bench harness (server children and check, quick sizes)', () => {
         '--out',
         out,
       ],
-      { cwd: root, encoding: 'utf8', timeout: 150_000 },
+      { cwd: ROOT, encoding: 'utf8', timeout: 150_000 },
     );
     expect(run.status, run.stderr).toBe(0);
     const summary = JSON.parse(run.stdout);

@@ -1,15 +1,19 @@
 /**
- * Runs the declarative rule cases through `./bin/portguard check --output json`, so the
- * CLI and the core (test/rules/cases.test.ts) never disagree. `check` only knows the
- * CHECK operation, so cases about UPDATE or dry run stay with the core runner.
+ * Runs the declarative rule cases through `portguard check --output json`, so the CLI and
+ * the core (test/rules/cases.test.ts) never disagree. `check` only knows the CHECK
+ * operation, so cases about UPDATE or dry run stay with the core runner.
+ *
+ * Each case runs through runCheck in this process (what the command's action calls); an
+ * allowed and a denied case also run through ./bin/portguard, whose stdout and exit code
+ * must be the same, so the in-process runs stand for the binary.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { comparable, loadAllCases, type RuleCase } from '../rules/case-file.js';
-import { type CliResult, ensureBuilt, mkTmp, runCli } from './run-cli.js';
+import { type CheckRun, checkInProcess } from './check-in-process.js';
+import { ensureBuilt, mkTmp, runCli } from './run-cli.js';
 
 const cases = loadAllCases().filter((c) => c.operation === 'CHECK' && !c.dryRun);
 let tmp: string;
@@ -28,35 +32,24 @@ interface JsonFinding {
 
 const caseDir = (c: RuleCase) => join(tmp, c.id.replace(/[/.]/g, '_'));
 
-/** Writes one case as a little repo (ranges, object, inventory) and runs check on it. */
-async function runCase(c: RuleCase): Promise<CliResult> {
+/** Writes one case as a little repo (ranges, object, inventory); returns the check arguments. */
+function writeCase(c: RuleCase): string[] {
   const dir = caseDir(c);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'ranges.yaml'), stringify({ apiVersion: 'v1', kind: 'ConfigMap', data: c.ranges }));
   // The reviewed object goes in its own file and the inventory in another, as in a repo.
   writeFileSync(join(dir, 'object.yaml'), stringify(c.object));
-  const args = ['check', 'object.yaml', '--ranges', 'ranges.yaml', '--output', 'json'];
-  if (c.inventory.length > 0) {
-    writeFileSync(join(dir, 'inventory.yaml'), c.inventory.map((o) => stringify(o)).join('---\n'));
-    args.splice(1, 0, 'inventory.yaml');
-  }
-  return runCli(args, { cwd: dir });
+  if (c.inventory.length === 0) return ['object.yaml'];
+  writeFileSync(join(dir, 'inventory.yaml'), c.inventory.map((o) => stringify(o)).join('---\n'));
+  return ['inventory.yaml', 'object.yaml'];
 }
 
-const results = new Map<string, CliResult>();
+const runCase = (c: RuleCase): Promise<CheckRun> =>
+  checkInProcess({ paths: writeCase(c), ranges: 'ranges.yaml', output: 'json' }, { cwd: caseDir(c) });
 
-beforeAll(async () => {
-  await ensureBuilt();
+beforeAll(() => {
   tmp = mkTmp('pg-cases-');
-  // One process per case, a few at a time: enough to keep cores busy on a shared CI box.
-  const queue = [...cases];
-  const workers = Math.max(2, Math.min(8, Math.floor(availableParallelism() / 2)));
-  await Promise.all(
-    Array.from({ length: workers }, async () => {
-      for (let c = queue.shift(); c; c = queue.shift()) results.set(c.id, await runCase(c));
-    }),
-  );
-}, 600_000);
+});
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -65,8 +58,8 @@ describe('rule cases through portguard check', () => {
     expect(cases.length).toBeGreaterThan(60);
   });
 
-  it.each(cases.map((c) => [c.id, c] as const))('%s', (id, c) => {
-    const res = results.get(id)!;
+  it.each(cases.map((c) => [c.id, c] as const))('%s', async (_id, c) => {
+    const res = await runCase(c);
     expect(res.code, res.stderr).not.toBe(2);
     const report = JSON.parse(res.stdout) as { findings: JsonFinding[] };
     const own = report.findings.filter((f) => f.file === 'object.yaml');
@@ -85,5 +78,24 @@ describe('rule cases through portguard check', () => {
       own.some((f) => f.severity === 'deny'),
       c.name,
     ).toBe(!c.expect.allowed);
+  });
+});
+
+describe('the binary agrees with the in-process runs', () => {
+  const allowed = cases.find((c) => c.expect.allowed)!;
+  const denied = cases.find((c) => !c.expect.allowed)!;
+
+  it.each([
+    ['an allowed case, exit 0', allowed, 0],
+    ['a denied case, exit 1', denied, 1],
+  ])('%s: same stdout and exit code, nothing on stderr', async (_n, c, code) => {
+    await ensureBuilt();
+    const inProcess = await runCase(c);
+    const args = ['check', ...writeCase(c), '--ranges', 'ranges.yaml', '--output', 'json'];
+    const binary = await runCli(args, { cwd: caseDir(c) });
+    expect(binary.code, binary.stderr).toBe(code);
+    expect(inProcess.code).toBe(code);
+    expect(binary.stdout).toBe(inProcess.stdout);
+    expect(binary.stderr).toBe(inProcess.stderr);
   });
 });

@@ -1,7 +1,14 @@
-/** `./bin/portguard check` end to end: exit codes, stdin, formats and bad input. */
+/**
+ * `portguard check` end to end: exit codes, stdin, formats and bad input. What check reports
+ * runs in-process through runCheck (check-in-process.ts, the function the command's action
+ * calls); the binary is spawned where the process is the subject: exit codes 0, 1 and 2,
+ * stdin, usage errors, and colour decided from the environment and the TTY.
+ */
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runProgram } from '../../src/cli/program.js';
+import { type CheckInput, checkInProcess } from './check-in-process.js';
 import { ensureBuilt, mkTmp, runCli } from './run-cli.js';
 import { XMLValidator } from './xml.js';
 
@@ -79,16 +86,18 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('portguard check exit codes', () => {
   it('denies examples/ (the README command) and passes examples/good', async () => {
-    const all = await runCli(['check', 'examples/', '--ranges', RANGES]);
+    const [all, good] = await Promise.all([
+      runCli(['check', 'examples/', '--ranges', RANGES]),
+      runCli(['check', 'examples/good', '--ranges', RANGES]),
+    ]);
     expect(all.code, all.stderr).toBe(1);
     expect(all.stdout).toMatch(/examples\/bad\/seed-000-nodeport-32582\.yaml:\d+ Service shop\/api/);
     expect(all.stdout).not.toMatch(/examples\/good\/\S+ .*\n\s+deny/);
-    const good = await runCli(['check', 'examples/good', '--ranges', RANGES]);
     expect(good.code, good.stdout + good.stderr).toBe(0);
   });
 
   it('every file in examples/bad is denied on its own', async () => {
-    const res = await runCli(['check', 'examples/', '--ranges', RANGES, '--output', 'json']);
+    const res = await checkInProcess({ paths: ['examples/'], ranges: RANGES, output: 'json' });
     const report = JSON.parse(res.stdout) as { findings: { file: string; severity: string }[] };
     const denied = new Set(report.findings.filter((f) => f.severity === 'deny').map((f) => f.file));
     expect([...denied].sort()).toEqual([
@@ -100,31 +109,20 @@ describe('portguard check exit codes', () => {
     ]);
   });
 
-  it.each([
-    ['a clean file', ['good-svc.yaml'], 0],
-    ['a denied file', ['bad-svc.yaml'], 1],
-    ['a denied file in warn mode', ['bad-svc.yaml', '--mode', 'warn'], 0],
-    ['a denied file exempted by the policy file', ['bad-svc.yaml', '--config', 'policy.yaml'], 0],
-  ])('%s', async (_n, args, code) => {
-    const res = await runCli(['check', '--ranges', join(process.cwd(), RANGES), ...args], { cwd: tmp });
+  it.each<[string, CheckInput, number]>([
+    ['a clean file', { paths: ['good-svc.yaml'] }, 0],
+    ['a denied file', { paths: ['bad-svc.yaml'] }, 1],
+    ['a denied file in warn mode', { paths: ['bad-svc.yaml'], mode: 'warn' }, 0],
+    ['a denied file exempted by the policy file', { paths: ['bad-svc.yaml'], config: 'policy.yaml' }, 0],
+  ])('%s', async (_n, opts, code) => {
+    const res = await checkInProcess({ ranges: join(process.cwd(), RANGES), ...opts }, { cwd: tmp });
     expect(res.code, res.stderr).toBe(code);
   });
 
   it('reports deny findings in warn mode but exits 0', async () => {
-    const res = await runCli(
-      [
-        'check',
-        'bad-svc.yaml',
-        '--ranges',
-        join(process.cwd(), RANGES),
-        '--mode',
-        'warn',
-        '--output',
-        'json',
-      ],
-      {
-        cwd: tmp,
-      },
+    const res = await checkInProcess(
+      { paths: ['bad-svc.yaml'], ranges: join(process.cwd(), RANGES), mode: 'warn', output: 'json' },
+      { cwd: tmp },
     );
     const report = JSON.parse(res.stdout);
     expect(res.code).toBe(0);
@@ -132,7 +130,7 @@ describe('portguard check exit codes', () => {
   });
 
   it('says so on stderr when no --ranges is given, and keeps stdout machine-readable', async () => {
-    const res = await runCli(['check', 'good-svc.yaml', '--output', 'json'], { cwd: tmp });
+    const res = await checkInProcess({ paths: ['good-svc.yaml'], output: 'json' }, { cwd: tmp });
     expect(res.code).toBe(0);
     expect(res.stderr).toMatch(/no --ranges or --kubeconfig given; using built-in defaults/);
     expect(JSON.parse(res.stdout).summary.objects).toBe(1);
@@ -148,8 +146,8 @@ describe('portguard check input forms', () => {
   });
 
   it('keeps the lines of each document in a multi-document file (a finding is on its key line)', async () => {
-    const res = await runCli(
-      ['check', 'multi.yaml', '--ranges', join(process.cwd(), RANGES), '--output', 'json'],
+    const res = await checkInProcess(
+      { paths: ['multi.yaml'], ranges: join(process.cwd(), RANGES), output: 'json' },
       { cwd: tmp },
     );
     const report = JSON.parse(res.stdout);
@@ -161,8 +159,8 @@ describe('portguard check input forms', () => {
   });
 
   it('expands kind: List items with their own lines', async () => {
-    const res = await runCli(
-      ['check', 'list.yaml', '--ranges', join(process.cwd(), RANGES), '--output', 'json'],
+    const res = await checkInProcess(
+      { paths: ['list.yaml'], ranges: join(process.cwd(), RANGES), output: 'json' },
       { cwd: tmp },
     );
     const report = JSON.parse(res.stdout);
@@ -185,9 +183,10 @@ describe('portguard check input forms', () => {
 
   it('reads --ranges - from stdin (kubectl get cm -o yaml | portguard check --ranges - ...)', async () => {
     const ranges = readFileSync(RANGES, 'utf8').replace(/^#.*\n/gm, '');
-    const res = await runCli(['check', '--ranges', '-', join(tmp, 'bad-svc.yaml'), '--output', 'json'], {
-      stdin: kubectlList(ranges),
-    });
+    const res = await checkInProcess(
+      { paths: [join(tmp, 'bad-svc.yaml')], ranges: '-', output: 'json' },
+      { stdin: kubectlList(ranges) },
+    );
     expect(res.code, res.stderr).toBe(1);
     expect(res.stderr).toBe('');
     expect(JSON.parse(res.stdout).findings[0]).toMatchObject({
@@ -198,9 +197,10 @@ describe('portguard check input forms', () => {
 
   it('warns on stderr about a misspelt field in a node entry read from stdin, and still runs', async () => {
     const ranges = `data:\n  node.worker-1: '{"ipLocalPortRnage": "1024 65535"}'\n`;
-    const res = await runCli(['check', '--ranges', '-', join(tmp, 'bad-svc.yaml'), '--output', 'json'], {
-      stdin: ranges,
-    });
+    const res = await checkInProcess(
+      { paths: [join(tmp, 'bad-svc.yaml')], ranges: '-', output: 'json' },
+      { stdin: ranges },
+    );
     // The typo leaves worker-1 on the kernel default (32768 60999), which 32582 is below: the
     // check passes, which is why the typo must be said.
     expect(res.code).toBe(0);
@@ -212,14 +212,11 @@ describe('portguard check input forms', () => {
   });
 
   it('finds collisions across files in both directions', async () => {
-    const res = await runCli([
-      'check',
-      'examples/bad/seed-002-hostnetwork-vs-nodeport.yaml',
-      '--ranges',
-      RANGES,
-      '--output',
-      'json',
-    ]);
+    const res = await checkInProcess({
+      paths: ['examples/bad/seed-002-hostnetwork-vs-nodeport.yaml'],
+      ranges: RANGES,
+      output: 'json',
+    });
     const collisions = JSON.parse(res.stdout).findings.filter(
       (f: { rule: string }) => f.rule === 'nodeport-hostport-collision',
     );
@@ -228,39 +225,67 @@ describe('portguard check input forms', () => {
 });
 
 describe('portguard check bad input (exit 2)', () => {
+  it('the binary exits 2 and names file, line and column of invalid YAML', async () => {
+    const res = await runCli(['check', 'broken.yaml'], { cwd: tmp });
+    // Bad input is a line of the (text) report on stdout.
+    expect(res.stdout + res.stderr).toMatch(/broken\.yaml:4:\d+: invalid YAML/);
+    expect(res.code).toBe(2);
+  });
+
   it.each([
-    ['invalid YAML names file, line and column', ['broken.yaml'], /broken\.yaml:4:\d+: invalid YAML/],
     ['a missing file', ['nope.yaml'], /nope\.yaml: no such file or directory/],
     ['an alias bomb', ['bomb.yaml'], /bomb\.yaml:1: cannot expand YAML aliases/],
     ['a binary file', ['binary.yaml'], /binary\.yaml:1: binary file/],
     ['a symlink loop', ['loop'], /loop\/sub\/up: symlink loop/],
     ['a 40 MiB file', ['huge.yaml'], /huge\.yaml: file is 41943040 bytes, over the 33554432-byte limit/],
     ['no paths at all', [], /no input/],
+  ])('%s', async (_n, paths, re) => {
+    const res = await checkInProcess({ paths }, { cwd: tmp });
+    expect(res.stdout + res.stderr).toMatch(re);
+    expect(res.code).toBe(2);
+  });
+
+  it.each([
     ['an unknown --output', ['good-svc.yaml', '--output', 'xml'], /--output <format>.*Allowed choices/s],
     ['an unknown --mode', ['good-svc.yaml', '--mode', 'audit'], /Allowed choices are enforce, warn/],
+  ])('%s (a usage error, from the program in-process)', async (_n, args, re) => {
+    let out = '';
+    const code = await runProgram(['check', ...args], {
+      stdout: (s) => {
+        out += s;
+      },
+      stderr: (s) => {
+        out += s;
+      },
+    });
+    expect(out).toMatch(re);
+    expect(code).toBe(2);
+  });
+
+  it.each([
     [
       'a missing ranges file',
-      ['good-svc.yaml', '--ranges', 'none.yaml'],
+      { paths: ['good-svc.yaml'], ranges: 'none.yaml' },
       /none\.yaml: cannot read ranges file/,
     ],
     [
       'a bad policy file',
-      ['good-svc.yaml', '--config', 'bad-ranges.yaml'],
+      { paths: ['good-svc.yaml'], config: 'bad-ranges.yaml' },
       /bad-ranges\.yaml: invalid policy/,
     ],
     [
       'stdin for both --ranges and the manifests',
-      ['-', '--ranges', '-'],
+      { paths: ['-'], ranges: '-' },
       /stdin can feed either --ranges - or the manifests \(-\), not both/,
     ],
     [
       'stdin without the ranges ConfigMap',
-      ['good-svc.yaml', '--ranges', '-'],
+      { paths: ['good-svc.yaml'], ranges: '-' },
       /<stdin>: stdin is empty; expected the node-ranges ConfigMap/,
     ],
     [
       'a policy with typos, one line per problem',
-      ['good-svc.yaml', '--config', 'typo-policy.yaml'],
+      { paths: ['good-svc.yaml'], config: 'typo-policy.yaml' },
       new RegExp(
         [
           'typo-policy\\.yaml: invalid policy: unknown key "exemption" at /; did you mean "exemptions"\\?',
@@ -268,15 +293,14 @@ describe('portguard check bad input (exit 2)', () => {
         ].join('.*\\n.*'),
       ),
     ],
-  ])('%s', async (_n, args, re) => {
-    const res = await runCli(['check', ...args], { cwd: tmp });
-    // Usage errors go to stderr; bad input is a line of the (text) report on stdout.
+  ])('%s', async (_n, opts, re) => {
+    const res = await checkInProcess(opts, { cwd: tmp });
     expect(res.stdout + res.stderr).toMatch(re);
     expect(res.code).toBe(2);
   });
 
   it('names the bad ranges key with the parser message', async () => {
-    const res = await runCli(['check', 'good-svc.yaml', '--ranges', 'bad-ranges.yaml'], { cwd: tmp });
+    const res = await checkInProcess({ paths: ['good-svc.yaml'], ranges: 'bad-ranges.yaml' }, { cwd: tmp });
     expect(res.code).toBe(2);
     expect(res.stdout).toContain(
       'error bad-ranges.yaml: key "node.worker-1": ipLocalPortRange: low port 65535 is greater than high port 1024',
@@ -284,17 +308,12 @@ describe('portguard check bad input (exit 2)', () => {
   });
 
   it('checks the good files around bad ones and writes complete SARIF, then exits 2', async () => {
-    const res = await runCli(
-      [
-        'check',
-        'bad-svc.yaml',
-        'broken.yaml',
-        'nope.yaml',
-        '--ranges',
-        join(process.cwd(), RANGES),
-        '--output',
-        'sarif',
-      ],
+    const res = await checkInProcess(
+      {
+        paths: ['bad-svc.yaml', 'broken.yaml', 'nope.yaml'],
+        ranges: join(process.cwd(), RANGES),
+        output: 'sarif',
+      },
       { cwd: tmp },
     );
     expect(res.code).toBe(2);
@@ -314,9 +333,10 @@ describe('portguard check bad input (exit 2)', () => {
 
 describe('portguard check output formats', () => {
   const bad = ['check', 'examples/bad', '--ranges', RANGES];
+  const badOpts = { paths: ['examples/bad'], ranges: RANGES };
 
   it('json has the documented finding fields and summary', async () => {
-    const res = await runCli([...bad, '--output', 'json']);
+    const res = await checkInProcess({ ...badOpts, output: 'json' });
     const report = JSON.parse(res.stdout);
     expect(Object.keys(report.findings[0]).sort()).toEqual(
       [
@@ -341,7 +361,7 @@ describe('portguard check output formats', () => {
   });
 
   it('sarif is 2.1.0 with rules, levels and locations', async () => {
-    const res = await runCli([...bad, '--output', 'sarif']);
+    const res = await checkInProcess({ ...badOpts, output: 'sarif' });
     expect(res.code).toBe(1);
     const sarif = JSON.parse(res.stdout);
     expect(sarif.version).toBe('2.1.0');
@@ -378,7 +398,7 @@ describe('portguard check output formats', () => {
   });
 
   it('junit is well-formed XML with a failure per denied object', async () => {
-    const res = await runCli([...bad, '--output', 'junit']);
+    const res = await checkInProcess({ ...badOpts, output: 'junit' });
     expect(XMLValidator(res.stdout)).toBe(true);
     expect(res.stdout).toMatch(
       /<testsuite name="examples\/bad\/seed-000-nodeport-32582\.yaml" tests="1" failures="1"/,

@@ -2,11 +2,13 @@
  * `portguard check` resolves what a script reads from a ConfigMap in the same input (issue 10):
  * a sysctl name from a configMapKeyRef env and a script mounted from a ConfigMap are judged;
  * without the ConfigMap they are unknown (a warning, or a denial under unknownNodeWrites: deny).
+ * In-process through runCheck (what the command runs); check-cli.test.ts pins the process.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, mkTmp, runCli } from './run-cli.js';
+import { checkInProcess } from './check-in-process.js';
+import { mkTmp } from './run-cli.js';
 
 const DAEMONSET = `apiVersion: apps/v1
 kind: DaemonSet
@@ -42,14 +44,13 @@ data:
 `;
 
 let tmp: string;
-beforeAll(async () => {
-  await ensureBuilt();
+beforeAll(() => {
   tmp = mkTmp('pg-cm-');
   writeFileSync(join(tmp, 'with-configmap.yaml'), `${CONFIGMAP}---\n${DAEMONSET}`);
   writeFileSync(join(tmp, 'daemonset.yaml'), DAEMONSET);
   writeFileSync(join(tmp, 'configmap.yaml'), CONFIGMAP);
   writeFileSync(join(tmp, 'strict.yaml'), 'unknownNodeWrites: deny\n');
-}, 180_000);
+});
 
 const findingsOf = (stdout: string) =>
   (JSON.parse(stdout).findings as { rule: string; severity: string; path: string }[])
@@ -62,7 +63,7 @@ describe('check with ConfigMaps', () => {
     ['in the same file', ['with-configmap.yaml']],
     ['in another file of the same run', ['daemonset.yaml', 'configmap.yaml']],
   ])('a ConfigMap %s resolves the env name and the mounted script: denied', async (_n, files) => {
-    const res = await runCli(['check', ...files, '--output', 'json'], { cwd: tmp });
+    const res = await checkInProcess({ paths: files, output: 'json' }, { cwd: tmp });
     expect(res.code).toBe(1);
     expect(findingsOf(res.stdout)).toEqual([
       'deny spec.template.spec.initContainers[0].command',
@@ -71,7 +72,7 @@ describe('check with ConfigMaps', () => {
   });
 
   it('without the ConfigMap both are unknown: warnings, exit 0', async () => {
-    const res = await runCli(['check', 'daemonset.yaml', '--output', 'json'], { cwd: tmp });
+    const res = await checkInProcess({ paths: ['daemonset.yaml'], output: 'json' }, { cwd: tmp });
     expect(res.code).toBe(0);
     expect(findingsOf(res.stdout)).toEqual([
       'warn spec.template.spec.initContainers[0].command',
@@ -80,9 +81,10 @@ describe('check with ConfigMaps', () => {
   });
 
   it('without the ConfigMap and with unknownNodeWrites: deny, they deny', async () => {
-    const res = await runCli(['check', 'daemonset.yaml', '--config', 'strict.yaml', '--output', 'json'], {
-      cwd: tmp,
-    });
+    const res = await checkInProcess(
+      { paths: ['daemonset.yaml'], config: 'strict.yaml', output: 'json' },
+      { cwd: tmp },
+    );
     expect(res.code).toBe(1);
     expect(findingsOf(res.stdout)).toEqual([
       'deny spec.template.spec.initContainers[0].command',

@@ -1,57 +1,19 @@
 /**
- * Runs the real `./bin/portguard` for CLI tests. The binary loads dist/, so the first
- * caller compiles once when dist is older than the sources; a lock directory keeps
- * parallel test files from compiling over each other.
+ * Runs the real `./bin/portguard` for CLI tests. The binary loads dist/, which vitest's
+ * globalSetup (test/support/compile-once.ts) compiles once before any test file starts.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { built, DIST_MAIN, ROOT } from '../support/dist-paths.js';
 
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { ROOT };
 export const BIN = join(ROOT, 'bin', 'portguard');
-const BUILT = join(ROOT, 'dist', 'src', 'cli', 'check.js');
-const LOCK = join(tmpdir(), `portguard-build-${Buffer.from(ROOT).toString('hex').slice(-24)}.lock`);
 
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) newest = Math.max(newest, newestSource(p));
-    else if (e.name.endsWith('.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-function isFresh(): boolean {
-  return existsSync(BUILT) && statSync(BUILT).mtimeMs >= newestSource(join(ROOT, 'src'));
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Compiles with tsconfig.build.json unless dist is up to date. */
+/** Throws a clear error when dist/ was not compiled (the tests ran without the globalSetup). */
 export async function ensureBuilt(): Promise<void> {
-  while (!isFresh()) {
-    try {
-      mkdirSync(LOCK);
-    } catch {
-      // Someone else is compiling; a lock older than 2 minutes is left over from a crash.
-      if (existsSync(LOCK) && Date.now() - statSync(LOCK).mtimeMs > 120_000) rmdirSync(LOCK);
-      await sleep(200);
-      continue;
-    }
-    try {
-      if (!isFresh()) {
-        // Other engineers' files may not typecheck mid-work; tsc still emits, so judge by the output.
-        spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
-        if (!existsSync(BUILT)) throw new Error('build failed: dist/src/cli/check.js missing');
-      }
-    } finally {
-      rmdirSync(LOCK);
-    }
-    return;
-  }
+  built(DIST_MAIN);
 }
 
 export interface CliResult {

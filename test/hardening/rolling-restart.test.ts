@@ -10,6 +10,7 @@ import { rm } from 'node:fs/promises';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFixture } from '../server/helpers.js';
+import { waitFor } from '../support/list-watch-server.js';
 import { buildCli } from './build.js';
 import { type Json, sleep, tempCertificates } from './helpers.js';
 import { type Served, spawnServe } from './serve-process.js';
@@ -82,11 +83,13 @@ describe('rolling restart of two replicas (real binaries)', () => {
 
   it('loses no review from a client that never retries a POST', async () => {
     const endpoints = new Endpoints();
-    for (const slot of [0, 1]) {
-      const served = await spawnServe(main, certs, DRAIN);
-      endpoints.replicas[slot] = served;
-      await endpoints.untilReady(served.port, 30_000);
-    }
+    await Promise.all(
+      [0, 1].map(async (slot) => {
+        const served = await spawnServe(main, certs, DRAIN);
+        endpoints.replicas[slot] = served;
+        await endpoints.untilReady(served.port, 30_000);
+      }),
+    );
 
     // One keep-alive pool per endpoint, as Go's transport keeps one per host.
     const agents = new Map<number, Agent>();
@@ -126,11 +129,17 @@ describe('rolling restart of two replicas (real binaries)', () => {
       }
     };
     const workers = Array.from({ length: 6 }, worker);
+    /** Waits until `port` has answered `n` more reviews than it had when called. */
+    const answers = (port: number, n: number) => {
+      const from = answeredBy.get(port) ?? 0;
+      return waitFor(() => (answeredBy.get(port) ?? 0) >= from + n, 30_000, `${n} answers from ${port}`);
+    };
 
     const restarted: number[] = [];
     for (const slot of [0, 1]) {
       const old = endpoints.replicas[slot] as Served;
-      await sleep(500);
+      // The load is on the replica when it gets SIGTERM, with keep-alive connections open.
+      await answers(old.port, 20);
       old.child.kill('SIGTERM');
       expect((await old.exited).code).toBe(0);
       const fresh = await spawnServe(main, certs, DRAIN);
@@ -138,14 +147,13 @@ describe('rolling restart of two replicas (real binaries)', () => {
       await endpoints.untilReady(fresh.port, 30_000);
       restarted.push(fresh.port);
     }
-    await sleep(500);
+    // The load reached both new replicas before it stops.
+    for (const port of restarted) await answers(port, 20);
     running = false;
     await Promise.all(workers);
     await endpoints.stop();
-    for (const r of endpoints.replicas) {
-      r?.child.kill('SIGTERM');
-      await r?.exited;
-    }
+    for (const r of endpoints.replicas) r?.child.kill('SIGTERM');
+    await Promise.all(endpoints.replicas.map((r) => r?.exited));
     await Promise.all([...agents.values()].map((a) => a.close()));
 
     expect(failures).toEqual([]);

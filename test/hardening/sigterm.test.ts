@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFixture } from '../server/helpers.js';
+import { waitFor } from '../support/list-watch-server.js';
 import { buildCli } from './build.js';
 import { type Json, sleep, tempCertificates } from './helpers.js';
 import { spawnServe } from './serve-process.js';
@@ -96,28 +97,47 @@ describe('SIGTERM under load (real binary)', () => {
     };
     const loops = [loop(keepAlive, false), loop(keepAlive, false), loop(keepAlive, false), loop(fresh, true)];
 
-    // One review whose body is still arriving when the signal comes.
+    // One review whose body is still arriving when the signal comes: its first bytes are
+    // sent before the signal, the rest after it.
     const slowAgent = new Agent({ connect: { ca: [certs.bundle.caCert] } });
+    let firstPartSent!: () => void;
+    const firstPart = new Promise<void>((r) => {
+      firstPartSent = r;
+    });
+    let signalSent!: () => void;
+    const signal = new Promise<void>((r) => {
+      signalSent = r;
+    });
     async function* trickle() {
       yield review.slice(0, 50);
-      await sleep(400);
+      firstPartSent();
+      await signal;
       yield review.slice(50);
     }
-    await sleep(1_000);
+    await waitFor(
+      () => outcomes.filter((o) => o.status === 200).length > 20,
+      30_000,
+      'reviews before the signal',
+    );
     const slow = request(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(review)) },
       body: Readable.from(trickle()),
       dispatcher: slowAgent,
     }).then(async (res) => ({ status: res.statusCode, body: (await res.body.json()) as Json }));
-    await sleep(100);
+    await firstPart;
 
     const signalledAt = Date.now();
     served.child.kill('SIGTERM');
+    signalSent();
     const readyzWhileDraining = await readyzUntil503(served.healthPort, served.exited);
     const exit = await served.exited;
-    // Keep knocking briefly after exit: new connections must be refused, not hang.
-    await sleep(200);
+    // Keep knocking after exit: new connections must be refused, not hang.
+    await waitFor(
+      () => outcomes.filter((o) => o.started > exit.at).length >= 5,
+      30_000,
+      'connections attempted after exit',
+    );
     running = false;
     await Promise.all(loops);
     const late = outcomes.filter((o) => o.started > exit.at);
@@ -184,6 +204,8 @@ describe('graceful close on a keep-alive connection (in process)', () => {
       servername: 'localhost',
     });
     await new Promise((r) => socket.once('secureConnect', r));
+    // node parsed the first review's headers: it is in flight.
+    const firstInFlight = new Promise((r) => handle.app.server.once('request', r));
     let received = '';
     socket.on('data', (d) => {
       received += String(d);
@@ -193,9 +215,10 @@ describe('graceful close on a keep-alive connection (in process)', () => {
     // The first review is in flight (body half sent) when close starts; the apiserver then
     // sends the next review on the same keep-alive connection, as it does under load.
     socket.write(head + review.slice(0, 100));
-    await sleep(100);
+    await firstInFlight;
     const closing = handle.close();
-    await sleep(50);
+    // Closing has reached the point where the server accepts no new connection.
+    await waitFor(() => !handle.app.server.listening, 10_000, 'the server to stop listening');
     socket.write(review.slice(100) + head + review);
     await Promise.race([closed, sleep(3_000)]);
     socket.destroy();

@@ -4,13 +4,22 @@
  * connections that never start the TLS handshake. None of them may starve normal
  * reviews, and each must be cut before the apiserver's webhook timeout (10 s by default,
  * 5 s in our manifests), so a stuck socket never outlives the request it blocks.
+ *
+ * The default timeouts are asserted from the configuration; the cuts themselves run against
+ * a second server with the same timeouts scaled down five times (and clients scaled with
+ * them), so they take a second or two instead of the defaults' five to eight.
  */
 import { rm } from 'node:fs/promises';
 import { type Socket, connect as tcpConnect } from 'node:net';
 import { connect } from 'node:tls';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SERVER_TIMEOUTS, type ServerHandle, startServer } from '../../src/server/serve.js';
+import {
+  SERVER_TIMEOUTS,
+  type ServerHandle,
+  type ServerTimeouts,
+  startServer,
+} from '../../src/server/serve.js';
 import { loadFixture, serverDeps } from '../server/helpers.js';
 import { sleep, tempCertificates } from './helpers.js';
 
@@ -18,21 +27,31 @@ import { sleep, tempCertificates } from './helpers.js';
 const APISERVER_TIMEOUT_MS = 10_000;
 const review = JSON.stringify(loadFixture('validate-create-service-nodeport-explicit'));
 
+/** SERVER_TIMEOUTS divided by SCALE, for the server the cut tests run against. */
+const SCALE = 5;
+const QUICK_TIMEOUTS = Object.fromEntries(
+  Object.entries(SERVER_TIMEOUTS).map(([k, ms]) => [k, ms / SCALE]),
+) as ServerTimeouts;
+
 let handle: ServerHandle;
+let quick: ServerHandle;
 let certs: Awaited<ReturnType<typeof tempCertificates>>;
 
 beforeAll(async () => {
   certs = await tempCertificates();
-  handle = await startServer({
-    deps: await serverDeps(),
-    port: 0,
-    host: '127.0.0.1',
-    tls: { certFile: certs.cert, keyFile: certs.key },
-  });
+  const serve = async (timeouts?: ServerTimeouts) =>
+    startServer({
+      deps: await serverDeps(),
+      port: 0,
+      host: '127.0.0.1',
+      tls: { certFile: certs.cert, keyFile: certs.key },
+      ...(timeouts ? { timeouts } : {}),
+    });
+  [handle, quick] = await Promise.all([serve(), serve(QUICK_TIMEOUTS)]);
 });
 
 afterAll(async () => {
-  await handle?.close();
+  await Promise.all([handle?.close(), quick?.close()]);
   await rm(certs.dir, { recursive: true, force: true });
 });
 
@@ -52,10 +71,10 @@ function closedAfter(socket: Socket, cap: number): Promise<'server' | 'client'> 
 }
 
 /** A TLS client that sends the request headers one byte every `gapMs`, forever. */
-function slowloris(gapMs: number, cap: number): Promise<'server' | 'client'> {
+function slowloris(server: ServerHandle, gapMs: number, cap: number): Promise<'server' | 'client'> {
   const socket = connect({
     host: '127.0.0.1',
-    port: handle.port,
+    port: server.port,
     ca: [certs.bundle.caCert],
     servername: 'localhost',
   });
@@ -70,10 +89,10 @@ function slowloris(gapMs: number, cap: number): Promise<'server' | 'client'> {
 }
 
 /** Full headers, then a body that trickles one byte every `gapMs`. */
-function slowBody(gapMs: number, cap: number): Promise<'server' | 'client'> {
+function slowBody(server: ServerHandle, gapMs: number, cap: number): Promise<'server' | 'client'> {
   const socket = connect({
     host: '127.0.0.1',
-    port: handle.port,
+    port: server.port,
     ca: [certs.bundle.caCert],
     servername: 'localhost',
   });
@@ -90,8 +109,8 @@ function slowBody(gapMs: number, cap: number): Promise<'server' | 'client'> {
 }
 
 /** A TCP connection to the TLS port that never sends a ClientHello. */
-function silentTcp(cap: number): Promise<'server' | 'client'> {
-  const socket = tcpConnect(handle.port, '127.0.0.1');
+function silentTcp(server: ServerHandle, cap: number): Promise<'server' | 'client'> {
+  const socket = tcpConnect(server.port, '127.0.0.1');
   return closedAfter(socket, cap);
 }
 
@@ -116,15 +135,18 @@ async function reviews(n: number, agent: Agent): Promise<{ failures: unknown[] }
 
 describe('slow clients', () => {
   it('configures header and request timeouts below the apiserver webhook timeout', () => {
+    expect(SERVER_TIMEOUTS.handshakeTimeout).toBeLessThan(APISERVER_TIMEOUT_MS);
     expect(SERVER_TIMEOUTS.headersTimeout).toBeLessThan(APISERVER_TIMEOUT_MS);
     expect(SERVER_TIMEOUTS.requestTimeout).toBeLessThan(APISERVER_TIMEOUT_MS);
     expect(handle.app.server.headersTimeout).toBe(SERVER_TIMEOUTS.headersTimeout);
     expect(handle.app.server.requestTimeout).toBe(SERVER_TIMEOUTS.requestTimeout);
+    expect(quick.app.server.headersTimeout).toBe(QUICK_TIMEOUTS.headersTimeout);
+    expect(quick.app.server.requestTimeout).toBe(QUICK_TIMEOUTS.requestTimeout);
   });
 
   it('200 slowloris connections do not starve normal reviews', async () => {
     const cap = 3_000;
-    const lorises = Array.from({ length: 200 }, () => slowloris(200, cap));
+    const lorises = Array.from({ length: 200 }, () => slowloris(handle, 200, cap));
     await sleep(300);
     const agent = new Agent({ connect: { ca: [certs.bundle.caCert] }, connections: 2 });
     const { failures } = await reviews(100, agent);
@@ -135,11 +157,13 @@ describe('slow clients', () => {
   });
 
   // The server's timeouts are below the apiserver's (asserted above from the configuration);
-  // here the server must be the one that closes, whatever the machine's load.
+  // here the server must be the one that closes, whatever the machine's load. A byte every
+  // fifth of a second against timeouts five times shorter: the defaults' one byte per second.
+  const gap = 1_000 / SCALE;
   it.each([
-    ['headers sent one byte per second (slowloris)', () => slowloris(1_000, 45_000)],
-    ['a body trickling one byte per second', () => slowBody(1_000, 45_000)],
-    ['a TCP connection that never starts TLS', () => silentTcp(45_000)],
+    ['headers sent one byte per gap (slowloris)', () => slowloris(quick, gap, 45_000)],
+    ['a body trickling one byte per gap', () => slowBody(quick, gap, 45_000)],
+    ['a TCP connection that never starts TLS', () => silentTcp(quick, 45_000)],
   ])(
     'cuts %s: the server closes the connection',
     async (_n, client) => {

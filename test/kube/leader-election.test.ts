@@ -45,8 +45,13 @@ describe('leader election against a list/watch server', () => {
     const a = candidate('replica-a', events);
     const b = candidate('replica-b', events);
     await waitFor(() => a.isLeader() || b.isLeader(), 5000, 'a leader');
-    // Several renew periods later there is still exactly one leader.
-    await new Promise((r) => setTimeout(r, 300));
+    // Several renewals later there is still exactly one leader.
+    const renewals = server.requests.filter((r) => r.method === 'PUT').length;
+    await waitFor(
+      () => server.requests.filter((r) => r.method === 'PUT').length >= renewals + 5,
+      10_000,
+      'five more Lease writes',
+    );
     expect([a.isLeader(), b.isLeader()].filter(Boolean)).toHaveLength(1);
     const [leader, follower] = a.isLeader() ? [a, b] : [b, a];
     const leaderId = a.isLeader() ? 'replica-a' : 'replica-b';

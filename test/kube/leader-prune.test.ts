@@ -2,8 +2,12 @@
  * When the leader prunes: on start once the node list is complete, a moment after a node
  * disappears (bursts coalesced), periodically, never two prunes at once, and never after
  * stop. The prune itself is injected here; leader-election.test.ts covers what it removes.
+ *
+ * On vitest's fake timers: the debounce, the interval and the injected prunes' own delays
+ * advance only when a test says so, so "nothing more ran" is checked after a known span of
+ * the schedule rather than after a sleep.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { KubeConfig } from '../../src/kube/k8s.js';
 import {
   type NodeKeyPruning,
@@ -12,9 +16,13 @@ import {
   type PruneResult,
   startNodeKeyPruning,
 } from '../../src/kube/prune-stale-node-keys.js';
-import { recordingLogger, waitFor } from '../support/list-watch-server.js';
+import { recordingLogger } from '../support/list-watch-server.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Runs the schedule's timers (and the promises they settle) for `ms` of fake time. */
+const advance = (ms: number) => vi.advanceTimersByTimeAsync(ms);
+/** Far beyond every debounce and prune delay below, and far below the default interval. */
+const QUIET = 1_000;
 
 /** A stand-in for the cluster state: the current node map and change listeners. */
 function fakeState(initial: string[] | undefined) {
@@ -40,9 +48,15 @@ function fakeState(initial: string[] | undefined) {
 }
 
 let pruning: NodeKeyPruning | undefined;
+beforeEach(() => {
+  vi.useFakeTimers();
+});
 afterEach(async () => {
-  await pruning?.stop();
+  const stopping = pruning?.stop();
+  await vi.runAllTimersAsync();
+  await stopping;
   pruning = undefined;
+  vi.useRealTimers();
 });
 
 function start(
@@ -73,18 +87,19 @@ function start(
 describe('startNodeKeyPruning', () => {
   it('prunes once on start with the complete node list', async () => {
     const { calls } = start(fakeState(['a', 'b']));
-    await waitFor(() => calls.length === 1, 2000, 'first prune');
-    await sleep(50);
+    await advance(0);
+    expect(calls).toEqual([['a', 'b']]);
+    await advance(QUIET);
     expect(calls).toEqual([['a', 'b']]);
   });
 
   it('waits for the node list to be complete before the first prune', async () => {
     const state = fakeState(undefined);
     const { calls } = start(state);
-    await sleep(50);
+    await advance(QUIET);
     expect(calls).toEqual([]);
     state.set(['a']);
-    await waitFor(() => calls.length === 1, 2000, 'prune after sync');
+    await advance(0);
     expect(calls).toEqual([['a']]);
   });
 
@@ -95,9 +110,10 @@ describe('startNodeKeyPruning', () => {
   ])('after %s: %i more prune(s)', async (_what, next, expected) => {
     const state = fakeState(['a', 'b']);
     const { calls } = start(state);
-    await waitFor(() => calls.length === 1, 2000, 'first prune');
+    await advance(0);
+    expect(calls).toHaveLength(1);
     state.set(next);
-    await sleep(100);
+    await advance(QUIET);
     expect(calls.length - 1).toBe(expected);
     if (expected) expect(calls.at(-1)).toEqual(next);
   });
@@ -105,20 +121,27 @@ describe('startNodeKeyPruning', () => {
   it('ignores changes that leave the node map alone (pod and Service events)', async () => {
     const state = fakeState(['a', 'b']);
     const { calls } = start(state);
-    await waitFor(() => calls.length === 1, 2000, 'first prune');
+    await advance(0);
+    expect(calls).toHaveLength(1);
     for (let i = 0; i < 100; i++) state.touch();
-    await sleep(60);
+    await advance(QUIET);
     expect(calls).toHaveLength(1);
   });
 
   it('coalesces a burst of deletions into one prune', async () => {
     const state = fakeState(['a', 'b', 'c', 'd']);
     const { calls } = start(state, { debounceMs: 40 });
-    await waitFor(() => calls.length === 1, 2000, 'first prune');
+    await advance(0);
+    expect(calls).toHaveLength(1);
     state.set(['a', 'b', 'c']);
+    await advance(20);
     state.set(['a', 'b']);
+    await advance(20);
     state.set(['a']);
-    await sleep(150);
+    // Each deletion restarted the debounce: nothing yet 39 ms after the last one.
+    await advance(39);
+    expect(calls).toHaveLength(1);
+    await advance(QUIET);
     expect(calls).toEqual([['a', 'b', 'c', 'd'], ['a']]);
   });
 
@@ -138,10 +161,13 @@ describe('startNodeKeyPruning', () => {
         return { keys: [], reports: [] };
       },
     });
-    await sleep(10); // the first prune is running
+    await advance(10);
+    expect(active).toBe(1); // the first prune is running
     state.set(['a']);
     state.touch();
-    await waitFor(() => calls.length === 2 && active === 0, 2000, 'second prune');
+    await advance(QUIET);
+    expect(calls).toHaveLength(2);
+    expect(active).toBe(0);
     expect(maxActive).toBe(1);
     expect(calls[1]).toEqual(['a']);
   });
@@ -156,7 +182,8 @@ describe('startNodeKeyPruning', () => {
         return { keys: [], reports: [] };
       },
     });
-    await waitFor(() => n >= 3, 2000, 'periodic prunes');
+    await advance(100);
+    expect(n).toBeGreaterThanOrEqual(3);
     expect(logger.records.filter((r) => r.level === 'warn').map((r) => r.msg)).toEqual([
       'pruning stale node keys failed; will retry',
     ]);
@@ -176,12 +203,18 @@ describe('startNodeKeyPruning', () => {
         return { keys: [], reports: [] };
       },
     });
-    await sleep(10);
-    await pruning!.stop();
-    expect(finished).toBe(1);
+    await advance(10);
+    expect(calls).toBe(1);
+    let finishedWhenStopped: number | undefined;
+    const stopping = pruning!.stop().then(() => {
+      finishedWhenStopped = finished;
+    });
+    await advance(QUIET);
+    await stopping;
+    expect(finishedWhenStopped).toBe(1);
     expect(state.listeners.size).toBe(0);
     state.set(['a']);
-    await sleep(80);
+    await advance(QUIET);
     expect(calls).toBe(1);
   });
 });

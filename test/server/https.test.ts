@@ -187,21 +187,29 @@ describe('graceful close', () => {
     const agent = new Agent({ connect: { ca: first.caCert } });
     const payload = JSON.stringify(review);
     let bodySent = false;
-    // The request is in flight (headers sent, body trickling) when close() starts.
+    // The request is in flight (headers sent, body trickling) when close() starts: the rest
+    // of the body is sent only once closing has begun.
+    let closeStarted!: () => void;
+    const closeStart = new Promise<void>((r) => {
+      closeStarted = r;
+    });
     async function* slowBody() {
       yield payload.slice(0, 100);
-      await new Promise((r) => setTimeout(r, 200));
+      await closeStart;
       yield payload.slice(100);
       bodySent = true;
     }
+    // node parsed the headers: the review is in flight.
+    const arrived = new Promise((r) => handle.app.server.once('request', r));
     const inflight = request(`https://127.0.0.1:${handle.port}/validate?timeout=10s`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: Readable.from(slowBody()),
       dispatcher: agent,
     });
-    await new Promise((r) => setTimeout(r, 50));
+    await arrived;
     const closing = handle.close();
+    closeStarted();
     const res = await inflight;
     const body = (await res.body.json()) as Json;
     expect(bodySent).toBe(true);

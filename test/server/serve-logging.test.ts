@@ -3,35 +3,16 @@
  * process ends must still reach stdout, whether it ends by SIGTERM, process.exit, a
  * crash or an empty event loop. Real processes with stdout on a pipe, as in a pod.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../hardening/build.js';
+import { buildCli, repoRoot } from '../hardening/build.js';
 import { tempCertificates } from '../hardening/helpers.js';
-
-// Compiled into its own directory so it never races other process-level tests over dist/.
-const OUT_DIR = path.join(repoRoot, 'node_modules/.cache/portguard-serve-logging');
-
-function build(): string {
-  const res = spawnSync(
-    process.execPath,
-    [
-      path.join(repoRoot, 'node_modules/typescript/bin/tsc'),
-      '-p',
-      'tsconfig.build.json',
-      '--outDir',
-      OUT_DIR,
-    ],
-    { cwd: repoRoot, encoding: 'utf8' },
-  );
-  const main = path.join(OUT_DIR, 'src/main.js');
-  if (!existsSync(main)) throw new Error(`tsc did not produce ${main}: ${res.stdout}${res.stderr}`);
-  return main;
-}
+import { DIST } from '../support/dist-paths.js';
 
 interface Run {
   code: number | null;
@@ -75,13 +56,13 @@ function run(
 
 let main: string;
 beforeAll(() => {
-  main = build();
+  main = buildCli();
 }, 180_000);
 
 describe('createServeLogger flushes what it buffered', () => {
   const LINES = 20_000;
   const script = (ending: string) => {
-    const mod = pathToFileURL(path.join(OUT_DIR, 'src/cli/serve-command.js')).href;
+    const mod = pathToFileURL(path.join(DIST, 'src/cli/serve-command.js')).href;
     return [
       '--input-type=module',
       '-e',
