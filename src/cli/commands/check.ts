@@ -2,7 +2,7 @@
 import { type Command, Option } from 'commander';
 import type { CheckFlags } from '../check-command.js';
 import { FAIL_ON_LEVELS } from '../fail-on.js';
-import { OUTPUT_FORMATS } from '../format/index.js';
+import { OUTPUT_FORMATS } from '../format/output-formats.js';
 import type { CommandContext } from './index.js';
 
 export function declareCheck(program: Command, ctx: CommandContext): void {

@@ -1,0 +1,10 @@
+/**
+ * The `--output` names. Apart from the formatters so that declaring the `check` command
+ * (on the `--help` and `--version` paths) loads none of them.
+ */
+export const OUTPUT_FORMATS = ['text', 'json', 'sarif', 'junit'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+export function isOutputFormat(v: string): v is OutputFormat {
+  return (OUTPUT_FORMATS as readonly string[]).includes(v);
+}
