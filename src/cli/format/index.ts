@@ -1,12 +1,12 @@
 /** Picks the formatter for `--output`; each one is a pure function from report to text. */
 import { formatJson } from './json.js';
 import { formatJunit } from './junit.js';
-import { OUTPUT_FORMATS, type OutputFormat } from './output-formats.js';
+import type { OutputFormat } from './output-formats.js';
 import type { CheckReport } from './report.js';
 import { formatSarif } from './sarif.js';
 import { formatText } from './text.js';
 
-export { OUTPUT_FORMATS, type OutputFormat };
+export { OUTPUT_FORMATS, type OutputFormat } from './output-formats.js';
 
 export interface FormatOptions {
   /** ANSI colour, text output only. */
@@ -17,10 +17,6 @@ export interface FormatOptions {
   cwd?: string;
   /** Absolute directory SARIF artifact URIs are relative to (`--base-dir`; default `cwd`). */
   baseDir?: string;
-}
-
-export function isOutputFormat(v: string): v is OutputFormat {
-  return (OUTPUT_FORMATS as readonly string[]).includes(v);
 }
 
 export function formatReport(format: OutputFormat, report: CheckReport, opts: FormatOptions): string {

@@ -1,6 +1,7 @@
 /**
- * The `--output` choices, apart from the formatters: `check --help` declares them without
- * loading SARIF's rule metadata, which brings the rules and the policy core with it.
+ * The `--output` names. Apart from the formatters so that declaring the `check` command
+ * (on the `--help` and `--version` paths) loads none of them.
  */
 export const OUTPUT_FORMATS = ['text', 'json', 'sarif', 'junit'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
