@@ -88,7 +88,8 @@ export function containerInputs(
   configMaps: ConfigMapData | undefined,
 ): ContainerInputs {
   const data = (name: string) => configMaps?.get(configMapKey(namespace, name));
-  const env: ScriptEnv = {};
+  // No prototype: a variable or file named `__proto__` or `constructor` is data like any other.
+  const env: ScriptEnv = Object.create(null);
   // Stops one name past the cap: the caller then reports the script unknown (script-limits.ts),
   // so a 1 MiB ConfigMap of tiny keys is never turned into variables in full.
   let names = 0;
@@ -118,7 +119,7 @@ export function containerInputs(
     }
     if (!put(e.name, value)) return { env, files: {} };
   }
-  const files: Record<string, string> = {};
+  const files: Record<string, string> = Object.create(null);
   const sources = volumeSources(spec);
   for (const m of Array.isArray(container.volumeMounts) ? container.volumeMounts : []) {
     if (!isObject(m) || typeof m.name !== 'string' || typeof m.mountPath !== 'string') continue;

@@ -66,7 +66,8 @@ export interface ScriptJob {
  * unknown before it gets here).
  */
 export function envOf(container: Json): ScriptEnv {
-  const env: ScriptEnv = {};
+  // No prototype: an env var named `__proto__` is data, not the object's prototype.
+  const env: ScriptEnv = Object.create(null);
   if (!Array.isArray(container.env) || !runsFromSpec(container)) return env;
   for (const e of container.env.slice(0, MAX_SCRIPT_ENV_ENTRIES)) {
     if (!isObject(e) || typeof e.name !== 'string') continue;

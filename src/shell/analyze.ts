@@ -737,7 +737,8 @@ class Walker implements ExpandHost {
       readFile: (path) => this.shared.files.get(path),
       setFile: (path, chunks) => this.shared.files.set(path, chunks),
       filePaths: () => this.shared.files.keys(),
-      mountedScript: (path) => this.shared.mounted[path],
+      // Own keys only: a path such as `constructor` must not find Object.prototype's members.
+      mountedScript: (path) => (Object.hasOwn(this.shared.mounted, path) ? this.shared.mounted[path] : undefined),
       unknown: (reason) => {
         this.shared.partial ??= reason;
       },

@@ -145,8 +145,9 @@ export function expandKubeVars(s: string, env: ScriptEnv | undefined): string {
     } else if (next === '(') {
       const close = s.indexOf(')', at + 2);
       const name = close === -1 ? '' : s.slice(at + 2, close);
-      const value = env?.[name]?.value;
-      if (close !== -1 && isEnvName(name) && value !== undefined && env?.[name]?.fieldRef === undefined) {
+      const entry = env && Object.hasOwn(env, name) ? env[name] : undefined;
+      const value = entry?.value;
+      if (close !== -1 && isEnvName(name) && value !== undefined && entry?.fieldRef === undefined) {
         replacement = value;
         end = close + 1;
       }

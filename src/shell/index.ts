@@ -130,7 +130,7 @@ export async function createScriptAnalyzer(opts: AnalyzerOptions = {}): Promise<
       // The script is in the image or a volume, not in the pod spec: unknown, never clean.
       if (input.from === 'file') {
         const path = inner[input.index]!;
-        const mounted = files?.[path];
+        const mounted = files && Object.hasOwn(files, path) ? files[path] : undefined;
         // A script mounted from a ConfigMap whose data is at hand is read like an inline one.
         if (mounted !== undefined)
           return script(mounted, env, [path, ...inner.slice(input.index + 1)], files, steps);

@@ -127,6 +127,14 @@ describe('forms portguard cannot read are unknown, never clean', () => {
       /writes ip_local_port_range relative to a directory portguard cannot resolve/,
     ],
     ['sh -c of a variable', 'sh -c "$CMD"', /sh -c at line 1 runs a script portguard cannot resolve/],
+    // Names of Object.prototype's members are files like any other, not mounted scripts.
+    [
+      'a script file named constructor',
+      'sh constructor',
+      /runs constructor, a script file portguard cannot read/,
+    ],
+    ['a script file named __proto__', 'sh __proto__', /runs __proto__, a script file portguard cannot read/],
+    ['sourcing toString', '. toString', /sources toString, a script file portguard cannot read/],
   ])('%s', async (_name, script, reason) => {
     const r = (await analyzer()).analyzeScript(script);
     expect(r.unknown).toMatch(reason);
@@ -152,6 +160,12 @@ describe('exec-form containers', () => {
       /runs \/scripts\/tune\.sh, a script file portguard cannot read/,
     ],
     ['bash -e and a file', ['/bin/bash', '-e', '/opt/tune.sh', 'x'], /runs \/opt\/tune\.sh/],
+    [
+      'a script file named constructor',
+      ['sh', 'constructor'],
+      /runs constructor, a script file portguard cannot read/,
+    ],
+    ['a script file named hasOwnProperty', ['bash', 'hasOwnProperty'], /runs hasOwnProperty, a script file/],
   ])('%s is unknown', async (_n, command, reason) => {
     expect((await analyzer()).analyzeContainer(command, undefined).unknown).toMatch(reason);
   });
@@ -199,4 +213,23 @@ describe('script files and sysctl files mounted from ConfigMaps', () => {
     const r = (await analyzer()).analyzeScript('sh /scripts/other.sh', undefined, FILES);
     expect(r.unknown).toMatch(/other\.sh/);
   });
+
+  // With files at hand, a lookup of `constructor` on a plain object found Object's own
+  // function and ran it as a mounted script: clean instead of unknown.
+  it.each([
+    ['sh constructor', ['sh', 'constructor']],
+    ['bash toString', ['bash', 'toString']],
+    ['sh __proto__', ['sh', '__proto__']],
+  ])('exec form %s is a file that is not mounted: unknown', async (_n, command) => {
+    const r = (await analyzer()).analyzeContainer(command, undefined, undefined, FILES);
+    expect(r.unknown).toMatch(/a script file portguard cannot read/);
+  });
+
+  it.each(['sh constructor', '. valueOf', 'bash hasOwnProperty'])(
+    '%s with files at hand is a file that is not mounted: unknown',
+    async (script) => {
+      const r = (await analyzer()).analyzeScript(script, undefined, FILES);
+      expect(r.unknown).toMatch(/a script file portguard cannot read/);
+    },
+  );
 });
