@@ -6,15 +6,8 @@
 import { pickFree, type Random, safeNodePorts } from '../core/mutate.js';
 import { listenedNodePorts } from '../core/node-listeners.js';
 import type { ClusterState } from '../core/state.js';
-import type { RuleId } from '../core/types.js';
+import { NODEPORT_MOVE_RULE_IDS } from '../rules/catalog.js';
 import type { AuditEntry } from './scan.js';
-
-/** Service findings that moving the nodePort resolves. */
-const FIXABLE_RULES: readonly RuleId[] = [
-  'nodeport-in-ephemeral-range',
-  'nodeport-hostport-collision',
-  'nodeport-host-listener-collision',
-];
 
 export interface PortMove {
   /** Finding path, e.g. `spec.ports[0].nodePort`. */
@@ -69,7 +62,7 @@ export function planFixes(
 ): ServiceFix[] {
   const byService = new Map<string, { namespace: string; name: string; moves: Map<string, PortMove> }>();
   for (const { finding: f, exempted } of entries) {
-    if (exempted || f.kind !== 'Service' || !FIXABLE_RULES.includes(f.rule) || f.severity !== 'deny')
+    if (exempted || f.kind !== 'Service' || !NODEPORT_MOVE_RULE_IDS.includes(f.rule) || f.severity !== 'deny')
       continue;
     if (!/^spec\.(ports\[\d+\]\.nodePort|healthCheckNodePort)$/.test(f.path)) continue;
     const port = f.ports?.[0];

@@ -36,6 +36,11 @@ export const EXEMPTABLE_RULE_IDS: readonly RuleId[] = RULE_METAS.filter(
   (m) => m.exemptions !== 'refused',
 ).map((m) => m.id);
 
+/** The rules whose findings `audit --fix` resolves by moving the Service's nodePort. */
+export const NODEPORT_MOVE_RULE_IDS: readonly RuleId[] = RULE_METAS.filter(
+  (m): boolean => 'fixedByMovingNodePort' in m && m.fixedByMovingNodePort === true,
+).map((m) => m.id);
+
 const BY_ID: ReadonlyMap<string, RuleMeta<RuleId>> = new Map(RULE_METAS.map((m) => [m.id, m]));
 
 export function ruleMetaOf(id: RuleId): RuleMeta<RuleId> {

@@ -54,6 +54,7 @@ export const meta = ruleMeta({
     'The NodePort rules apply on every node and take the traffic before that listening socket sees it, as for ' +
     'a hostNetwork pod. Choose another nodePort, or move the process off the NodePort range. A node ' +
     "whose reporter's listener list was cut gives an unknown warning instead.",
+  fixedByMovingNodePort: true,
 });
 
 export const nodeportHostListenerCollision: Rule = {

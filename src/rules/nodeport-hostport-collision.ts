@@ -21,6 +21,7 @@ export const meta = ruleMeta({
   help:
     'The NodePort iptables/IPVS rules take the traffic before the listening socket sees it, so the pod gets ' +
     '"connection refused" or the Service steals its traffic. Move either the nodePort or the pod port.',
+  fixedByMovingNodePort: true,
 });
 
 export const nodeportHostportCollision: Rule = {

@@ -18,6 +18,7 @@ export const meta = ruleMeta({
     'by the NodePort rules and the connection fails (for example kubelet probes). Choose a nodePort outside ' +
     "every node's ip_local_port_range, or reserve it with net.ipv4.ip_local_reserved_ports on those nodes.",
   fixedBy: 'assignNodePorts',
+  fixedByMovingNodePort: true,
 });
 
 export const nodeportInEphemeralRange: Rule = {

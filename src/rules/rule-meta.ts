@@ -24,6 +24,8 @@ export interface RuleMeta<Id extends string = string> {
   exemptions?: 'ignored' | 'refused';
   /** The mutation that prevents the finding; exempting an object from the rule switches it off there. */
   fixedBy?: keyof Policy['mutations'];
+  /** `audit --fix` resolves the finding by moving the Service's nodePort to a safe free port. */
+  fixedByMovingNodePort?: true;
 }
 
 /** Keeps the literal id, so the catalog can derive the `RuleId` union from the metadata. */

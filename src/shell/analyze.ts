@@ -738,7 +738,8 @@ class Walker implements ExpandHost {
       setFile: (path, chunks) => this.shared.files.set(path, chunks),
       filePaths: () => this.shared.files.keys(),
       // Own keys only: a path such as `constructor` must not find Object.prototype's members.
-      mountedScript: (path) => (Object.hasOwn(this.shared.mounted, path) ? this.shared.mounted[path] : undefined),
+      mountedScript: (path) =>
+        Object.hasOwn(this.shared.mounted, path) ? this.shared.mounted[path] : undefined,
       unknown: (reason) => {
         this.shared.partial ??= reason;
       },

@@ -1,7 +1,7 @@
 /** The rule catalog (src/rules/catalog.ts) agrees with what runs the rules and what reads their ids. */
 import { describe, expect, it } from 'vitest';
 import { policyFromData } from '../../src/core/policy.js';
-import { RULE_METAS } from '../../src/rules/catalog.js';
+import { NODEPORT_MOVE_RULE_IDS, RULE_METAS } from '../../src/rules/catalog.js';
 import { RULES } from '../../src/rules/index.js';
 
 describe('rule ids', () => {
@@ -9,6 +9,14 @@ describe('rule ids', () => {
     const ids = RULE_METAS.map((m) => m.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.slice(0, RULES.length)).toEqual(RULES.map((r) => r.meta.id));
+  });
+
+  it('audit --fix moves the nodePort for exactly the Service port rules', () => {
+    expect([...NODEPORT_MOVE_RULE_IDS].sort()).toEqual([
+      'nodeport-host-listener-collision',
+      'nodeport-hostport-collision',
+      'nodeport-in-ephemeral-range',
+    ]);
   });
 
   it('every rule has help for SARIF and the CLI', () => {
