@@ -1,13 +1,15 @@
 /**
  * `./bin/portguard ranges export` and `check --kubeconfig` end to end: flags, files and exit
  * codes through the real binary, against the list/watch test server with a kubeconfig file
- * and a non-default namespace.
+ * and a non-default namespace. `check --kubeconfig` runs in-process (runCheck, what the
+ * command calls); check-cli.test.ts pins check's process contract.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ListWatchServer, startListWatchServer } from '../support/list-watch-server.js';
 import { nodeObject, rangesConfigMap, reportObject } from '../support/node-data.js';
+import { checkInProcess } from './check-in-process.js';
 import { ensureBuilt, mkTmp, runCli } from './run-cli.js';
 
 const LOC = { namespace: 'infra', name: 'ranges' };
@@ -67,20 +69,19 @@ describe('portguard ranges export (binary)', () => {
   });
 });
 
-describe('portguard check --kubeconfig (binary)', () => {
+describe('portguard check --kubeconfig', () => {
   it('reads the node data live', async () => {
-    const r = await runCli(['check', 'svc.yaml', '--kubeconfig', kubeconfig, ...AT, '--output', 'json'], {
-      cwd: tmp,
-    });
+    const r = await checkInProcess(
+      { paths: ['svc.yaml'], kubeconfig, namespace: LOC.namespace, configmap: LOC.name, output: 'json' },
+      { cwd: tmp },
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).findings.map((f: { nodes: string[] }) => f.nodes)).toEqual([['w1']]);
   });
 
   it('refuses --ranges with --kubeconfig (exit 2)', async () => {
-    const r = await runCli(['check', 'svc.yaml', '--ranges', 'x.yaml', '--kubeconfig', kubeconfig], {
-      cwd: tmp,
-    });
+    const r = await checkInProcess({ paths: ['svc.yaml'], ranges: 'x.yaml', kubeconfig }, { cwd: tmp });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('portguard check: use either --ranges FILE or --kubeconfig FILE, not both\n');
   });

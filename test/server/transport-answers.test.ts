@@ -8,7 +8,8 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServerHandle, startServer } from '../../src/server/serve.js';
-import { sleep, tempCertificates } from '../hardening/helpers.js';
+import { tempCertificates } from '../hardening/helpers.js';
+import { waitFor } from '../support/list-watch-server.js';
 import { type Json, loadFixture, serverDeps } from './helpers.js';
 import { openTls, parseResponses, post, type RawResponse } from './raw-tls.js';
 
@@ -102,10 +103,13 @@ describe('answers that never reach a route are AdmissionReviews', () => {
     // The first review is in flight (body half sent) when close starts; the next one follows
     // on the same connection, as the apiserver sends them under load.
     const first = post('/validate?timeout=10s', review);
+    // node parsed the first review's headers: it is in flight.
+    const inFlight = new Promise((r) => closing.app.server.once('request', r));
     conn.socket.write(first.slice(0, first.length - 100));
-    await sleep(100);
+    await inFlight;
     const closed = closing.close();
-    await sleep(50);
+    // Closing has reached the point where the server accepts no new connection.
+    await waitFor(() => !closing.app.server.listening, 10_000, 'the server to stop listening');
     conn.socket.write(first.slice(first.length - 100) + post('/validate?timeout=10s', review));
     expect(await conn.closedWithin(20_000)).toBe(true);
     await closed;
