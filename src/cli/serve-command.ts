@@ -249,7 +249,10 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<ServeOut
  */
 export function createServeLogger(fd = 1): Logger {
   const destination = pino.destination({ dest: fd, sync: false });
-  const logger = pino({ base: { app: 'portguard' } }, destination);
+  // The logger sees a stream without flushSync: pino's fatal() calls it, and with a write in
+  // flight it would put the crash line and everything buffered ahead of that write.
+  const stream = { write: (line: string) => destination.write(line) };
+  const logger = pino({ base: { app: 'portguard' } }, stream);
   process.once('uncaughtException', (err) => exitAfterDrain(logger, destination, err));
   return logger;
 }
