@@ -16,7 +16,7 @@
  * numbers stay the same; columns on a padded line move, which `pads` records.
  *
  * What go-yaml (yaml.v2 2.4.0, sigs.k8s.io/yaml 1.3.0) does, and what this reads alike
- * (test/cli/yaml-compat.test.ts holds each case with go-yaml's output):
+ * (test/input/yaml-compat.test.ts holds each case with go-yaml's output):
  * - continuation lines at or below the key's indentation, down to column 0, tab-indented
  *   or blank: accepted, the value folded as usual;
  * - a `---` or `...` line at column 0 inside the quotes: rejected (a document marker);

@@ -11,7 +11,7 @@ import { ManifestError } from '../../src/input/manifest-error.js';
 import { goYamlQuoteEnd, readAsGoYaml } from '../../src/input/yaml-compat.js';
 import { MAX_ALIAS_COUNT } from '../../src/input/yaml-input.js';
 
-const FIXTURE = join(import.meta.dirname, 'fixtures', 'es-init-annotation.yaml');
+const FIXTURE = join(import.meta.dirname, '..', 'cli', 'fixtures', 'es-init-annotation.yaml');
 
 /** Parses `kind: Pod` plus `text` and returns the object without its kind, or the error. */
 function read(text: string): unknown {
