@@ -21,6 +21,14 @@ function specifiers(text: string): string[] {
   return [...text.matchAll(/(?:from\s+|import\s*\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) => m[1]!);
 }
 
+/** Every module specifier, relative or a package (`node:fs`, `fastify`). */
+function allSpecifiers(text: string): string[] {
+  return [...text.matchAll(/(?:from\s+|import\s*\(\s*)['"]([^'"]+)['"]/g)].map((m) => m[1]!);
+}
+
+/** The layers with I/O: the pure policy core and the rules import none of them. */
+const IO_LAYERS = ['cli', 'server', 'kube', 'audit', 'reporter', 'tls'].map((d) => join(SRC, d));
+
 describe('layers', () => {
   const outside = sources(SRC).filter((f) => !f.startsWith(`${CLI}/`) && f !== join(SRC, 'main.ts'));
 
@@ -32,6 +40,23 @@ describe('layers', () => {
     const offenders = outside.flatMap((file) =>
       specifiers(readFileSync(file, 'utf8'))
         .filter((s) => resolve(file, '..', s).startsWith(`${CLI}/`))
+        .map((s) => `${relative(SRC, file)} imports ${s}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it('the core and the rules do no I/O: no node: module, no adapter layer', () => {
+    const pure = sources(SRC).filter(
+      (f) => f.startsWith(`${join(SRC, 'core')}/`) || f.startsWith(`${join(SRC, 'rules')}/`),
+    );
+    expect(pure.length).toBeGreaterThan(20);
+    const offenders = pure.flatMap((file) =>
+      allSpecifiers(readFileSync(file, 'utf8'))
+        .filter(
+          (s) =>
+            s.startsWith('node:') ||
+            (s.startsWith('.') && IO_LAYERS.some((layer) => resolve(file, '..', s).startsWith(`${layer}/`))),
+        )
         .map((s) => `${relative(SRC, file)} imports ${s}`),
     );
     expect(offenders).toEqual([]);
