@@ -8,10 +8,12 @@
  * resource is named `group/version/plural` and stored as written.
  *
  * Tests drive it through `emit()` and break it on purpose with `breakWatches()`,
- * `expireResourceVersion()`, `expireContinue()`, `failRequests()` and `forbid()`; `holdEvents()` and `releaseEvents()` make watches lag the
- * store by as many events as a test chooses, the way a loaded apiserver delivers them late.
- * `stallRequests()` leaves requests unanswered (a hung apiserver) until `resumeRequests()`. It keeps a log of every request so tests can assert what a
- * client did (for example "the reporter patched only its own key").
+ * `expireResourceVersion()`, `expireContinue()`, `failRequests()` and `forbid()`;
+ * `holdEvents()` and `releaseEvents()` make watches lag the store by as many events as a
+ * test chooses, the way a loaded apiserver delivers them late. `stallRequests()` leaves
+ * requests unanswered (a hung apiserver) until `resumeRequests()`. It keeps a log of every
+ * request so tests can assert what a client did (for example "the reporter patched only its
+ * own key", or the `limit` and `continue` of each LIST through `lists()`).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,7 +31,7 @@ export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 interface ResourceInfo {
   kind?: string;
   apiVersion: string;
-  /** Unknown for resources the server was not told about: scoped as their objects are. */
+  /** Unset for resources outside the table: an object is namespaced when it names a namespace. */
   namespaced?: boolean;
 }
 
