@@ -70,10 +70,8 @@ describe('audit --namespace/--configmap with report objects', () => {
     const { code, out, err } = await audit(await cluster());
     expect(code).toBe(ExitCode.Ok);
     expect(findings(out)).toEqual(['node-range-overlaps-nodeports w1', 'nodeport-in-ephemeral-range api']);
-    // The list/watch server serves no workload groups: that is the only warning.
-    expect(err.trim().split('\n')).toEqual([
-      expect.stringMatching(/^portguard audit: cannot list deployments/),
-    ]);
+    // Every workload group is served (and empty), and the report objects are good: no warning.
+    expect(err).toBe('');
   });
 
   it('a bad report object is warned about, and that node falls back; the rest is audited', async () => {

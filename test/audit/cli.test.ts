@@ -1,40 +1,38 @@
-/** `./bin/portguard audit` and `dev` end to end against the fake apiserver. */
+/** `./bin/portguard audit` and `dev` end to end against the list/watch test server. */
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_WEBHOOK_NAME } from '../../src/cli/dev-webhooks.js';
 import { BIN, ensureBuilt, mkTmp, ROOT, runCli } from '../cli/run-cli.js';
+import { type ListWatchServer, startListWatchServer } from '../support/list-watch-server.js';
 import { KERNEL, service } from './cluster-fixtures.js';
-import { FakeApiServer } from './fake-apiserver.js';
 
 const AR = 'admissionregistration.k8s.io/v1';
 
 beforeAll(ensureBuilt, 180_000);
 
-let server: FakeApiServer | undefined;
+let server: ListWatchServer | undefined;
 afterEach(async () => {
   await server?.close();
   server = undefined;
 });
 
-async function clusterWithKubeconfig(): Promise<{ server: FakeApiServer; kubeconfig: string }> {
-  const s = await new FakeApiServer()
-    .add('v1', 'configmaps', [
-      {
-        metadata: { namespace: 'portguard-system', name: 'portguard-node-ranges' },
-        data: { 'node.worker-1': '{"ipLocalPortRange": "1024 65535"}', default: KERNEL },
-      },
-    ])
-    .add('v1', 'nodes', [{ metadata: { name: 'worker-1' } }])
-    .add('v1', 'services', [service('web', 'api', [32582])])
-    .start();
+async function clusterWithKubeconfig(): Promise<{ server: ListWatchServer; kubeconfig: string }> {
+  const s = await startListWatchServer({
+    seed: {
+      configmaps: [
+        {
+          metadata: { namespace: 'portguard-system', name: 'portguard-node-ranges' },
+          data: { 'node.worker-1': '{"ipLocalPortRange": "1024 65535"}', default: KERNEL },
+        },
+      ],
+      nodes: [{ metadata: { name: 'worker-1' } }],
+      services: [service('web', 'api', [32582])],
+    },
+  });
   const kubeconfig = path.join(mkTmp('pg-audit-cli-'), 'kubeconfig');
-  await writeFile(
-    kubeconfig,
-    `apiVersion: v1\nkind: Config\nclusters: [{name: t, cluster: {server: '${s.url}', insecure-skip-tls-verify: true}}]\n` +
-      'users: [{name: u, user: {}}]\ncontexts: [{name: c, context: {cluster: t, user: u}}]\ncurrent-context: c\n',
-  );
+  await writeFile(kubeconfig, s.kubeConfig().exportConfig());
   server = s;
   return { server: s, kubeconfig };
 }
@@ -81,12 +79,12 @@ describe('portguard dev (binary)', () => {
         }
       });
     });
-    expect(server.get(AR, 'validatingwebhookconfigurations', DEV_WEBHOOK_NAME)).toBeDefined();
-    expect(server.get(AR, 'mutatingwebhookconfigurations', DEV_WEBHOOK_NAME)).toBeDefined();
+    expect(server.get(`${AR}/validatingwebhookconfigurations`, DEV_WEBHOOK_NAME)).toBeDefined();
+    expect(server.get(`${AR}/mutatingwebhookconfigurations`, DEV_WEBHOOK_NAME)).toBeDefined();
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(stderr).toContain('removed the portguard-dev webhook configurations');
-    expect(server.get(AR, 'validatingwebhookconfigurations', DEV_WEBHOOK_NAME)).toBeUndefined();
-    expect(server.get(AR, 'mutatingwebhookconfigurations', DEV_WEBHOOK_NAME)).toBeUndefined();
+    expect(server.get(`${AR}/validatingwebhookconfigurations`, DEV_WEBHOOK_NAME)).toBeUndefined();
+    expect(server.get(`${AR}/mutatingwebhookconfigurations`, DEV_WEBHOOK_NAME)).toBeUndefined();
   }, 40_000);
 });

@@ -7,8 +7,8 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type DevSession, runDev } from '../../src/cli/dev-command.js';
 import { buildDevWebhooks, DEV_WEBHOOK_NAME, webhookUrl } from '../../src/cli/dev-webhooks.js';
+import { type ListWatchServer, startListWatchServer } from '../support/list-watch-server.js';
 import { KERNEL } from './cluster-fixtures.js';
-import { FakeApiServer } from './fake-apiserver.js';
 
 const AR = 'admissionregistration.k8s.io/v1';
 
@@ -84,7 +84,7 @@ function post(
 }
 
 describe('portguard dev against a fake apiserver', () => {
-  let server: FakeApiServer | undefined;
+  let server: ListWatchServer | undefined;
   let session: DevSession | undefined;
   afterEach(async () => {
     await session?.stop();
@@ -94,25 +94,22 @@ describe('portguard dev against a fake apiserver', () => {
   });
 
   async function start(seedLeftover = false) {
-    server = new FakeApiServer().add('v1', 'configmaps', [
-      {
-        metadata: { namespace: 'portguard-system', name: 'portguard-node-ranges' },
-        data: { default: KERNEL },
+    server = await startListWatchServer({
+      seed: {
+        configmaps: [
+          {
+            metadata: { namespace: 'portguard-system', name: 'portguard-node-ranges' },
+            data: { default: KERNEL },
+          },
+        ],
+        [`${AR}/validatingwebhookconfigurations`]: seedLeftover
+          ? [{ metadata: { name: DEV_WEBHOOK_NAME }, webhooks: [] }]
+          : [],
       },
-    ]);
-    if (seedLeftover) {
-      server.add(AR, 'validatingwebhookconfigurations', [
-        { metadata: { name: DEV_WEBHOOK_NAME }, webhooks: [] },
-      ]);
-    }
-    await server.start();
+    });
     const dir = await mkdtemp(path.join(tmpdir(), 'pg-dev-'));
     const kubeconfig = path.join(dir, 'kubeconfig');
-    await writeFile(
-      kubeconfig,
-      `apiVersion: v1\nkind: Config\nclusters: [{name: t, cluster: {server: '${server.url}', insecure-skip-tls-verify: true}}]\n` +
-        'users: [{name: u, user: {}}]\ncontexts: [{name: c, context: {cluster: t, user: u}}]\ncurrent-context: c\n',
-    );
+    await writeFile(kubeconfig, server.kubeConfig().exportConfig());
     const err: string[] = [];
     const result = await runDev(
       { kubeconfig, port: 0, host: '127.0.0.1' },
@@ -125,8 +122,8 @@ describe('portguard dev against a fake apiserver', () => {
 
   it('registers URL-based webhooks with its own CA, serves them over HTTPS, and removes them on stop', async () => {
     const { server, session } = await start();
-    const validating = server.get(AR, 'validatingwebhookconfigurations', DEV_WEBHOOK_NAME);
-    const mutating = server.get(AR, 'mutatingwebhookconfigurations', DEV_WEBHOOK_NAME);
+    const validating = server.get(`${AR}/validatingwebhookconfigurations`, DEV_WEBHOOK_NAME);
+    const mutating = server.get(`${AR}/mutatingwebhookconfigurations`, DEV_WEBHOOK_NAME);
     const url = validating.webhooks[0].clientConfig.url;
     expect(url).toBe(`https://127.0.0.1:${session.handle.port}/validate`);
     expect(mutating.webhooks[0].clientConfig.url).toBe(`https://127.0.0.1:${session.handle.port}/mutate`);
@@ -149,14 +146,14 @@ describe('portguard dev against a fake apiserver', () => {
     expect(reply.json.response?.uid).toBe('dev-1');
 
     await session.stop();
-    expect(server.get(AR, 'validatingwebhookconfigurations', DEV_WEBHOOK_NAME)).toBeUndefined();
-    expect(server.get(AR, 'mutatingwebhookconfigurations', DEV_WEBHOOK_NAME)).toBeUndefined();
+    expect(server.get(`${AR}/validatingwebhookconfigurations`, DEV_WEBHOOK_NAME)).toBeUndefined();
+    expect(server.get(`${AR}/mutatingwebhookconfigurations`, DEV_WEBHOOK_NAME)).toBeUndefined();
     await expect(post(url, ca, {})).rejects.toThrow();
   });
 
   it('replaces a configuration left behind by a killed session', async () => {
     const { server, session } = await start(true);
-    const validating = server.get(AR, 'validatingwebhookconfigurations', DEV_WEBHOOK_NAME);
+    const validating = server.get(`${AR}/validatingwebhookconfigurations`, DEV_WEBHOOK_NAME);
     expect(validating.webhooks[0].clientConfig.url).toBe(`https://127.0.0.1:${session.handle.port}/validate`);
   });
 });

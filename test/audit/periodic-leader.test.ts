@@ -1,6 +1,6 @@
 /**
  * The periodic audit as the server runs it: as a leader-only job over a real Lease on
- * the fake apiserver. Of two replicas only the leader writes PolicyReports; a new leader
+ * the list/watch test server. Of two replicas only the leader writes PolicyReports; a new leader
  * empties reports its predecessor wrote; a replica that loses leadership stops writing.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -14,18 +14,24 @@ import { LEADER_LEASE_NAME, startLeaderElection } from '../../src/kube/leader-el
 import { type LeaderJobs, startLeaderJobs } from '../../src/kube/leader-jobs.js';
 import { DEFAULT_RANGES_LOCATION } from '../../src/kube/read-cluster-ranges.js';
 import { createScriptAnalyzer } from '../../src/shell/index.js';
-import { recordingLogger, waitFor } from '../support/list-watch-server.js';
+import {
+  type ListWatchServer,
+  recordingLogger,
+  startListWatchServer,
+  waitFor,
+} from '../support/list-watch-server.js';
 import { KERNEL, service } from './cluster-fixtures.js';
-import { FakeApiServer } from './fake-apiserver.js';
 
 const REPORTS = 'wgpolicyk8s.io/v1alpha2';
+const POLICY_REPORTS = `${REPORTS}/policyreports` as const;
+const CLUSTER_POLICY_REPORTS = `${REPORTS}/clusterpolicyreports` as const;
 
 let reviewer: Reviewer;
 beforeAll(async () => {
   reviewer = createReviewer({ scripts: await createScriptAnalyzer() });
 });
 
-let server: FakeApiServer;
+let server: ListWatchServer;
 const replicas: LeaderJobs[] = [];
 afterEach(async () => {
   await Promise.all(replicas.splice(0).map((r) => r.stop()));
@@ -38,17 +44,19 @@ function strip<T extends { kind?: string; apiVersion?: string }>(o: T): Omit<T, 
 }
 
 /** worker-1's ephemeral range covers 32582 and 32583, which are nodePorts: two failures. */
-async function cluster(): Promise<FakeApiServer> {
-  return new FakeApiServer()
-    .add('v1', 'configmaps', [
-      {
-        metadata: { namespace: 'portguard-system', name: 'portguard-node-ranges' },
-        data: { 'node.worker-1': '{"ipLocalPortRange": "1024 65535"}', default: KERNEL },
-      },
-    ])
-    .add('v1', 'nodes', [{ metadata: { name: 'worker-1' } }])
-    .add('v1', 'services', [service('web', 'api', [32582]), service('legacy', 'old', [32583])].map(strip))
-    .start();
+async function cluster(): Promise<ListWatchServer> {
+  return startListWatchServer({
+    seed: {
+      configmaps: [
+        {
+          metadata: { namespace: 'portguard-system', name: 'portguard-node-ranges' },
+          data: { 'node.worker-1': '{"ipLocalPortRange": "1024 65535"}', default: KERNEL },
+        },
+      ],
+      nodes: [{ metadata: { name: 'worker-1' } }],
+      services: [service('web', 'api', [32582]), service('legacy', 'old', [32583])].map(strip),
+    },
+  });
 }
 
 interface Write {
@@ -105,11 +113,11 @@ describe('periodic audit under leader election', () => {
     const a = replica('replica-a', writes, 40);
     const b = replica('replica-b', writes, 40);
     await waitFor(() => writes.length >= 3, 10_000, 'three audit runs');
-    await waitFor(() => server.get(REPORTS, 'policyreports', 'portguard', 'web'), 5000, 'web report');
+    await waitFor(() => server.get(POLICY_REPORTS, 'portguard', 'web'), 5000, 'web report');
     const leader = a.isLeader() ? 'replica-a' : 'replica-b';
     expect(b.isLeader()).toBe(leader === 'replica-b');
     expect(new Set(writes.map((w) => w.writer))).toEqual(new Set([leader]));
-    const web = server.get(REPORTS, 'policyreports', 'portguard', 'web');
+    const web = server.get(POLICY_REPORTS, 'portguard', 'web');
     expect(web.summary.fail).toBe(1);
   });
 
@@ -124,11 +132,11 @@ describe('periodic audit under leader election', () => {
     const first = writes[0]!;
     expect(first.namespaces).toEqual(['', 'legacy', 'web']);
     // `writes` records the start of a write; wait for the cluster report itself.
-    await waitFor(() => server.get(REPORTS, 'clusterpolicyreports', 'portguard'), 5000, 'reports written');
-    expect(server.get(REPORTS, 'policyreports', 'portguard', 'legacy').summary.fail).toBe(1);
+    await waitFor(() => server.get(CLUSTER_POLICY_REPORTS, 'portguard'), 5000, 'reports written');
+    expect(server.get(POLICY_REPORTS, 'portguard', 'legacy').summary.fail).toBe(1);
 
     // The legacy Service stops using a node port, so its namespace has no results at all.
-    server.add('v1', 'services', [strip(service('legacy', 'old', [], { type: 'ClusterIP' }))]);
+    server.emit('services', 'MODIFIED', strip(service('legacy', 'old', [], { type: 'ClusterIP' })));
     await leader.stop();
     await waitFor(() => writes.length === 2, 10_000, 'the new leader runs');
     expect(follower.isLeader()).toBe(true);
@@ -136,11 +144,11 @@ describe('periodic audit under leader election', () => {
     // The new leader never wrote legacy's report, yet empties it: it read what exists.
     expect(writes[1]!.namespaces).toEqual(['', 'legacy', 'web']);
     await waitFor(
-      () => server.get(REPORTS, 'policyreports', 'portguard', 'legacy').summary.fail === 0,
+      () => server.get(POLICY_REPORTS, 'portguard', 'legacy').summary.fail === 0,
       5000,
       'legacy emptied',
     );
-    const legacy = server.get(REPORTS, 'policyreports', 'portguard', 'legacy');
+    const legacy = server.get(POLICY_REPORTS, 'portguard', 'legacy');
     expect(legacy.results).toEqual([]);
     expect(legacy.summary).toEqual({ pass: 0, fail: 0, warn: 0, error: 0, skip: 0 });
   });
@@ -185,6 +193,6 @@ describe('losing leadership during a run', () => {
       shouldContinue: () => ++checks <= 1,
     });
     expect(outcome).toEqual({ created: 1, updated: 0, failed: [], aborted: true });
-    expect(server.list(REPORTS, 'policyreports').map((r) => r.metadata.namespace)).toEqual(['a']);
+    expect(server.list(POLICY_REPORTS).map((r) => r.metadata.namespace)).toEqual(['a']);
   });
 });

@@ -11,15 +11,18 @@ import { DEFAULT_POLICY } from '../../src/core/policy.js';
 import { createReviewer, type Reviewer } from '../../src/core/review.js';
 import { DEFAULT_RANGES_LOCATION } from '../../src/kube/read-cluster-ranges.js';
 import { createScriptAnalyzer } from '../../src/shell/index.js';
+import { type ListWatchServer, startListWatchServer } from '../support/list-watch-server.js';
 import { KERNEL, owner, pod, podSpec, service, WIDE, workload } from './cluster-fixtures.js';
-import { FakeApiServer } from './fake-apiserver.js';
+
+const POLICY_REPORTS = 'wgpolicyk8s.io/v1alpha2/policyreports';
+const CLUSTER_POLICY_REPORTS = 'wgpolicyk8s.io/v1alpha2/clusterpolicyreports';
 
 let reviewer: Reviewer;
 beforeAll(async () => {
   reviewer = createReviewer({ scripts: await createScriptAnalyzer() });
 });
 
-let server: FakeApiServer | undefined;
+let server: ListWatchServer | undefined;
 afterEach(async () => {
   await server?.close();
   server = undefined;
@@ -36,7 +39,7 @@ function strip<T extends { kind?: string; apiVersion?: string }>(o: T): Omit<T, 
 }
 
 /** A cluster with `bulk` harmless Services besides the interesting ones, to force paging. */
-async function cluster(bulk = 0): Promise<FakeApiServer> {
+async function cluster(bulk = 0): Promise<ListWatchServer> {
   const deploy = workload(
     'Deployment',
     'mon',
@@ -46,37 +49,31 @@ async function cluster(bulk = 0): Promise<FakeApiServer> {
   const rs = workload('ReplicaSet', 'mon', 'agent-1', deploy.spec.template.spec, [
     owner('Deployment', 'agent', deploy.metadata.uid),
   ]);
-  const s = new FakeApiServer()
-    .add('v1', 'configmaps', [
-      { metadata: { namespace: 'portguard-system', name: 'portguard-node-ranges' }, data: rangesData },
-    ])
-    .add('v1', 'nodes', [
-      { metadata: { name: 'worker-1', labels: { pool: 'a' } } },
-      { metadata: { name: 'worker-2', labels: { pool: 'b' } } },
-    ])
-    .add(
-      'v1',
-      'services',
-      [
+  return startListWatchServer({
+    seed: {
+      configmaps: [
+        { metadata: { namespace: 'portguard-system', name: 'portguard-node-ranges' }, data: rangesData },
+      ],
+      nodes: [
+        { metadata: { name: 'worker-1', labels: { pool: 'a' } } },
+        { metadata: { name: 'worker-2', labels: { pool: 'b' } } },
+      ],
+      services: [
         service('web', 'api', [32582]),
         service('web', 'safe', [30001]),
         strip(service('web', 'internal', [], { type: 'ClusterIP' })),
         ...Array.from({ length: bulk }, (_, i) => service('bulk', `s${String(i).padStart(4, '0')}`, [30100])),
       ].map(strip),
-    )
-    .add(
-      'v1',
-      'pods',
-      [
+      pods: [
         pod('mon', 'agent-1-x', { ...deploy.spec.template.spec, nodeName: 'worker-1' }, [
           owner('ReplicaSet', 'agent-1', rs.metadata.uid),
         ]),
         pod('web', 'plain', podSpec({ ports: [{ containerPort: 80 }] })),
       ].map(strip),
-    )
-    .add('apps/v1', 'deployments', [strip(deploy)])
-    .add('apps/v1', 'replicasets', [strip(rs)]);
-  return s.start();
+      'apps/v1/deployments': [strip(deploy)],
+      'apps/v1/replicasets': [strip(rs)],
+    },
+  });
 }
 
 function io() {
@@ -94,7 +91,7 @@ function io() {
   };
 }
 
-async function audit(s: FakeApiServer, opts: Partial<AuditOptions> = {}) {
+async function audit(s: ListWatchServer, opts: Partial<AuditOptions> = {}) {
   const cap = io();
   const code = await runAudit({ kc: s.kubeConfig(), output: 'json', ...opts }, cap.io);
   return { code, out: cap.out.join(''), err: cap.err.join('') };
@@ -185,7 +182,7 @@ describe('runAudit against a fake apiserver', () => {
   });
 
   it('exits 2 when the cluster has no ranges ConfigMap and no --ranges is given', async () => {
-    server = await new FakeApiServer().start();
+    server = await startListWatchServer();
     const { code, err } = await audit(server);
     expect(code).toBe(ExitCode.BadInput);
     expect(err).toContain('ConfigMap portguard-system/portguard-node-ranges not found');
@@ -193,7 +190,7 @@ describe('runAudit against a fake apiserver', () => {
 
   it('skips forbidden workload kinds with a warning, and still audits the rest', async () => {
     server = await cluster();
-    server.forbid('apps/v1', 'deployments');
+    server.forbid('apps/v1/deployments');
     const { code, err, out } = await audit(server);
     expect(code).toBe(ExitCode.Ok);
     expect(err).toContain('cannot list deployments');
@@ -204,13 +201,18 @@ describe('runAudit against a fake apiserver', () => {
     server = await cluster();
     const widen = ['/bin/sh', '-c', 'sysctl -w net.ipv4.ip_local_port_range="1024 65535"'];
     const nsenter = ['/bin/sh', '-c', 'nsenter -t 1 -n sysctl -w net.ipv4.ip_local_port_range="1024 65535"'];
-    server
-      .add('v1', 'replicationcontrollers', [
-        strip(
-          workload('ReplicationController', 'ops', 'legacy', podSpec({ hostNetwork: true, command: widen })),
-        ),
-      ])
-      .add('v1', 'pods', [strip(pod('ops', 'tuner', { ...podSpec({ command: nsenter }), hostPID: true }))]);
+    server.emit(
+      'v1/replicationcontrollers',
+      'ADDED',
+      strip(
+        workload('ReplicationController', 'ops', 'legacy', podSpec({ hostNetwork: true, command: widen })),
+      ),
+    );
+    server.emit(
+      'pods',
+      'ADDED',
+      strip(pod('ops', 'tuner', { ...podSpec({ command: nsenter }), hostPID: true })),
+    );
     const { code, out } = await audit(server);
     expect(code).toBe(ExitCode.Ok);
     const found = JSON.parse(out).findings.map((f: { rule: string; kind: string; name: string }) =>
@@ -222,7 +224,7 @@ describe('runAudit against a fake apiserver', () => {
 
   it('exits 2 when Services cannot be listed', async () => {
     server = await cluster();
-    server.forbid('v1', 'services');
+    server.forbid('services');
     const { code, err } = await audit(server);
     expect(code).toBe(ExitCode.BadInput);
     expect(err).toContain('cannot read services: HTTP 403');
@@ -250,15 +252,13 @@ describe('writing PolicyReports', () => {
     expect(first).toEqual({ created: 3, updated: 0, failed: [] });
     const again = await writePolicyReports(server.kubeConfig(), reports);
     expect(again).toEqual({ created: 0, updated: 3, failed: [] });
-    expect(server.get('wgpolicyk8s.io/v1alpha2', 'policyreports', 'portguard', 'web').summary.fail).toBe(1);
-    expect(server.get('wgpolicyk8s.io/v1alpha2', 'clusterpolicyreports', 'portguard').kind).toBe(
-      'ClusterPolicyReport',
-    );
+    expect(server.get(POLICY_REPORTS, 'portguard', 'web').summary.fail).toBe(1);
+    expect(server.get(CLUSTER_POLICY_REPORTS, 'portguard').kind).toBe('ClusterPolicyReport');
   });
 
   it('reports a failure per report without stopping the others', async () => {
     server = await cluster();
-    server.forbid('wgpolicyk8s.io/v1alpha2', 'clusterpolicyreports');
+    server.forbid(CLUSTER_POLICY_REPORTS);
     const { out } = await audit(server, { output: 'policyreport' });
     const outcome = await writePolicyReports(
       server.kubeConfig(),
@@ -286,15 +286,15 @@ describe('startPeriodicAudit', () => {
     });
     try {
       expect(await periodic.runOnce()).toEqual({ ran: false, reason: 'not-leader' });
-      expect(server.list('wgpolicyk8s.io/v1alpha2', 'policyreports')).toEqual([]);
+      expect(server.list(POLICY_REPORTS)).toEqual([]);
       leader = true;
       const outcome = await periodic.runOnce();
       expect(outcome).toMatchObject({ ran: true, ok: true, write: { created: 3 } });
       // The Service moves away: its namespace's report must not keep the old failure.
-      server.add('v1', 'services', [strip(service('web', 'api', [30002]))]);
-      server.add('v1', 'services', [strip(service('web', 'safe', [30003]))]);
+      server.emit('services', 'MODIFIED', strip(service('web', 'api', [30002])));
+      server.emit('services', 'MODIFIED', strip(service('web', 'safe', [30003])));
       await periodic.runOnce();
-      const web = server.get('wgpolicyk8s.io/v1alpha2', 'policyreports', 'portguard', 'web');
+      const web = server.get(POLICY_REPORTS, 'portguard', 'web');
       expect(web.summary).toEqual({ pass: 2, fail: 0, warn: 0, error: 0, skip: 0 });
     } finally {
       await periodic.stop();
@@ -302,7 +302,7 @@ describe('startPeriodicAudit', () => {
   });
 
   it('logs and reports a failed run instead of throwing', async () => {
-    server = await new FakeApiServer().start();
+    server = await startListWatchServer();
     const errors: string[] = [];
     const periodic = startPeriodicAudit({
       kc: server.kubeConfig(),

@@ -37,17 +37,7 @@ beforeEach(async () => {
   certs = await tempCertificates();
   dir = await mkdtemp(path.join(tmpdir(), 'portguard-nsmode-'));
   const kubeconfig = path.join(dir, 'kubeconfig');
-  await writeFile(
-    kubeconfig,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 't', cluster: { server: server.url, 'insecure-skip-tls-verify': true } }],
-      users: [{ name: 'u', user: {} }],
-      contexts: [{ name: 'c', context: { cluster: 't', user: 'u' } }],
-      'current-context': 'c',
-    }),
-  );
+  await writeFile(kubeconfig, server.kubeConfig().exportConfig());
   const config = path.join(dir, 'policy.yaml');
   await writeFile(config, 'mode: enforce\nallowNamespaceModeLabel: true\n');
   let stderr = '';

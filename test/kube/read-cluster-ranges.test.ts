@@ -2,12 +2,11 @@
  * The one-shot reader of the cluster's node data against the list/watch test server: the
  * ranges ConfigMap in a non-default namespace, report objects found by their label, the
  * Nodes, joined with the same precedence as the server; and what it says when something is
- * missing, forbidden or bad. Paging runs against the audit's fake apiserver, which pages.
+ * missing, forbidden or bad, and how it pages.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ListError } from '../../src/kube/paged-list.js';
 import { formatRangesError, readClusterRanges } from '../../src/kube/read-cluster-ranges.js';
-import { FakeApiServer } from '../audit/fake-apiserver.js';
 import { type ListWatchServer, startListWatchServer } from '../support/list-watch-server.js';
 import { rangesConfigMap as cm, nodeObject, reportObject as report } from '../support/node-data.js';
 
@@ -19,7 +18,7 @@ const rangesConfigMap = (data: Record<string, string>, namespace = LOC.namespace
   cm({ namespace, name }, data);
 const node = nodeObject;
 
-let server: ListWatchServer | FakeApiServer | undefined;
+let server: ListWatchServer | undefined;
 afterEach(async () => {
   await server?.close();
   server = undefined;
@@ -170,17 +169,15 @@ describe('readClusterRanges', () => {
 
   it('pages through report objects and Nodes, 500 at a time, reporting progress', async () => {
     const names = Array.from({ length: 501 }, (_, i) => `n${String(i).padStart(3, '0')}`);
-    const s = await new FakeApiServer()
-      .add('v1', 'configmaps', [
-        rangesConfigMap({}),
-        ...names.map((n) => reportObject(n, { ipLocalPortRange: '1024 65535' })),
-      ])
-      .add(
-        'v1',
-        'nodes',
-        names.map((n) => node(n)),
-      )
-      .start();
+    const s = await startListWatchServer({
+      seed: {
+        configmaps: [
+          rangesConfigMap({}),
+          ...names.map((n) => reportObject(n, { ipLocalPortRange: '1024 65535' })),
+        ],
+        nodes: names.map((n) => node(n)),
+      },
+    });
     server = s;
     const progress: string[] = [];
     const read = await readClusterRanges(s.kubeConfig(), LOC, (what, n) => progress.push(`${what} ${n}`));

@@ -1,32 +1,41 @@
 /**
  * A small real HTTP server that speaks enough of the Kubernetes API for
- * @kubernetes/client-node: LIST, WATCH (newline-delimited events with resourceVersion
- * replay), GET, POST, PUT (with optimistic concurrency), merge PATCH and DELETE, for
- * core resources (services, pods, nodes, namespaces, configmaps) and coordination.k8s.io leases.
+ * @kubernetes/client-node: LIST (paged by `limit` and `continue`, in key order, with field
+ * and label selectors), WATCH (newline-delimited events with resourceVersion replay), GET,
+ * POST, PUT (with optimistic concurrency), merge PATCH and DELETE, for any group, version
+ * and resource. Core services, pods, nodes, namespaces, configmaps and coordination.k8s.io
+ * leases are named by their plural and get their kind and scope filled in; any other
+ * resource is named `group/version/plural` and stored as written.
  *
- * Tests drive it through `emit()` and break it on purpose with `breakWatches()` and
- * `expireResourceVersion()`; `holdEvents()` and `releaseEvents()` make watches lag the
- * store by as many events as a test chooses, the way a loaded apiserver delivers them late.
- * `stallRequests()` leaves requests unanswered (a hung apiserver) until `resumeRequests()`. It keeps a log of every request so tests can assert what a
- * client did (for example "the reporter patched only its own key").
+ * Tests drive it through `emit()` and break it on purpose with `breakWatches()`,
+ * `expireResourceVersion()`, `expireContinue()`, `failRequests()` and `forbid()`;
+ * `holdEvents()` and `releaseEvents()` make watches lag the store by as many events as a
+ * test chooses, the way a loaded apiserver delivers them late. `stallRequests()` leaves
+ * requests unanswered (a hung apiserver) until `resumeRequests()`. It keeps a log of every
+ * request so tests can assert what a client did (for example "the reporter patched only its
+ * own key", or the `limit` and `continue` of each LIST through `lists()`).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '../../src/kube/k8s.js';
+import type { KubeConfig } from '../../src/kube/k8s.js';
+import { kubeConfigForServer } from '../../src/kube/load-kubeconfig.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: Kubernetes objects are untyped JSON here.
 type Obj = any;
 
-export type Resource = 'services' | 'pods' | 'nodes' | 'configmaps' | 'leases' | 'namespaces';
+export type KnownResource = 'services' | 'pods' | 'nodes' | 'configmaps' | 'leases' | 'namespaces';
+/** A known resource by its plural, or any other as `group/version/plural` (`v1/plural` for core). */
+export type Resource = KnownResource | `${string}/${string}`;
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 interface ResourceInfo {
-  kind: string;
+  kind?: string;
   apiVersion: string;
-  namespaced: boolean;
+  /** Unset for resources outside the table: an object is namespaced when it names a namespace. */
+  namespaced?: boolean;
 }
 
-const RESOURCES: Record<Resource, ResourceInfo> = {
+const RESOURCES: Record<KnownResource, ResourceInfo> = {
   services: { kind: 'Service', apiVersion: 'v1', namespaced: true },
   pods: { kind: 'Pod', apiVersion: 'v1', namespaced: true },
   nodes: { kind: 'Node', apiVersion: 'v1', namespaced: false },
@@ -34,6 +43,45 @@ const RESOURCES: Record<Resource, ResourceInfo> = {
   configmaps: { kind: 'ConfigMap', apiVersion: 'v1', namespaced: true },
   leases: { kind: 'Lease', apiVersion: 'coordination.k8s.io/v1', namespaced: true },
 };
+
+function isKnown(resource: string): resource is KnownResource {
+  return Object.hasOwn(RESOURCES, resource);
+}
+
+/** One name per resource, so `v1/services` and `services` share a store. */
+function resourceId(apiVersion: string, plural: string): Resource {
+  return isKnown(plural) && RESOURCES[plural].apiVersion === apiVersion ? plural : `${apiVersion}/${plural}`;
+}
+
+function canonical(resource: Resource): Resource {
+  const slash = resource.lastIndexOf('/');
+  return slash < 0 ? resource : resourceId(resource.slice(0, slash), resource.slice(slash + 1));
+}
+
+function infoOf(resource: Resource): ResourceInfo {
+  return isKnown(resource)
+    ? RESOURCES[resource]
+    : { apiVersion: resource.slice(0, resource.lastIndexOf('/')) };
+}
+
+/** Where the next page starts, and which page of the list it is (the first is 0). */
+interface ContinueToken {
+  start: number;
+  page: number;
+}
+
+function encodeContinue(token: ContinueToken): string {
+  return Buffer.from(JSON.stringify(token)).toString('base64url');
+}
+
+function decodeContinue(text: string): ContinueToken | undefined {
+  try {
+    const token = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    return Number.isInteger(token?.start) && Number.isInteger(token?.page) ? token : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export interface LoggedRequest {
   method: string;
@@ -144,6 +192,8 @@ export interface ListWatchServerOptions {
 export class ListWatchServer {
   readonly requests: LoggedRequest[] = [];
   private readonly store = new Map<Resource, Map<string, Obj>>();
+  /** `resource:page` of continue tokens answered once with 410 Gone. */
+  private readonly expiredPages = new Set<string>();
   private readonly history: HistoryEvent[] = [];
   private readonly watches = new Set<ActiveWatch>();
   private rv = 100;
@@ -158,9 +208,8 @@ export class ListWatchServer {
   url = '';
 
   constructor(options: ListWatchServerOptions = {}) {
-    for (const r of Object.keys(RESOURCES) as Resource[]) this.store.set(r, new Map());
     for (const [resource, objs] of Object.entries(options.seed ?? {}) as [Resource, Obj[]][]) {
-      for (const obj of objs) this.put(resource, obj);
+      for (const obj of objs) this.put(canonical(resource), obj);
     }
   }
 
@@ -185,23 +234,17 @@ export class ListWatchServer {
 
   /** A KubeConfig pointing at this server with no credentials. */
   kubeConfig(): KubeConfig {
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 't', server: this.url, skipTLSVerify: true }],
-      users: [{ name: 'u' }],
-      contexts: [{ name: 'c', cluster: 't', user: 'u' }],
-      currentContext: 'c',
-    });
-    return kc;
+    return kubeConfigForServer(this.url);
   }
 
   /** Applies a change to the store and streams it to matching watches. Returns the stored object. */
   emit(resource: Resource, type: EventType, obj: Obj): Obj {
+    resource = canonical(resource);
     if (type === 'DELETED') {
       const key = this.keyOf(resource, obj);
-      const old = this.store.get(resource)!.get(key);
+      const old = this.objects(resource).get(key);
       if (!old) throw new Error(`emit DELETED: ${resource} ${key} does not exist`);
-      this.store.get(resource)!.delete(key);
+      this.objects(resource).delete(key);
       const gone = { ...old, metadata: { ...old.metadata, resourceVersion: String(++this.rv) } };
       this.publish(resource, 'DELETED', gone);
       return gone;
@@ -213,11 +256,11 @@ export class ListWatchServer {
 
   /** Current stored object, or undefined. */
   get(resource: Resource, name: string, namespace?: string): Obj {
-    return this.store.get(resource)!.get(`${namespace ?? ''}/${name}`);
+    return this.objects(canonical(resource)).get(`${namespace ?? ''}/${name}`);
   }
 
   list(resource: Resource): Obj[] {
-    return [...this.store.get(resource)!.values()];
+    return [...this.objects(canonical(resource)).values()];
   }
 
   /**
@@ -253,7 +296,22 @@ export class ListWatchServer {
 
   /** Answers the next `count` requests for `resource` (any verb) with an error Status. */
   failRequests(resource: Resource, count: number, code = 500): void {
-    this.failures.set(resource, { count, code });
+    this.failures.set(canonical(resource), { count, code });
+  }
+
+  /** Answers every request for `resource` with 403, as RBAC does for a role without it. */
+  forbid(resource: Resource): this {
+    this.failRequests(resource, Number.POSITIVE_INFINITY, 403);
+    return this;
+  }
+
+  /**
+   * The next LIST of `resource` continuing to page `page` (the first page is 0) gets 410
+   * Gone, as the apiserver answers a continue token whose resourceVersion was compacted.
+   */
+  expireContinue(resource: Resource, page: number): this {
+    this.expiredPages.add(`${canonical(resource)}:${page}`);
+    return this;
   }
 
   /**
@@ -279,7 +337,7 @@ export class ListWatchServer {
 
   /** From now on, requests for `resource` are logged and then left unanswered until resumed. */
   stallRequests(resource: Resource): void {
-    this.stalling.add(resource);
+    this.stalling.add(canonical(resource));
   }
 
   /** Answers the stalled requests and stops stalling; returns how many were waiting. */
@@ -297,38 +355,63 @@ export class ListWatchServer {
 
   /** Number of open watch streams, optionally for one resource. */
   watchCount(resource?: Resource): number {
+    const id = resource && canonical(resource);
     let n = 0;
-    for (const w of this.watches) if (!resource || w.resource === resource) n++;
+    for (const w of this.watches) if (!id || w.resource === id) n++;
     return n;
+  }
+
+  /** The query of every LIST request seen so far for a resource, in order (watches excluded). */
+  lists(resource: Resource): Record<string, string>[] {
+    const id = canonical(resource);
+    return this.requests
+      .filter((r) => {
+        const route = this.route(r.path);
+        return (
+          r.method === 'GET' &&
+          r.query['watch'] !== 'true' &&
+          route?.resource === id &&
+          route.name === undefined
+        );
+      })
+      .map((r) => r.query);
   }
 
   /** LIST requests seen so far for a resource (watch requests excluded). */
   listCount(resource: Resource): number {
-    return this.requests.filter(
-      (r) => r.method === 'GET' && r.query['watch'] !== 'true' && this.route(r.path)?.resource === resource,
-    ).length;
+    return this.lists(resource).length;
   }
 
   private goneStatus(): Obj {
     return status(410, 'Expired', 'too old resource version');
   }
 
+  /** Objects of a resource, by `namespace/name` (`/name` when cluster-scoped). */
+  private objects(resource: Resource): Map<string, Obj> {
+    let objects = this.store.get(resource);
+    if (!objects) {
+      objects = new Map();
+      this.store.set(resource, objects);
+    }
+    return objects;
+  }
+
   private put(resource: Resource, obj: Obj): Obj {
-    const info = RESOURCES[resource];
+    const info = infoOf(resource);
     const stored = {
-      apiVersion: info.apiVersion,
-      kind: info.kind,
+      ...(info.kind ? { apiVersion: info.apiVersion, kind: info.kind } : {}),
       ...obj,
       metadata: { ...obj.metadata, resourceVersion: String(++this.rv) },
     };
     if (info.namespaced && !stored.metadata.namespace) stored.metadata.namespace = 'default';
     if (!stored.metadata.uid) stored.metadata.uid = `uid-${stored.metadata.name}`;
-    this.store.get(resource)!.set(this.keyOf(resource, stored), stored);
+    this.objects(resource).set(this.keyOf(resource, stored), stored);
     return stored;
   }
 
   private keyOf(resource: Resource, obj: Obj): string {
-    const ns = RESOURCES[resource].namespaced ? (obj.metadata?.namespace ?? 'default') : '';
+    const { namespaced } = infoOf(resource);
+    const ns = namespaced === false ? '' : (obj.metadata?.namespace ?? (namespaced ? 'default' : ''));
     return `${ns}/${obj.metadata?.name}`;
   }
 
@@ -365,19 +448,22 @@ export class ListWatchServer {
 
   private route(path: string): Route | undefined {
     const parts = path.split('/').filter(Boolean);
+    let apiVersion: string;
     let rest: string[];
-    if (parts[0] === 'api' && parts[1] === 'v1') rest = parts.slice(2);
-    else if (parts[0] === 'apis' && parts[1] === 'coordination.k8s.io' && parts[2] === 'v1')
+    if (parts[0] === 'api' && parts[1]) {
+      apiVersion = parts[1];
+      rest = parts.slice(2);
+    } else if (parts[0] === 'apis' && parts[1] && parts[2]) {
+      apiVersion = `${parts[1]}/${parts[2]}`;
       rest = parts.slice(3);
-    else return undefined;
+    } else return undefined;
     let namespace: string | undefined;
     if (rest[0] === 'namespaces' && rest.length >= 3) {
       namespace = rest[1];
       rest = rest.slice(2);
     }
-    const resource = rest[0] as Resource;
-    if (!(resource in RESOURCES)) return undefined;
-    return { resource, namespace, name: rest[1] };
+    if (!rest[0]) return undefined;
+    return { resource: resourceId(apiVersion, rest[0]), namespace, name: rest[1] };
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -408,9 +494,10 @@ export class ListWatchServer {
       this.send(res, failure.code, status(failure.code, 'InternalError', 'injected failure'));
       return;
     }
-    const info = RESOURCES[route.resource];
-    const key = `${info.namespaced ? (route.namespace ?? '') : ''}/${route.name ?? ''}`;
-    const objects = this.store.get(route.resource)!;
+    const key = this.keyOf(route.resource, {
+      metadata: { namespace: route.namespace, name: route.name ?? '' },
+    });
+    const objects = this.objects(route.resource);
     if (method === 'GET' && route.name === undefined) {
       if (query['watch'] === 'true') this.startWatch(route, query, res);
       else this.sendList(route, query, res);
@@ -419,7 +506,7 @@ export class ListWatchServer {
     if (method === 'POST' && route.name === undefined) {
       const ns = route.namespace ?? body?.metadata?.namespace;
       const name = body?.metadata?.name;
-      if (objects.has(`${info.namespaced ? ns : ''}/${name}`)) {
+      if (objects.has(this.keyOf(route.resource, { metadata: { namespace: ns, name } }))) {
         this.send(res, 409, status(409, 'AlreadyExists', `${route.resource} "${name}" already exists`));
         return;
       }
@@ -443,7 +530,13 @@ export class ListWatchServer {
         this.send(res, 409, status(409, 'Conflict', 'the object has been modified'));
         return;
       }
-      this.send(res, 200, this.emit(route.resource, 'MODIFIED', body));
+      // The apiserver keeps the object's uid and its place, whatever the body says.
+      const metadata = {
+        ...body?.metadata,
+        namespace: current.metadata.namespace,
+        uid: current.metadata.uid,
+      };
+      this.send(res, 200, this.emit(route.resource, 'MODIFIED', { ...body, metadata }));
     } else if (method === 'PATCH') {
       if (req.headers['content-type'] !== 'application/merge-patch+json') {
         this.send(
@@ -470,17 +563,33 @@ export class ListWatchServer {
   }
 
   private sendList(route: Route, query: Record<string, string>, res: ServerResponse): void {
-    const info = RESOURCES[route.resource];
+    const info = infoOf(route.resource);
     const selector = selectorOf(query);
-    const items = [...this.store.get(route.resource)!.values()].filter((o) =>
-      this.matches({ resource: route.resource, namespace: route.namespace, selector }, route.resource, o),
-    );
+    const token = query['continue'] ? decodeContinue(query['continue']) : { start: 0, page: 0 };
+    if (!token) {
+      this.send(res, 400, status(400, 'BadRequest', 'continue token is not valid'));
+      return;
+    }
+    if (this.expiredPages.delete(`${route.resource}:${token.page}`)) {
+      this.send(res, 410, status(410, 'Expired', 'continue token expired'));
+      return;
+    }
+    // The apiserver lists in key order (namespace, then name), so pages never overlap.
+    const items = [...this.objects(route.resource).entries()]
+      .filter(([, o]) =>
+        this.matches({ resource: route.resource, namespace: route.namespace, selector }, route.resource, o),
+      )
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, o]) => o);
+    const limit = Number(query['limit']) || items.length;
+    const end = token.start + limit;
+    const next = end < items.length ? encodeContinue({ start: end, page: token.page + 1 }) : undefined;
     this.send(res, 200, {
-      kind: `${info.kind}List`,
+      kind: info.kind ? `${info.kind}List` : 'List',
       apiVersion: info.apiVersion,
-      metadata: { resourceVersion: String(this.rv) },
+      metadata: { resourceVersion: String(this.rv), ...(next ? { continue: next } : {}) },
       // The apiserver leaves kind and apiVersion off list items.
-      items: items.map(({ kind: _k, apiVersion: _a, ...rest }) => rest),
+      items: items.slice(token.start, end).map(({ kind: _k, apiVersion: _a, ...rest }) => rest),
     });
   }
 
