@@ -188,9 +188,12 @@ describe('runAudit against a fake apiserver', () => {
     expect(err).toContain('ConfigMap portguard-system/portguard-node-ranges not found');
   });
 
-  it('skips forbidden workload kinds with a warning, and still audits the rest', async () => {
+  it.each([
+    ['forbidden (403)', 403],
+    ['not served (404, e.g. a group the apiserver lacks)', 404],
+  ])('skips workload kinds %s with a warning, and still audits the rest', async (_name, status) => {
     server = await cluster();
-    server.forbid('apps/v1/deployments');
+    server.failRequests('apps/v1/deployments', Number.POSITIVE_INFINITY, status);
     const { code, err, out } = await audit(server);
     expect(code).toBe(ExitCode.Ok);
     expect(err).toContain('cannot list deployments');
