@@ -141,8 +141,10 @@ describe('rolling restart of two replicas (real binaries)', () => {
       // The load is on the replica when it gets SIGTERM, with keep-alive connections open.
       await answers(old.port, 20);
       old.child.kill('SIGTERM');
-      expect((await old.exited).code).toBe(0);
-      const fresh = await spawnServe(main, certs, DRAIN);
+      // As a ReplicaSet does, the replacement starts while the old pod is still terminating;
+      // it joins the endpoints once the old one has exited.
+      const [exited, fresh] = await Promise.all([old.exited, spawnServe(main, certs, DRAIN)]);
+      expect(exited.code).toBe(0);
       endpoints.replicas[slot] = fresh;
       await endpoints.untilReady(fresh.port, 30_000);
       restarted.push(fresh.port);
