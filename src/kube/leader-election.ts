@@ -30,6 +30,13 @@ export interface LeaderElectionOptions {
   logger: KubeLogger;
   now?: () => number;
   random?: () => number;
+  /** Schedules the retries (default: the global timers); tests see what is left pending. */
+  timers?: ElectionTimers;
+}
+
+export interface ElectionTimers {
+  setTimeout(fn: () => void, ms: number): NodeJS.Timeout;
+  clearTimeout(timer: NodeJS.Timeout): void;
 }
 
 export interface LeaderElector {
@@ -56,6 +63,7 @@ export function startLeaderElection(opts: LeaderElectionOptions): LeaderElector 
   const retryMs = (opts.retryPeriodSeconds ?? RETRY_PERIOD_SECONDS) * 1000;
   const now = opts.now ?? Date.now;
   const random = opts.random ?? Math.random;
+  const timers: ElectionTimers = opts.timers ?? { setTimeout, clearTimeout };
 
   let leading = false;
   /** The last Lease write succeeded; differs from `leading` when stop() came mid-request. */
@@ -165,7 +173,7 @@ export function startLeaderElection(opts: LeaderElectionOptions): LeaderElector 
   const schedule = (): void => {
     if (stopped) return;
     const delay = leading ? retryMs : retryMs * (1 + random() * (JITTER - 1));
-    timer = setTimeout(() => {
+    timer = timers.setTimeout(() => {
       inFlight = tick().finally(schedule);
     }, delay);
   };
@@ -176,7 +184,7 @@ export function startLeaderElection(opts: LeaderElectionOptions): LeaderElector 
     isLeader: () => leading,
     stop: async () => {
       stopped = true;
-      if (timer) clearTimeout(timer);
+      if (timer) timers.clearTimeout(timer);
       await inFlight.catch(() => {});
       // A Lease taken by a request that was in flight when stop() came is released too,
       // or the other replicas would wait a full lease duration for a replica that is gone.

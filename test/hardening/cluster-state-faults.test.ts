@@ -7,7 +7,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { Agent, request } from 'undici';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../src/core/policy.js';
 import { type ClusterStateSource, startClusterStateSource } from '../../src/kube/cluster-state-source.js';
 import { applyConfigMap } from '../../src/kube/ranges-model.js';
@@ -63,10 +63,18 @@ interface Env {
   handle: ServerHandle;
   metrics: Metrics;
   agent: Agent;
-  certs: Awaited<ReturnType<typeof tempCertificates>>;
 }
 
 let env: Env;
+/** The serving certificate, the same for every test: generating it was most of each setup. */
+let certs: Awaited<ReturnType<typeof tempCertificates>>;
+
+beforeAll(async () => {
+  certs = await tempCertificates();
+});
+afterAll(async () => {
+  await rm(certs.dir, { recursive: true, force: true });
+});
 
 beforeEach(async () => {
   const lw = await startListWatchServer({
@@ -84,7 +92,6 @@ beforeEach(async () => {
     backoff: { baseMs: 20, maxMs: 200 },
     watchDelay: (ms) => sleep(ms / 100),
   });
-  const certs = await tempCertificates();
   const handle = await startServer({
     deps: {
       reviewer: await sharedReviewer(),
@@ -101,7 +108,7 @@ beforeEach(async () => {
     tls: { certFile: certs.cert, keyFile: certs.key },
   });
   const agent = new Agent({ connect: { ca: [certs.bundle.caCert] }, connections: 4 });
-  env = { lw, source, handle, metrics, agent, certs };
+  env = { lw, source, handle, metrics, agent };
   await waitFor(() => source.isReady().ready, 10_000, 'initial sync');
   await waitFor(() => lw.watchCount() === 7, 10_000, 'watches open');
 });
@@ -111,7 +118,6 @@ afterEach(async () => {
   await env.handle.close();
   await env.source.stop();
   await env.lw.close();
-  await rm(env.certs.dir, { recursive: true, force: true });
 });
 
 async function validate(review: Json): Promise<Json> {

@@ -22,9 +22,19 @@ const uid = fixture.request.uid as string;
 const DRAIN = ['--drain-period', '1500ms'];
 const POLL_MS = 200;
 
-/** The endpoints controller: one slot per replica, listed while its /readyz says 200. */
+/** The endpoints controller: one slot per pod, listed while its /readyz says 200. */
 class Endpoints {
   readonly replicas: (Served | undefined)[] = [undefined, undefined];
+
+  /** A new pod of the rollout, in a slot of its own. */
+  add(served: Served): void {
+    this.replicas.push(served);
+  }
+
+  /** A pod that has exited is no longer polled. */
+  remove(served: Served): void {
+    this.replicas[this.replicas.indexOf(served)] = undefined;
+  }
   private ready = new Set<number>();
   private running = true;
   private next = 0;
@@ -135,18 +145,27 @@ describe('rolling restart of two replicas (real binaries)', () => {
       return waitFor(() => (answeredBy.get(port) ?? 0) >= from + n, 30_000, `${n} answers from ${port}`);
     };
 
+    // The shipped rollout (maxSurge 1, maxUnavailable 0): a new pod starts and becomes ready,
+    // then an old one gets SIGTERM. A terminating pod no longer counts, so the next new pod
+    // starts while the old one drains.
     const restarted: number[] = [];
-    for (const slot of [0, 1]) {
-      const old = endpoints.replicas[slot] as Served;
+    const drained: Promise<number | null>[] = [];
+    for (const old of endpoints.replicas.slice() as Served[]) {
+      const fresh = await spawnServe(main, certs, DRAIN);
+      endpoints.add(fresh);
+      await endpoints.untilReady(fresh.port, 30_000);
+      restarted.push(fresh.port);
       // The load is on the replica when it gets SIGTERM, with keep-alive connections open.
       await answers(old.port, 20);
       old.child.kill('SIGTERM');
-      expect((await old.exited).code).toBe(0);
-      const fresh = await spawnServe(main, certs, DRAIN);
-      endpoints.replicas[slot] = fresh;
-      await endpoints.untilReady(fresh.port, 30_000);
-      restarted.push(fresh.port);
+      drained.push(
+        old.exited.then(({ code }) => {
+          endpoints.remove(old);
+          return code;
+        }),
+      );
     }
+    expect(await Promise.all(drained)).toEqual([0, 0]);
     // The load reached both new replicas before it stops.
     for (const port of restarted) await answers(port, 20);
     running = false;

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MODE_LABEL } from '../../src/core/policy.js';
 import {
   type ClusterStateSource,
@@ -11,6 +11,35 @@ import {
   startListWatchServer,
   waitFor,
 } from '../support/list-watch-server.js';
+
+/** The sliced ConfigMap parses the source starts, so a test can wait until every one has ended. */
+const parses = vi.hoisted(() => ({ started: 0, inFlight: new Set<Promise<unknown>>() }));
+vi.mock('../../src/kube/ranges-model.js', async (importOriginal) => {
+  const mod = await importOriginal<typeof import('../../src/kube/ranges-model.js')>();
+  return {
+    ...mod,
+    applyConfigMapInSlices: (...args: Parameters<typeof mod.applyConfigMapInSlices>) => {
+      const parse = mod.applyConfigMapInSlices(...args);
+      parses.started++;
+      parses.inFlight.add(parse);
+      parse.then(
+        () => parses.inFlight.delete(parse),
+        () => parses.inFlight.delete(parse),
+      );
+      return parse;
+    },
+  };
+});
+
+/**
+ * Resolves once every parse started so far has ended and the source has acted on its result
+ * (its handler was attached before this wait's, so it has run by then): after this, no
+ * parse is left that could land late.
+ */
+async function parsesSettled(): Promise<void> {
+  while (parses.inFlight.size > 0) await Promise.allSettled([...parses.inFlight]);
+  await new Promise((resolve) => setImmediate(resolve));
+}
 
 const NS = 'portguard-system';
 const CM = 'portguard-node-ranges';
@@ -383,9 +412,11 @@ describe('startClusterStateSource against a list/watch server', () => {
     });
     for (const end of [31000, 31500, 32000])
       server.emit('configmaps', 'MODIFIED', configMap(bigVersion(end)));
+    const startedBefore = parses.started;
     await waitFor(() => state().ranges.nodePortRange.hi === 32000, 10_000, 'newest version applied');
-    // Give a stale parse every chance to land late; none may.
-    await new Promise((r) => setTimeout(r, 200));
+    // Every parse, stale ones included, has ended and been handed back: none landed late.
+    await parsesSettled();
+    expect(parses.started).toBeGreaterThan(startedBefore);
     expect(state().ranges.nodePortRange.hi).toBe(32000);
     // Versions are applied in order, if at all: an older one never replaces a newer one.
     expect(applied).toEqual([...applied].sort((a, b) => a - b));
@@ -407,7 +438,8 @@ describe('startClusterStateSource against a list/watch server', () => {
     });
     server.emit('configmaps', 'DELETED', configMap({}));
     await waitFor(() => /^deleted/.test(String(source!.isReady().detail['rangesConfigMap'])), 10_000);
-    await new Promise((r) => setTimeout(r, 200));
+    // The interrupted parse has ended and been handed back, so it can no longer be applied.
+    await parsesSettled();
     expect(state().ranges).toBe(before);
     expect(source!.isReady().detail['rangesConfigMap']).toMatch(/^deleted/);
   });

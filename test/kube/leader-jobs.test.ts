@@ -4,7 +4,11 @@
  * Lease is released, and releases it even when a job hangs.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LEADER_LEASE_NAME, startLeaderElection } from '../../src/kube/leader-election.js';
+import {
+  type ElectionTimers,
+  LEADER_LEASE_NAME,
+  startLeaderElection,
+} from '../../src/kube/leader-election.js';
 import { type LeaderJob, type LeaderJobs, startLeaderJobs } from '../../src/kube/leader-jobs.js';
 import {
   type ListWatchServer,
@@ -51,11 +55,32 @@ function recordingJob(identity: string, rec: Recorder, opts: { hang?: boolean } 
   };
 }
 
+/** The global timers, keeping the set of those scheduled and not yet fired or cleared. */
+function pendingTimers(): ElectionTimers & { pending: Set<NodeJS.Timeout> } {
+  const pending = new Set<NodeJS.Timeout>();
+  return {
+    pending,
+    setTimeout(fn, ms) {
+      const t = setTimeout(() => {
+        pending.delete(t);
+        fn();
+      }, ms);
+      pending.add(t);
+      return t;
+    },
+    clearTimeout(t) {
+      pending.delete(t);
+      clearTimeout(t);
+    },
+  };
+}
+
 function replica(
   identity: string,
   jobs: LeaderJob[],
   stopTimeoutMs?: number,
   logger = recordingLogger(),
+  timers?: ElectionTimers,
 ): LeaderJobs {
   const r = startLeaderJobs({
     jobs,
@@ -71,6 +96,7 @@ function replica(
         renewDeadlineSeconds: 0.6,
         retryPeriodSeconds: 0.05,
         logger: recordingLogger(),
+        ...(timers ? { timers } : {}),
         ...callbacks,
       }),
   });
@@ -146,9 +172,14 @@ describe('startLeaderJobs', () => {
     const rec: Recorder = { log: [], contexts: [] };
     // stop() runs before the first Lease request has answered: the election wins, but
     // shutdown has begun, so the job must not start, and the Lease is handed back.
-    const a = replica('replica-a', [recordingJob('replica-a', rec)]);
+    const timers = pendingTimers();
+    const a = replica('replica-a', [recordingJob('replica-a', rec)], undefined, undefined, timers);
     await a.stop();
-    await new Promise((r) => setTimeout(r, 200));
+    // stop() waited for the Lease request in flight; a job start queued behind its answer
+    // runs within this turn, so the next one has let it through if there were one.
+    await new Promise((resolve) => setImmediate(resolve));
+    // And the election left no retry scheduled that could take the Lease or start the job later.
+    expect(timers.pending.size).toBe(0);
     expect(rec.log).toEqual([]);
     expect(a.isLeader()).toBe(false);
     expect(server.get('leases', LEADER_LEASE_NAME, NS)?.spec.holderIdentity).toBe('');

@@ -124,12 +124,14 @@ describe('serve --kubeconfig: leader-only pruning', () => {
         configmaps: [{ metadata: { name: CM, namespace: NS }, data: { 'node.gone': '{}' } }],
       },
     });
-    const { code } = await serve('pod-a', {
+    const { code, handle } = await serve('pod-a', {
       kubeconfig: await kubeconfigFile(server),
       ...(pruneNodeKeys === undefined ? {} : { pruneNodeKeys }),
     });
     expect(code).toBe(0);
-    await new Promise((r) => setTimeout(r, 300));
+    // Closing stops leader jobs first and waits for the Lease request an election would have
+    // in flight (its first one is sent at start), so whatever serve began has reached the server.
+    await handle!.close();
     expect(server.requests.filter((r) => r.method !== 'GET' || r.path.includes('/leases'))).toEqual([]);
     expect(nodeKeys()).toEqual(['node.gone']);
   });
