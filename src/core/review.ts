@@ -5,6 +5,7 @@
  * exception can never admit an object that was not fully checked (fail closed).
  */
 import { RULES } from '../rules/index.js';
+import { meta as internalError } from '../rules/internal-error.js';
 import type { ScriptAnalyzer } from '../shell/index.js';
 import { type ObjectView, objectKey, viewOf } from './object-view.js';
 import { placeholderDetector } from './placeholders.js';
@@ -60,8 +61,8 @@ export function createReviewer(deps: ReviewerDeps): Reviewer {
       } catch (err) {
         findings.push(
           ctx.finding({
-            rule: 'internal-error',
-            severity: 'deny',
+            rule: internalError.id,
+            severity: internalError.severity,
             path: '',
             nodes: [],
             message:
@@ -92,7 +93,7 @@ export function createReviewer(deps: ReviewerDeps): Reviewer {
           }
           findings = findings.map((f) => {
             const had = before.get(findingKey(f));
-            return had !== undefined && f.nodeCount <= had && f.rule !== 'internal-error'
+            return had !== undefined && f.nodeCount <= had && f.rule !== internalError.id
               ? { ...f, preexisting: true }
               : f;
           });
