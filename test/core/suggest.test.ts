@@ -8,6 +8,8 @@ describe('editDistance', () => {
     ['abc', '', 3],
     ['', 'abc', 3],
     ['kitten', 'sitting', 3],
+    ['ab', 'ba', 1],
+    ['same', 'same', 0],
     ['ipLocalPortRnage', 'ipLocalPortRange', 1], // a swap of neighbours is one edit
     ['ca', 'abc', 3], // optimal string alignment: no substring is edited twice
     ['exemption', 'exemptions', 1],
